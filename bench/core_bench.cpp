@@ -1,0 +1,52 @@
+// Benchmarks of core's hot paths: pricing a cart (struct and JSON, the
+// WASM entry point), barcode normalisation and allocation. Results and the
+// command that produced them: docs/benchmarks.md.
+#include <benchmark/benchmark.h>
+
+#include "core/barcode.h"
+#include "core/cart.h"
+#include "core/cart_json.h"
+
+namespace {
+
+using namespace aisle::core;
+
+Cart MakeCart(int64_t lines) {
+  Cart cart{Currency{"CNY", 2}, {}};
+  for (int64_t i = 0; i < lines; ++i) {
+    cart.lines.push_back(CartLine{"6901234567892", "", 1 + i % 3, 1999 + i, i % 2 ? 1300 : 900,
+                                  i % 7 == 0 ? SoldBy::kWeight : SoldBy::kUnit});
+  }
+  return cart;
+}
+
+void BM_PriceCart(benchmark::State& state) {
+  const Cart cart = MakeCart(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(PriceCart(cart));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_PriceCart)->Arg(10)->Arg(100)->Arg(1000);
+
+void BM_PriceCartJson(benchmark::State& state) {
+  const std::string input = ToCanonicalJson(
+      Json{{"currency", "CNY"}, {"lines", PricedCartToJson(*PriceCart(MakeCart(state.range(0))))["lines"]}});
+  for (auto _ : state) benchmark::DoNotOptimize(PriceCartJson(input));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_PriceCartJson)->Arg(10)->Arg(100)->Arg(1000);
+
+void BM_NormalizeBarcode(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(NormalizeBarcode(" 6901234567892\r\n"));
+}
+BENCHMARK(BM_NormalizeBarcode);
+
+void BM_Allocate(benchmark::State& state) {
+  std::vector<int64_t> weights(static_cast<size_t>(state.range(0)));
+  for (size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<int64_t>(i * 37 % 101 + 1);
+  for (auto _ : state) benchmark::DoNotOptimize(Allocate(123457, weights));
+}
+BENCHMARK(BM_Allocate)->Arg(10)->Arg(1000);
+
+}  // namespace
+
+BENCHMARK_MAIN();

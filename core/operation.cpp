@@ -1,0 +1,146 @@
+#include "core/operation.h"
+
+#include <array>
+
+#include "core/barcode.h"
+#include "core/cart.h"
+
+namespace aisle::core {
+namespace {
+
+constexpr std::array<std::string_view, 6> kTenderTypes = {
+    "cash", "card", "qr_alipay", "qr_wechat", "qr_unionpay", "voucher"};
+constexpr size_t kMaxIdLength = 64;
+
+Result<std::string> ReadId(const Json& obj, std::string_view key, std::string_view base) {
+  auto value = ReadString(obj, key, base);
+  if (!value) return value.error();
+  if (value->empty() || value->size() > kMaxIdLength) {
+    const std::string path = JoinPath(base, key);
+    return Error::Make("invalid_id", path + " must be 1 to 64 characters", path);
+  }
+  return value;
+}
+
+}  // namespace
+
+bool IsUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Operation> ParseOperation(const Json& op) {
+  if (!op.is_object()) return WrongType("op", "an object");
+  Operation out;
+  auto op_id = ReadString(op, "op_id", "");
+  if (!op_id) return op_id.error();
+  if (!IsUuid(*op_id)) return Error::Make("invalid_op_id", "op_id must be a UUID", "op_id");
+  out.op_id = std::move(*op_id);
+  auto type = ReadString(op, "type", "");
+  if (!type) return type.error();
+  out.type = std::move(*type);
+  auto store = ReadId(op, "store_id", "");
+  if (!store) return store.error();
+  out.store_id = std::move(*store);
+  auto device = ReadId(op, "device_id", "");
+  if (!device) return device.error();
+  out.device_id = std::move(*device);
+  auto time = ReadString(op, "device_time", "");
+  if (!time) return time.error();
+  out.device_time = std::move(*time);
+  auto payload = ReadObject(op, "payload", "");
+  if (!payload) return payload.error();
+  out.payload = **payload;
+  out.canonical = ToCanonicalJson(op);
+  return out;
+}
+
+Result<SalePayload> ParseSalePayload(const Json& payload) {
+  const std::string base = "payload";
+  SalePayload sale;
+  auto sale_id = ReadId(payload, "sale_id", base);
+  if (!sale_id) return sale_id.error();
+  sale.sale_id = std::move(*sale_id);
+  auto code = ReadString(payload, "currency", base);
+  if (!code) return code.error();
+  auto currency = FindCurrency(*code);
+  if (!currency) return Error::Make("unknown_currency", currency.error().message, "payload.currency");
+  sale.currency = *currency;
+
+  auto lines = ReadArray(payload, "lines", base);
+  if (!lines) return lines.error();
+  if ((*lines)->empty()) return Error::Make("empty_sale", "a sale needs at least one line", "payload.lines");
+  if ((*lines)->size() > kMaxCartLines) {
+    return Error::Make("too_many_lines", "a sale holds at most 1000 lines", "payload.lines");
+  }
+  for (size_t i = 0; i < (*lines)->size(); ++i) {
+    const Json& item = (**lines)[i];
+    const std::string path = IndexPath("payload.lines", i);
+    if (!item.is_object()) return WrongType(path, "an object");
+    SaleLineInput line;
+    auto barcode = ReadString(item, "barcode", path);
+    if (!barcode) return barcode.error();
+    auto gtin = NormalizeBarcode(*barcode);
+    if (!gtin) return Error::Make(gtin.error().code, gtin.error().message, JoinPath(path, "barcode"));
+    line.barcode = std::move(gtin->gtin);
+    auto qty = ReadInt(item, "qty", path);
+    if (!qty) return qty.error();
+    if (*qty <= 0) return Error::Make("invalid_quantity", "quantity must be positive", JoinPath(path, "qty"));
+    line.qty = *qty;
+    auto price = ReadInt(item, "unit_price", path);
+    if (!price) return price.error();
+    if (*price < 0 || *price > kMaxUnitPrice) {
+      return Error::Make("invalid_price", "unit price out of range", JoinPath(path, "unit_price"));
+    }
+    line.unit_price = *price;
+    sale.lines.push_back(std::move(line));
+  }
+
+  auto tenders = ReadArray(payload, "tenders", base);
+  if (!tenders) return tenders.error();
+  if ((*tenders)->empty()) return Error::Make("no_tender", "a sale needs a tender", "payload.tenders");
+  int64_t cash = 0;
+  for (size_t i = 0; i < (*tenders)->size(); ++i) {
+    const Json& item = (**tenders)[i];
+    const std::string path = IndexPath("payload.tenders", i);
+    if (!item.is_object()) return WrongType(path, "an object");
+    auto type = ReadString(item, "type", path);
+    if (!type) return type.error();
+    bool known = false;
+    for (std::string_view t : kTenderTypes) known = known || t == *type;
+    if (!known) return Error::Make("unknown_tender_type", "unknown tender type '" + *type + "'", JoinPath(path, "type"));
+    auto amount = ReadInt(item, "amount", path);
+    if (!amount) return amount.error();
+    if (*amount <= 0 || *amount > kMaxUnitPrice) {
+      return Error::Make("invalid_amount", "tender amount must be positive", JoinPath(path, "amount"));
+    }
+    auto sum = CheckedAdd(sale.tendered, *amount);
+    if (!sum) return Error::Make("invalid_amount", "tenders too large", JoinPath(path, "amount"));
+    sale.tendered = *sum;
+    if (*type == "cash") cash += *amount;
+    sale.tenders.push_back(Tender{std::move(*type), *amount});
+  }
+
+  auto total = ReadInt(payload, "total", base);
+  if (!total) return total.error();
+  if (*total < 0) return Error::Make("invalid_amount", "total must not be negative", "payload.total");
+  sale.total = *total;
+  if (sale.tendered < sale.total) {
+    return Error::Make("tender_insufficient", "the tenders do not cover the total", "payload.tenders");
+  }
+  sale.change = sale.tendered - sale.total;
+  if (sale.change > cash) {
+    return Error::Make("non_cash_overpayment", "change can only be given from cash", "payload.tenders");
+  }
+  return sale;
+}
+
+}  // namespace aisle::core

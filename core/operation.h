@@ -1,0 +1,67 @@
+// Operations: the immutable records a device makes for every business act
+// and pushes to the server (docs/sync.md). This file parses and validates the
+// envelope and the payload of `sale.completed`; the server applies them.
+//
+// Two operations are the same when their canonical JSON (sorted keys, no
+// white space) is equal. Unknown fields are ignored; known fields of the
+// wrong type are errors. The envelope grows (device_seq, hlc, staff_id,
+// version) with the sync work: new fields are optional here.
+#ifndef AISLE_CORE_OPERATION_H_
+#define AISLE_CORE_OPERATION_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json_read.h"
+#include "core/money.h"
+
+namespace aisle::core {
+
+inline constexpr std::string_view kSaleCompleted = "sale.completed";
+
+struct Operation {
+  std::string op_id;  // UUID (v7 expected) made on the device
+  std::string type;   // "sale.completed", ...
+  std::string store_id;
+  std::string device_id;
+  std::string device_time;  // ISO 8601 as the device saw it
+  Json payload;
+  std::string canonical;  // canonical JSON of the whole operation
+};
+
+// True for the 8-4-4-4-12 hex form of a UUID.
+bool IsUuid(std::string_view text);
+
+Result<Operation> ParseOperation(const Json& op);
+
+struct SaleLineInput {
+  std::string barcode;  // canonical GTIN
+  int64_t qty = 0;
+  int64_t unit_price = 0;  // what the device charged, minor units
+};
+
+struct Tender {
+  std::string type;  // cash, card, qr_alipay, qr_wechat, qr_unionpay, voucher
+  int64_t amount = 0;
+};
+
+struct SalePayload {
+  std::string sale_id;
+  Currency currency;
+  std::vector<SaleLineInput> lines;
+  std::vector<Tender> tenders;
+  int64_t total = 0;
+  int64_t tendered = 0;  // sum of tenders
+  int64_t change = 0;    // cash handed back: tendered - total
+};
+
+// Parses and checks a sale payload: ids, quantities, amounts, and that the
+// tenders cover the total with change only out of cash. Field paths in
+// errors start with "payload.".
+Result<SalePayload> ParseSalePayload(const Json& payload);
+
+}  // namespace aisle::core
+
+#endif  // AISLE_CORE_OPERATION_H_

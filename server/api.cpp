@@ -1,0 +1,261 @@
+#include "server/api.h"
+
+#include <map>
+
+#include "core/barcode.h"
+#include "core/json_read.h"
+#include "server/sale_service.h"
+
+namespace aisle::server {
+namespace {
+
+using core::Error;
+using nlohmann::json;
+
+constexpr int kDefaultPullLimit = 500;
+constexpr int kMaxPullLimit = 1000;
+
+ApiResponse JsonResponse(int status, const json& body) {
+  return ApiResponse{status, core::ToCanonicalJson(body), {}};
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out += ' ';
+    } else if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2]));
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      out[PercentDecode(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+// Parses a non-negative integer query parameter.
+core::Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const std::string& key,
+                               int64_t fallback) {
+  auto it = query.find(key);
+  if (it == query.end() || it->second.empty()) return fallback;
+  int64_t value = 0;
+  for (char c : it->second) {
+    if (c < '0' || c > '9' || value > (INT64_MAX - 9) / 10) {
+      return Error::Make("invalid_parameter", key + " must be a non-negative integer", key);
+    }
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+int HttpStatusFor(std::string_view code) {
+  static const std::map<std::string_view, int> kStatus = {
+      {"unauthorized", 401},        {"invalid_credentials", 401}, {"token_expired", 401},
+      {"device_not_enrolled", 403}, {"forbidden", 403},           {"not_found", 404},
+      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"method_not_allowed", 405},
+      {"payload_too_large", 413},   {"unsupported_media_type", 415},
+      {"too_many_attempts", 429},   {"internal", 500},            {"unavailable", 503},
+  };
+  auto it = kStatus.find(code);
+  return it == kStatus.end() ? 400 : it->second;  // everything else is bad input
+}
+
+ApiResponse ErrorResponse(const Error& error) {
+  return JsonResponse(HttpStatusFor(error.code), core::ErrorToJson(error));
+}
+
+Api::Api(Store& store, ApiOptions options)
+    : store_(store), options_(std::move(options)), throttle_(options_.lockout_seconds) {}
+
+bool Api::Handles(std::string_view path) {
+  return path == "/healthz" || path.starts_with("/api/");
+}
+
+ApiResponse Api::Handle(const ApiRequest& request) {
+  const size_t q = request.target.find('?');
+  const std::string path = request.target.substr(0, q);
+  const std::string query = q == std::string::npos ? "" : request.target.substr(q + 1);
+  const auto wrong_method = [&] {
+    return ErrorResponse(Error::Make("method_not_allowed", request.method + " is not allowed on " + path));
+  };
+
+  if (path == "/healthz") {
+    if (request.method != "GET" && request.method != "HEAD") return wrong_method();
+    return JsonResponse(200, {{"status", "ok"}, {"version", options_.version}});
+  }
+  if (path == "/api/v1/sessions") {
+    if (request.method != "POST") return wrong_method();
+    return SignIn(request);
+  }
+
+  auto session = Authenticate(request);
+  if (!session) return ErrorResponse(session.error());
+
+  if (path == "/api/v1/catalog/lookup") {
+    if (request.method != "GET") return wrong_method();
+    return Lookup(query);
+  }
+  if (path == "/api/v1/sync/pull") {
+    if (request.method != "GET") return wrong_method();
+    return Pull(query);
+  }
+  if (path == "/api/v1/sync/push") {
+    if (request.method != "POST") return wrong_method();
+    return Push(request, *session);
+  }
+  constexpr std::string_view kSales = "/api/v1/sales/";
+  if (path.starts_with(kSales) && path.size() > kSales.size()) {
+    if (request.method != "GET") return wrong_method();
+    return GetSale(PercentDecode(path.substr(kSales.size())));
+  }
+  return ErrorResponse(Error::Make("not_found", "no such endpoint: " + path));
+}
+
+core::Result<Session> Api::Authenticate(const ApiRequest& request) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!std::string_view(request.authorization).starts_with(kBearer)) {
+    return Error::Make("unauthorized", "sign in first: Authorization: Bearer <token> is missing",
+                       "Authorization");
+  }
+  const std::string token = request.authorization.substr(kBearer.size());
+  auto session = store_.FindSession(Sha256Hex(token), UnixNow());
+  if (!session) {
+    return Error::Make("token_expired", "the session token is unknown or expired: sign in again",
+                       "Authorization");
+  }
+  return *session;
+}
+
+ApiResponse Api::SignIn(const ApiRequest& request) {
+  auto body = core::ParseJson(request.body);
+  if (!body) return ErrorResponse(body.error());
+  if (!body->is_object()) return ErrorResponse(core::WrongType("(body)", "an object"));
+  std::string fields[4];
+  const char* names[4] = {"store_id", "device_id", "staff_code", "pin"};
+  for (int i = 0; i < 4; ++i) {
+    auto value = core::ReadString(*body, names[i], "");
+    if (!value) return ErrorResponse(value.error());
+    if (value->empty() || value->size() > 64) {
+      return ErrorResponse(Error::Make("invalid_" + std::string(names[i]),
+                                       std::string(names[i]) + " must be 1 to 64 characters", names[i]));
+    }
+    fields[i] = std::move(*value);
+  }
+  const auto& [store_id, device_id, staff_code, pin] = fields;
+  const int64_t now = UnixNow();
+  const std::string key = store_id + "\n" + staff_code;
+  if (const int64_t wait = throttle_.LockedFor(key, now); wait > 0) {
+    ApiResponse r = ErrorResponse(Error::Make(
+        "too_many_attempts", "too many wrong PINs: try again in " + std::to_string(wait) + " s"));
+    r.headers.emplace_back("Retry-After", std::to_string(wait));
+    return r;
+  }
+  auto location = store_.FindLocation(store_id);
+  auto staff = store_.FindStaff(store_id, staff_code);
+  if (!staff) BurnPinVerification();
+  if (!location || location->kind != "store" || !staff || !staff->active || !VerifyPin(pin, staff->pin_hash)) {
+    throttle_.RecordFailure(key, now);
+    return ErrorResponse(Error::Make("invalid_credentials", "wrong store, staff code or PIN"));
+  }
+  throttle_.RecordSuccess(key);
+  if (!store_.DeviceKnown(device_id)) {
+    if (!options_.demo) {
+      return ErrorResponse(Error::Make("device_not_enrolled", "this device is not enrolled", "device_id"));
+    }
+    store_.RegisterDevice(device_id, store_id, now);  // demo: first sign-in registers it
+  }
+  const std::string token = NewToken();
+  const Session session{store_id, staff_code, device_id, now + options_.session_ttl_seconds};
+  store_.CreateSession(Sha256Hex(token), session, now);
+  return JsonResponse(
+      201, {{"token", token},
+            {"expires_at", IsoTime(session.expires_at)},
+            {"staff", {{"staff_code", staff->staff_code}, {"name", staff->name}, {"role", staff->role},
+                       {"store_id", staff->store_id}}},
+            {"store", {{"store_id", location->location_id}, {"name_zh", location->name_zh},
+                       {"name_en", location->name_en}, {"currency", location->currency}}}});
+}
+
+ApiResponse Api::Lookup(const std::string& query) {
+  const auto params = ParseQuery(query);
+  auto it = params.find("barcode");
+  if (it == params.end()) return ErrorResponse(core::Missing("barcode"));
+  auto barcode = core::NormalizeBarcode(it->second);
+  if (!barcode) return ErrorResponse(barcode.error());
+  auto product = store_.FindProductByBarcode(barcode->gtin);
+  if (!product) {
+    return ErrorResponse(Error::Make("unknown_barcode", "no product has barcode " + barcode->gtin, "barcode"));
+  }
+  return JsonResponse(200, {{"product", ProductToJson(*product)}});
+}
+
+ApiResponse Api::Pull(const std::string& query) {
+  const auto params = ParseQuery(query);
+  auto since = QueryInt(params, "since", 0);
+  if (!since) return ErrorResponse(since.error());
+  auto limit = QueryInt(params, "limit", kDefaultPullLimit);
+  if (!limit) return ErrorResponse(limit.error());
+  if (*limit < 1 || *limit > kMaxPullLimit) {
+    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1..1000", "limit"));
+  }
+  auto scope_it = params.find("scope");
+  const std::string scope = scope_it == params.end() ? "catalog" : scope_it->second;
+  if (scope != "catalog") {
+    return ErrorResponse(Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope"));
+  }
+  auto changes = store_.PullChanges(scope, *since, static_cast<int>(*limit));
+  const bool more = changes.size() > static_cast<size_t>(*limit);
+  if (more) changes.pop_back();
+  json list = json::array();
+  int64_t cursor = *since;
+  for (const Change& c : changes) {
+    json change = json::parse(c.body);
+    change["seq"] = c.seq;
+    change["scope"] = c.scope;
+    list.push_back(std::move(change));
+    cursor = c.seq;
+  }
+  return JsonResponse(200, {{"changes", std::move(list)}, {"cursor", cursor}, {"more", more}});
+}
+
+ApiResponse Api::Push(const ApiRequest& request, const Session& session) {
+  auto body = core::ParseJson(request.body);
+  if (!body) return ErrorResponse(body.error());
+  auto results = PushOperations(store_, *body, session);
+  if (!results) return ErrorResponse(results.error());
+  return JsonResponse(200, *results);
+}
+
+ApiResponse Api::GetSale(const std::string& sale_id) {
+  auto sale = LoadSale(store_, sale_id);
+  if (!sale) return ErrorResponse(Error::Make("sale_not_found", "no sale " + sale_id));
+  return JsonResponse(200, *sale);
+}
+
+}  // namespace aisle::server

@@ -1,0 +1,57 @@
+// Authentication primitives: slow salted PIN hashes (argon2id via
+// libsodium), bearer tokens (random, stored only as their SHA-256), and the
+// sign-in throttle that answers 429 after repeated failures.
+// Thread-safe: LoginThrottle locks internally; the functions are pure.
+#ifndef AISLE_SERVER_AUTH_H_
+#define AISLE_SERVER_AUTH_H_
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace aisle::server {
+
+// Must be called once before any other function here.
+void InitCrypto();
+
+// argon2id, libsodium's "interactive" limits (64 MiB, 2 passes): encoded
+// string with its own salt and parameters.
+std::string HashPin(const std::string& pin);
+bool VerifyPin(const std::string& pin, const std::string& encoded);
+// Spends the same time as a real verification (for unknown staff codes, so
+// the answer time does not tell which codes exist).
+void BurnPinVerification();
+
+// 32 random bytes as 64 hex characters.
+std::string NewToken();
+// Lower-case hex SHA-256 of text.
+std::string Sha256Hex(const std::string& text);
+
+// Counts failed sign-ins per key (store + staff code); after kMaxFailures
+// within the window the key is locked for lockout_seconds.
+class LoginThrottle {
+ public:
+  static constexpr int kMaxFailures = 5;
+
+  explicit LoginThrottle(int64_t lockout_seconds) : lockout_seconds_(lockout_seconds) {}
+
+  // Seconds the key is still locked for, 0 if it may try.
+  int64_t LockedFor(const std::string& key, int64_t now);
+  void RecordFailure(const std::string& key, int64_t now);
+  void RecordSuccess(const std::string& key);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    int64_t first_failure = 0;
+    int64_t locked_until = 0;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+  int64_t lockout_seconds_;
+};
+
+}  // namespace aisle::server
+
+#endif  // AISLE_SERVER_AUTH_H_

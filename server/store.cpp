@@ -1,0 +1,349 @@
+#include "server/store.h"
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace aisle::server {
+namespace {
+
+// Versioned migrations: entry i brings the schema from version i to i+1.
+// Never edit a released entry; append a new one.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE locations (
+  location_id TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('store', 'warehouse')),
+  name_zh     TEXT NOT NULL,
+  name_en     TEXT NOT NULL,
+  currency    TEXT NOT NULL DEFAULT 'CNY'
+);
+CREATE TABLE products (
+  sku         TEXT PRIMARY KEY,
+  barcode     TEXT NOT NULL UNIQUE,
+  name_zh     TEXT NOT NULL,
+  name_en     TEXT NOT NULL,
+  category    TEXT NOT NULL,
+  brand       TEXT NOT NULL DEFAULT '',
+  price       INTEGER NOT NULL CHECK (price >= 0),
+  tax_rate_bp INTEGER NOT NULL CHECK (tax_rate_bp BETWEEN 0 AND 10000),
+  sold_by     TEXT NOT NULL CHECK (sold_by IN ('unit', 'weight')),
+  currency    TEXT NOT NULL DEFAULT 'CNY',
+  updated_at  INTEGER NOT NULL
+);
+CREATE TABLE staff (
+  store_id    TEXT NOT NULL REFERENCES locations (location_id),
+  staff_code  TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  pin_hash    TEXT NOT NULL,
+  active      INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (store_id, staff_code)
+);
+CREATE TABLE devices (
+  device_id     TEXT PRIMARY KEY,
+  store_id      TEXT NOT NULL REFERENCES locations (location_id),
+  registered_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash  TEXT PRIMARY KEY,
+  store_id    TEXT NOT NULL,
+  staff_code  TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE TABLE members (
+  member_id   TEXT PRIMARY KEY,
+  phone       TEXT NOT NULL UNIQUE,
+  name        TEXT NOT NULL,
+  tier        TEXT NOT NULL
+);
+CREATE TABLE points_movements (
+  id          INTEGER PRIMARY KEY,
+  member_id   TEXT NOT NULL REFERENCES members (member_id),
+  delta       INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  ref         TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  UNIQUE (member_id, reason, ref)
+);
+CREATE TABLE ops (
+  op_id       TEXT PRIMARY KEY,
+  type        TEXT NOT NULL,
+  store_id    TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  staff_code  TEXT NOT NULL,
+  device_time TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  canonical   TEXT NOT NULL,
+  result      TEXT NOT NULL
+);
+CREATE TABLE sales (
+  sale_id      TEXT PRIMARY KEY,
+  op_id        TEXT NOT NULL UNIQUE REFERENCES ops (op_id) DEFERRABLE INITIALLY DEFERRED,
+  store_id     TEXT NOT NULL,
+  device_id    TEXT NOT NULL,
+  staff_code   TEXT NOT NULL,
+  currency     TEXT NOT NULL,
+  total        INTEGER NOT NULL,
+  net          INTEGER NOT NULL,
+  tax          INTEGER NOT NULL,
+  tendered     INTEGER NOT NULL,
+  change_due   INTEGER NOT NULL,
+  server_total INTEGER NOT NULL,
+  device_time  TEXT NOT NULL,
+  received_at  INTEGER NOT NULL
+);
+CREATE TABLE sale_lines (
+  sale_id     TEXT NOT NULL REFERENCES sales (sale_id),
+  line_no     INTEGER NOT NULL,
+  sku         TEXT NOT NULL,
+  barcode     TEXT NOT NULL,
+  qty         INTEGER NOT NULL,
+  unit_price  INTEGER NOT NULL,
+  tax_rate_bp INTEGER NOT NULL,
+  sold_by     TEXT NOT NULL,
+  gross       INTEGER NOT NULL,
+  net         INTEGER NOT NULL,
+  tax         INTEGER NOT NULL,
+  PRIMARY KEY (sale_id, line_no)
+);
+CREATE TABLE sale_tenders (
+  sale_id     TEXT NOT NULL REFERENCES sales (sale_id),
+  tender_no   INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  amount      INTEGER NOT NULL,
+  PRIMARY KEY (sale_id, tender_no)
+);
+-- What the server found when it re-priced a sale from its own catalog.
+CREATE TABLE price_differences (
+  id            INTEGER PRIMARY KEY,
+  sale_id       TEXT NOT NULL REFERENCES sales (sale_id),
+  line_no       INTEGER,            -- NULL: the sale's total
+  kind          TEXT NOT NULL,      -- 'unit_price' | 'total'
+  device_amount INTEGER NOT NULL,
+  server_amount INTEGER NOT NULL
+);
+-- Stock is a ledger: the quantity at a location is the sum of its movements.
+CREATE TABLE stock_movements (
+  id          INTEGER PRIMARY KEY,
+  location_id TEXT NOT NULL REFERENCES locations (location_id),
+  sku         TEXT NOT NULL REFERENCES products (sku),
+  qty_delta   INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  ref         TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  UNIQUE (location_id, sku, reason, ref)
+);
+CREATE INDEX stock_by_location_sku ON stock_movements (location_id, sku);
+-- The change feed devices pull: seq is the cursor.
+CREATE TABLE changes (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope       TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX changes_by_scope ON changes (scope, seq);
+)sql",
+};
+
+Product ReadProduct(const Statement& s) {
+  return Product{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+                 s.Text(5), s.Int(6),  static_cast<int32_t>(s.Int(7)), s.Text(8), s.Text(9)};
+}
+
+constexpr const char* kProductColumns =
+    "sku, barcode, name_zh, name_en, category, brand, price, tax_rate_bp, sold_by, currency";
+
+}  // namespace
+
+nlohmann::json ProductToJson(const Product& p) {
+  return {{"sku", p.sku},           {"barcode", p.barcode},         {"name_zh", p.name_zh},
+          {"name_en", p.name_en},   {"category", p.category},       {"brand", p.brand},
+          {"price", p.price},       {"tax_rate_bp", p.tax_rate_bp}, {"sold_by", p.sold_by},
+          {"currency", p.currency}};
+}
+
+int64_t UnixNow() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string IsoTime(int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+Store::Store(const std::string& db_path) : db_(db_path) { Migrate(); }
+
+void Store::Migrate() {
+  std::lock_guard lock(mutex_);
+  auto version_stmt = db_.Prepare("PRAGMA user_version");
+  version_stmt.Step();
+  const int64_t current = version_stmt.Int(0);
+  const int64_t latest = static_cast<int64_t>(std::size(kMigrations));
+  if (current > latest) {
+    throw SqliteError(0, "the database has schema version " + std::to_string(current) +
+                             ", newer than this aisled knows (" + std::to_string(latest) + ")");
+  }
+  for (int64_t v = current; v < latest; ++v) {
+    Transaction tx(db_);
+    db_.Exec(kMigrations[v]);
+    db_.Exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.Commit();
+  }
+}
+
+int Store::SchemaVersion() {
+  std::lock_guard lock(mutex_);
+  auto s = db_.Prepare("PRAGMA user_version");
+  s.Step();
+  return static_cast<int>(s.Int(0));
+}
+
+void Store::WithTransaction(const std::function<void(Database&)>& fn) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  fn(db_);
+  tx.Commit();
+}
+
+void Store::WithConnection(const std::function<void(Database&)>& fn) {
+  std::lock_guard lock(mutex_);
+  fn(db_);
+}
+
+std::optional<Product> Store::FindProduct(Database& db, const std::string& gtin) {
+  auto s = db.Prepare(std::string("SELECT ") + kProductColumns + " FROM products WHERE barcode = ?");
+  s.Bind(1, gtin);
+  if (!s.Step()) return std::nullopt;
+  return ReadProduct(s);
+}
+
+std::optional<Product> Store::FindProductByBarcode(const std::string& gtin) {
+  std::lock_guard lock(mutex_);
+  return FindProduct(db_, gtin);
+}
+
+std::optional<Location> Store::FindLocation(const std::string& location_id) {
+  std::lock_guard lock(mutex_);
+  auto s = db_.Prepare(
+      "SELECT location_id, kind, name_zh, name_en, currency FROM locations WHERE location_id = ?");
+  s.Bind(1, location_id);
+  if (!s.Step()) return std::nullopt;
+  return Location{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)};
+}
+
+std::optional<Staff> Store::FindStaff(const std::string& store_id, const std::string& staff_code) {
+  std::lock_guard lock(mutex_);
+  auto s = db_.Prepare(
+      "SELECT store_id, staff_code, name, role, pin_hash, active FROM staff "
+      "WHERE store_id = ? AND staff_code = ?");
+  s.Bind(1, store_id).Bind(2, staff_code);
+  if (!s.Step()) return std::nullopt;
+  return Staff{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5) != 0};
+}
+
+bool Store::DeviceKnown(const std::string& device_id) {
+  std::lock_guard lock(mutex_);
+  auto s = db_.Prepare("SELECT 1 FROM devices WHERE device_id = ?");
+  s.Bind(1, device_id);
+  return s.Step();
+}
+
+void Store::RegisterDevice(const std::string& device_id, const std::string& store_id, int64_t now) {
+  std::lock_guard lock(mutex_);
+  db_.Prepare("INSERT OR IGNORE INTO devices (device_id, store_id, registered_at) VALUES (?, ?, ?)")
+      .Bind(1, device_id)
+      .Bind(2, store_id)
+      .Bind(3, now)
+      .Run();
+}
+
+void Store::CreateSession(const std::string& token_hash, const Session& session, int64_t now) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  db_.Prepare("DELETE FROM sessions WHERE expires_at <= ?").Bind(1, now).Run();
+  db_.Prepare(
+         "INSERT INTO sessions (token_hash, store_id, staff_code, device_id, created_at, expires_at) "
+         "VALUES (?, ?, ?, ?, ?, ?)")
+      .Bind(1, token_hash)
+      .Bind(2, session.store_id)
+      .Bind(3, session.staff_code)
+      .Bind(4, session.device_id)
+      .Bind(5, now)
+      .Bind(6, session.expires_at)
+      .Run();
+  tx.Commit();
+}
+
+std::optional<Session> Store::FindSession(const std::string& token_hash, int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto s = db_.Prepare(
+      "SELECT store_id, staff_code, device_id, expires_at FROM sessions "
+      "WHERE token_hash = ? AND expires_at > ?");
+  s.Bind(1, token_hash).Bind(2, now);
+  if (!s.Step()) return std::nullopt;
+  return Session{s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
+}
+
+std::vector<Change> Store::PullChanges(const std::string& scope, int64_t since, int limit) {
+  std::lock_guard lock(mutex_);
+  auto s = db_.Prepare(
+      "SELECT seq, scope, body FROM changes WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?");
+  s.Bind(1, scope).Bind(2, since).Bind(3, int64_t{limit} + 1);
+  std::vector<Change> out;
+  while (s.Step()) out.push_back(Change{s.Int(0), s.Text(1), s.Text(2)});
+  return out;
+}
+
+int64_t Store::Count(const std::string& table) {
+  std::lock_guard lock(mutex_);
+  auto s = db_.Prepare("SELECT count(*) FROM \"" + table + "\"");
+  s.Step();
+  return s.Int(0);
+}
+
+std::optional<StoredOp> Store::FindOp(Database& db, const std::string& op_id) {
+  auto s = db.Prepare("SELECT canonical, result FROM ops WHERE op_id = ?");
+  s.Bind(1, op_id);
+  if (!s.Step()) return std::nullopt;
+  return StoredOp{s.Text(0), s.Text(1)};
+}
+
+void Store::AppendChange(Database& db, const std::string& scope, const std::string& body, int64_t now) {
+  db.Prepare("INSERT INTO changes (scope, body, created_at) VALUES (?, ?, ?)")
+      .Bind(1, scope)
+      .Bind(2, body)
+      .Bind(3, now)
+      .Run();
+}
+
+void Store::UpsertProduct(Database& db, const Product& p, int64_t now) {
+  db.Prepare(
+        "INSERT INTO products (sku, barcode, name_zh, name_en, category, brand, price, tax_rate_bp, "
+        "sold_by, currency, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (sku) DO UPDATE SET barcode = excluded.barcode, name_zh = excluded.name_zh, "
+        "name_en = excluded.name_en, category = excluded.category, brand = excluded.brand, "
+        "price = excluded.price, tax_rate_bp = excluded.tax_rate_bp, sold_by = excluded.sold_by, "
+        "currency = excluded.currency, updated_at = excluded.updated_at")
+      .Bind(1, p.sku)
+      .Bind(2, p.barcode)
+      .Bind(3, p.name_zh)
+      .Bind(4, p.name_en)
+      .Bind(5, p.category)
+      .Bind(6, p.brand)
+      .Bind(7, p.price)
+      .Bind(8, int64_t{p.tax_rate_bp})
+      .Bind(9, p.sold_by)
+      .Bind(10, p.currency)
+      .Bind(11, now)
+      .Run();
+  const nlohmann::json change = {{"kind", "product"}, {"op", "upsert"}, {"product", ProductToJson(p)}};
+  AppendChange(db, "catalog", change.dump(), now);
+}
+
+}  // namespace aisle::server
+

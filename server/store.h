@@ -1,0 +1,125 @@
+// Store: Aisle's data on SQLite — schema migrations and the queries the
+// services need (catalog, staff, devices, sessions, change feed, operations,
+// sales, stock). One connection, serialised by a mutex: every public method
+// may be called from any thread. Writes that belong together go through
+// WithTransaction so they commit (durably, synchronous=FULL) or not at all.
+//
+// The PostgreSQL adapter for chains will implement the same queries; until
+// it exists this class is the storage interface.
+#ifndef AISLE_SERVER_STORE_H_
+#define AISLE_SERVER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/sqlite.h"
+
+namespace aisle::server {
+
+struct Product {
+  std::string sku;
+  std::string barcode;
+  std::string name_zh;
+  std::string name_en;
+  std::string category;
+  std::string brand;
+  int64_t price = 0;  // minor units, tax inclusive; per kg when sold_by weight
+  int32_t tax_rate_bp = 0;
+  std::string sold_by;  // "unit" | "weight"
+  std::string currency;
+};
+
+struct Location {
+  std::string location_id;
+  std::string kind;  // "store" | "warehouse"
+  std::string name_zh;
+  std::string name_en;
+  std::string currency;
+};
+
+struct Staff {
+  std::string store_id;
+  std::string staff_code;
+  std::string name;
+  std::string role;
+  std::string pin_hash;
+  bool active = true;
+};
+
+struct Session {
+  std::string store_id;
+  std::string staff_code;
+  std::string device_id;
+  int64_t expires_at = 0;  // unix seconds
+};
+
+struct Change {
+  int64_t seq = 0;
+  std::string scope;
+  std::string body;  // JSON of the change
+};
+
+// The first answer given for an operation, kept to answer its repeats.
+struct StoredOp {
+  std::string canonical;
+  std::string result;  // JSON
+};
+
+class Store {
+ public:
+  // Opens <data_dir>/aisle.db and runs the migrations it lacks.
+  explicit Store(const std::string& db_path);
+
+  // The schema version after migration (PRAGMA user_version).
+  int SchemaVersion();
+
+  // Runs fn inside BEGIN IMMEDIATE ... COMMIT holding the lock; fn gets the
+  // connection. An exception rolls everything back.
+  void WithTransaction(const std::function<void(Database&)>& fn);
+  // Runs fn holding the lock, outside a transaction (reads).
+  void WithConnection(const std::function<void(Database&)>& fn);
+
+  std::optional<Product> FindProductByBarcode(const std::string& gtin);
+  std::optional<Location> FindLocation(const std::string& location_id);
+  std::optional<Staff> FindStaff(const std::string& store_id, const std::string& staff_code);
+  bool DeviceKnown(const std::string& device_id);
+  void RegisterDevice(const std::string& device_id, const std::string& store_id, int64_t now);
+
+  void CreateSession(const std::string& token_hash, const Session& session, int64_t now);
+  std::optional<Session> FindSession(const std::string& token_hash, int64_t now);
+
+  // Changes of `scope` after `since`, at most `limit` (+1 probe for "more").
+  std::vector<Change> PullChanges(const std::string& scope, int64_t since, int limit);
+
+  // Row counts, for tools and tests.
+  int64_t Count(const std::string& table);
+
+  // Helpers used inside WithTransaction by the services and the demo loader.
+  static std::optional<StoredOp> FindOp(Database& db, const std::string& op_id);
+  static std::optional<Product> FindProduct(Database& db, const std::string& gtin);
+  static void AppendChange(Database& db, const std::string& scope, const std::string& body, int64_t now);
+  static void UpsertProduct(Database& db, const Product& product, int64_t now);
+
+ private:
+  void Migrate();
+
+  std::mutex mutex_;
+  Database db_;
+};
+
+// The product as the API and the change feed show it.
+nlohmann::json ProductToJson(const Product& product);
+
+// Seconds since the epoch, and the same as ISO 8601 UTC ("2026-11-24T10:00:00Z").
+int64_t UnixNow();
+std::string IsoTime(int64_t unix_seconds);
+
+}  // namespace aisle::server
+
+#endif  // AISLE_SERVER_STORE_H_

@@ -1,0 +1,396 @@
+// aisled end to end over loopback HTTP with a real SQLite file: sign-in,
+// catalog lookup, the pull feed, pushing sales exactly once, re-pricing,
+// every bad input the walking skeleton names, the body limit, static files,
+// the data-folder lock and graceful shutdown.
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "tests/server/aisled_process.h"
+
+namespace aisle::testing {
+namespace {
+
+using nlohmann::json;
+
+// Counts rows with SQL on the database file itself (not through the API).
+int64_t SqlCount(const std::string& data_dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2((data_dir + "/aisle.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t out = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    out = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+std::string Uuid(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "0190a1b2-c3d4-7e5f-8a9b-%012x", n);
+  return buf;
+}
+
+class AisledTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = MakeTempDir();
+    server_ = std::make_unique<AisledProcess>(dir_, std::vector<std::string>{"--max-body", "65536"});
+    token_ = SignIn("SH01", "1001", "1111").Json()["token"].get<std::string>();
+    // Two real products from the feed: a unit item and a weighed one.
+    json feed = Http(Port(), "GET", "/api/v1/sync/pull?since=0&scope=catalog&limit=1000", "", token_).Json();
+    for (const json& change : feed["changes"]) {
+      const json& p = change["product"];
+      if (p["sold_by"] == "unit" && unit_.is_null() && p["barcode"].get<std::string>().size() == 13) unit_ = p;
+      if (p["sold_by"] == "weight" && weighed_.is_null()) weighed_ = p;
+    }
+  }
+  static void TearDownTestSuite() {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "--- aisled log ---\n" << server_->Log();
+  }
+
+  static uint16_t Port() { return server_->port(); }
+  static HttpResult SignIn(const std::string& store, const std::string& staff, const std::string& pin,
+                           const std::string& device = "demo-device-1") {
+    return Http(Port(), "POST", "/api/v1/sessions",
+                json{{"store_id", store}, {"device_id", device}, {"staff_code", staff}, {"pin", pin}}.dump());
+  }
+  static HttpResult Push(const json& ops) {
+    return Http(Port(), "POST", "/api/v1/sync/push", json{{"ops", ops}}.dump(), token_);
+  }
+  // A sale.completed op of qty units of the unit product at `price`.
+  static json SaleOp(int n, int64_t qty, int64_t price, int64_t cash) {
+    return json{{"op_id", Uuid(n)},
+                {"type", "sale.completed"},
+                {"store_id", "SH01"},
+                {"device_id", "demo-device-1"},
+                {"device_time", "2026-11-24T10:00:00Z"},
+                {"payload",
+                 {{"sale_id", "sale-" + std::to_string(n)},
+                  {"currency", "CNY"},
+                  {"lines", {{{"barcode", unit_["barcode"]}, {"qty", qty}, {"unit_price", price}}}},
+                  {"tenders", {{{"type", "cash"}, {"amount", cash}}}},
+                  {"total", qty * price}}}};
+  }
+  static int64_t Sales() { return SqlCount(dir_, "SELECT count(*) FROM sales"); }
+
+  static inline std::string dir_;
+  static inline std::unique_ptr<AisledProcess> server_;
+  static inline std::string token_;
+  static inline json unit_;
+  static inline json weighed_;
+};
+
+TEST_F(AisledTest, HealthzAnswersWithoutAuth) {
+  auto r = Http(Port(), "GET", "/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["status"], "ok");
+  EXPECT_TRUE(r.Json()["version"].is_string());
+}
+
+TEST_F(AisledTest, SignInReturnsTokenStaffAndStore) {
+  auto r = SignIn("SH01", "2001", "2222");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Json()["token"].get<std::string>().size(), 64u);
+  EXPECT_EQ(r.Json()["staff"]["role"], "store_manager");
+  EXPECT_EQ(r.Json()["store"]["store_id"], "SH01");
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM sessions WHERE length(token_hash) = 64"),
+            SqlCount(dir_, "SELECT count(*) FROM sessions"));  // only hashes are stored
+}
+
+TEST_F(AisledTest, DemoModeRegistersANewDeviceOnFirstSignIn) {
+  auto r = SignIn("SH01", "1001", "1111", "browser-install-42");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM devices WHERE device_id = 'browser-install-42'"), 1);
+}
+
+TEST_F(AisledTest, WrongPinIs401ThenRepeatedFailuresAre429) {
+  auto r = SignIn("BJ01", "1101", "0000");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json()["error"]["code"], "invalid_credentials");
+  for (int i = 0; i < 4; ++i) SignIn("BJ01", "1101", "0000");
+  r = SignIn("BJ01", "1101", "1111");  // even the right PIN waits now
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.Json()["error"]["code"], "too_many_attempts");
+  EXPECT_FALSE(r.headers["Retry-After"].empty());
+  EXPECT_EQ(SignIn("XX99", "1001", "1111").status, 401);  // unknown store
+}
+
+TEST_F(AisledTest, SignInBadBodies) {
+  auto r = Http(Port(), "POST", "/api/v1/sessions", "{not json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["error"]["code"], "invalid_json");
+  r = Http(Port(), "POST", "/api/v1/sessions", R"({"store_id":"SH01","device_id":"d","staff_code":1001,"pin":"1111"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["error"]["field"], "staff_code");
+  r = Http(Port(), "POST", "/api/v1/sessions", R"({"store_id":"SH01"})");
+  EXPECT_EQ(r.Json()["error"]["code"], "missing_field");
+}
+
+TEST_F(AisledTest, RoutesNeedAToken) {
+  auto r = Http(Port(), "GET", "/api/v1/catalog/lookup?barcode=6901234567892");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json()["error"]["code"], "unauthorized");
+  r = Http(Port(), "GET", "/api/v1/sync/pull?since=0", "", std::string(64, 'a'));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json()["error"]["code"], "token_expired");
+  r = Http(Port(), "POST", "/api/v1/sync/push", "{\"ops\":[]}");
+  EXPECT_EQ(r.status, 401);
+}
+
+TEST_F(AisledTest, LookupKnownUnknownAndInvalidBarcodes) {
+  auto r = Http(Port(), "GET", "/api/v1/catalog/lookup?barcode=" + unit_["barcode"].get<std::string>(), "", token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["product"]["sku"], unit_["sku"]);
+  EXPECT_TRUE(r.Json()["product"]["price"].is_number_integer());
+  EXPECT_TRUE(r.Json()["product"]["tax_rate_bp"].is_number_integer());
+  r = Http(Port(), "GET", "/api/v1/catalog/lookup?barcode=4006381333931", "", token_);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.Json()["error"]["code"], "unknown_barcode");
+  r = Http(Port(), "GET", "/api/v1/catalog/lookup?barcode=6901234567893", "", token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["error"]["code"], "barcode_bad_check_digit");
+}
+
+TEST_F(AisledTest, PullPaginatesTheWholeCatalog) {
+  int64_t cursor = 0;
+  size_t products = 0;
+  int pages = 0;
+  for (bool more = true; more; ++pages) {
+    auto r = Http(Port(), "GET", "/api/v1/sync/pull?since=" + std::to_string(cursor) + "&scope=catalog&limit=100", "",
+                  token_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json page = r.Json();
+    for (const json& c : page["changes"]) {
+      EXPECT_GT(c["seq"].get<int64_t>(), cursor);
+      EXPECT_EQ(c["product"]["barcode"].get<std::string>().size() % 5, 3u);  // 8 or 13 digits
+      ++products;
+    }
+    cursor = page["cursor"];
+    more = page["more"];
+    ASSERT_LT(pages, 50);
+  }
+  EXPECT_GE(products, 300u);
+  EXPECT_EQ(static_cast<int64_t>(products), SqlCount(dir_, "SELECT count(*) FROM products"));
+  EXPECT_GE(pages, 4);
+  auto r = Http(Port(), "GET", "/api/v1/sync/pull?since=" + std::to_string(cursor), "", token_);
+  EXPECT_TRUE(r.Json()["changes"].empty());
+  EXPECT_EQ(r.Json()["cursor"], cursor);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/pull?since=-1", "", token_).status, 400);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/pull?since=0&limit=0", "", token_).status, 400);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/pull?since=0&scope=nope", "", token_).Json()["error"]["code"],
+            "unknown_scope");
+}
+
+TEST_F(AisledTest, SaleIsAppliedOnceAndReadBack) {
+  const int64_t price = unit_["price"];
+  const json op = SaleOp(1, 2, price, 2 * price + 1002);
+  const int64_t before = Sales();
+  auto r = Push(json::array({op}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  EXPECT_EQ(Sales(), before + 1);
+
+  r = Push(json::array({op}));  // the same body again
+  EXPECT_EQ(r.Json()["results"][0]["status"], "duplicate");
+  EXPECT_EQ(r.Json()["results"][0]["first"]["status"], "applied");
+  EXPECT_EQ(Sales(), before + 1);
+
+  r = Http(Port(), "GET", "/api/v1/sales/sale-1", "", token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json sale = r.Json();
+  EXPECT_EQ(sale["total"], 2 * price);
+  EXPECT_EQ(sale["change"], 1002);
+  EXPECT_EQ(sale["lines"].size(), 1u);
+  EXPECT_EQ(sale["lines"][0]["qty"], 2);
+  EXPECT_EQ(sale["tenders"][0]["amount"], 2 * price + 1002);
+  EXPECT_EQ(sale["staff_code"], "1001");
+  EXPECT_TRUE(sale["price_differences"].empty());
+  EXPECT_EQ(SqlCount(dir_, "SELECT sum(qty_delta) FROM stock_movements WHERE reason = 'sale' AND ref = 'sale-1'"), -2);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sales/nope", "", token_).status, 404);
+}
+
+TEST_F(AisledTest, StalePriceIsKeptAndTheDifferenceRecorded) {
+  const int64_t price = unit_["price"];
+  const int64_t stale = price - 100;
+  auto r = Push(json::array({SaleOp(2, 1, stale, stale)}));
+  ASSERT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["price_differences"], 1);
+  const json sale = Http(Port(), "GET", "/api/v1/sales/sale-2", "", token_).Json();
+  EXPECT_EQ(sale["total"], stale);  // as the customer paid
+  EXPECT_EQ(sale["server_total"], price);
+  ASSERT_EQ(sale["price_differences"].size(), 1u);
+  EXPECT_EQ(sale["price_differences"][0]["kind"], "unit_price");
+  EXPECT_EQ(sale["price_differences"][0]["device_amount"], stale);
+  EXPECT_EQ(sale["price_differences"][0]["server_amount"], price);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM price_differences WHERE sale_id = 'sale-2'"), 1);
+}
+
+TEST_F(AisledTest, WeighedLineRoundsHalfUp) {
+  const int64_t per_kg = weighed_["price"];
+  json op = SaleOp(3, 1, 1, 1);
+  op["payload"]["lines"] = json::array({{{"barcode", weighed_["barcode"]}, {"qty", 1250}, {"unit_price", per_kg}}});
+  const int64_t gross = (1250 * per_kg + 500) / 1000;
+  op["payload"]["total"] = gross;
+  op["payload"]["tenders"][0]["amount"] = gross;
+  auto r = Push(json::array({op}));
+  ASSERT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  const json sale = Http(Port(), "GET", "/api/v1/sales/sale-3", "", token_).Json();
+  EXPECT_EQ(sale["lines"][0]["gross"], gross);
+  EXPECT_EQ(sale["lines"][0]["sold_by"], "weight");
+}
+
+TEST_F(AisledTest, ReusedOpIdWithOtherContentIsRejected) {
+  const int64_t price = unit_["price"];
+  ASSERT_EQ(Push(json::array({SaleOp(4, 1, price, price)})).Json()["results"][0]["status"], "applied");
+  const int64_t before = Sales();
+  json changed = SaleOp(4, 3, price, 3 * price);
+  changed["payload"]["sale_id"] = "sale-4b";
+  auto r = Push(json::array({changed}));
+  EXPECT_EQ(r.Json()["results"][0]["status"], "rejected");
+  EXPECT_EQ(r.Json()["results"][0]["error"]["code"], "op_id_conflict");
+  EXPECT_EQ(Sales(), before);
+}
+
+TEST_F(AisledTest, OneBadOpDoesNotSpoilTheBatch) {
+  const int64_t price = unit_["price"];
+  json bad = SaleOp(5, 1, price, price);
+  bad["payload"]["lines"][0]["qty"] = -1;
+  const int64_t before = Sales();
+  auto r = Push(json::array({bad, SaleOp(6, 1, price, price)}));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["results"][0]["status"], "rejected");
+  EXPECT_EQ(r.Json()["results"][0]["error"]["field"], "payload.lines[0].qty");
+  EXPECT_EQ(r.Json()["results"][1]["status"], "applied");
+  EXPECT_EQ(Sales(), before + 1);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM ops WHERE op_id = '" + Uuid(5) + "'"), 0);
+}
+
+TEST_F(AisledTest, BadOperationsAreRejectedAndWriteNothing) {
+  const int64_t price = unit_["price"];
+  struct Case {
+    const char* name;
+    std::function<void(json&)> mutate;
+    const char* code;
+  };
+  const std::vector<Case> cases = {
+      {"negative qty", [](json& op) { op["payload"]["lines"][0]["qty"] = -2; }, "invalid_quantity"},
+      {"unknown barcode", [](json& op) { op["payload"]["lines"][0]["barcode"] = "4006381333931"; }, "unknown_barcode"},
+      {"tenders short", [&](json& op) { op["payload"]["tenders"][0]["amount"] = price - 1; }, "tender_insufficient"},
+      {"qty as string", [](json& op) { op["payload"]["lines"][0]["qty"] = "1"; }, "invalid_type"},
+      {"price as float", [](json& op) { op["payload"]["lines"][0]["unit_price"] = 19.99; }, "invalid_type"},
+      {"op_id not uuid", [](json& op) { op["op_id"] = "abc"; }, "invalid_op_id"},
+      {"other store", [](json& op) { op["store_id"] = "BJ01"; }, "store_mismatch"},
+      {"unknown type", [](json& op) { op["type"] = "sale.teleported"; }, "unsupported_op_type"},
+      {"no payload", [](json& op) { op.erase("payload"); }, "missing_field"},
+      {"duplicate sale id", [](json& op) { op["payload"]["sale_id"] = "sale-1"; }, "sale_id_conflict"},
+  };
+  int n = 100;
+  for (const Case& c : cases) {
+    json op = SaleOp(n, 1, price, price);
+    op["payload"]["sale_id"] = "bad-" + std::to_string(n);
+    c.mutate(op);
+    const int64_t sales = Sales();
+    const int64_t moves = SqlCount(dir_, "SELECT count(*) FROM stock_movements");
+    auto r = Push(json::array({op}));
+    ASSERT_EQ(r.status, 200) << c.name;
+    EXPECT_EQ(r.Json()["results"][0]["status"], "rejected") << c.name;
+    EXPECT_EQ(r.Json()["results"][0]["error"]["code"], c.code) << c.name << ": " << r.body;
+    EXPECT_FALSE(r.Json()["results"][0]["error"]["message"].get<std::string>().empty());
+    EXPECT_EQ(Sales(), sales) << c.name;
+    EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM stock_movements"), moves) << c.name;
+    ++n;
+  }
+}
+
+TEST_F(AisledTest, BodiesThatAreNotABatchGet400) {
+  for (const char* body : {"{", "[]", "{\"ops\":5}", "{\"nope\":[]}", "\"ops\""}) {
+    auto r = Http(Port(), "POST", "/api/v1/sync/push", body, token_);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_TRUE(r.Json()["error"]["code"].is_string()) << body;
+  }
+}
+
+TEST_F(AisledTest, OversizedBodyIs413) {
+  const std::string big = "{\"ops\":[" + std::string(70000, ' ') + "]}";
+  auto r = Http(Port(), "POST", "/api/v1/sync/push", big, token_);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.Json()["error"]["code"], "payload_too_large");
+}
+
+TEST_F(AisledTest, UnknownEndpointAndWrongMethod) {
+  auto r = Http(Port(), "GET", "/api/v1/nope", "", token_);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.Json()["error"]["code"], "not_found");
+  r = Http(Port(), "DELETE", "/api/v1/sync/push", "", token_);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.Json()["error"]["code"], "method_not_allowed");
+}
+
+TEST(AisledProcessTest, StaticFilesSpaFallbackAndNoTraversal) {
+  const std::string dir = MakeTempDir();
+  std::filesystem::create_directories(dir + "/web/assets");
+  std::ofstream(dir + "/web/index.html") << "<!doctype html><title>Aisle</title>";
+  std::ofstream(dir + "/web/assets/app.js") << "console.log(1)";
+  AisledProcess server(dir + "/data", {"--web-root", dir + "/web"});
+  auto r = Http(server.port(), "GET", "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("Aisle"), std::string::npos);
+  EXPECT_EQ(r.headers["Content-Type"], "text/html; charset=utf-8");
+  r = Http(server.port(), "GET", "/sell");  // the app's own route
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("Aisle"), std::string::npos);
+  r = Http(server.port(), "GET", "/assets/app.js");
+  EXPECT_EQ(r.headers["Content-Type"], "text/javascript; charset=utf-8");
+  EXPECT_NE(r.headers["Cache-Control"].find("immutable"), std::string::npos);
+  EXPECT_EQ(Http(server.port(), "GET", "/missing.js").status, 404);
+  EXPECT_EQ(Http(server.port(), "GET", "/../data/aisle.db").status, 400);
+  server.Stop(SIGKILL);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AisledProcessTest, SecondServerOnTheSameDataDirRefusesToStart) {
+  const std::string dir = MakeTempDir();
+  AisledProcess first(dir);
+  EXPECT_THROW(AisledProcess second(dir), std::runtime_error);
+  first.Stop(SIGKILL);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AisledProcessTest, SigtermFinishesCleanlyAndRestartKeepsDataAndDemoIsIdempotent) {
+  const std::string dir = MakeTempDir();
+  int64_t changes = 0;
+  {
+    AisledProcess server(dir);
+    changes = SqlCount(dir, "SELECT count(*) FROM changes");
+    EXPECT_EQ(server.Stop(SIGTERM), 0) << server.Log();
+    EXPECT_NE(server.Log().find("stopped cleanly"), std::string::npos) << server.Log();
+  }
+  EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+  AisledProcess again(dir);  // --demo a second time
+  EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM changes"), changes);
+  EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM staff"), 6);
+  EXPECT_EQ(again.Stop(SIGINT), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AisledProcessTest, BadFlagsFailWithAMessage) {
+  const std::string dir = MakeTempDir();
+  EXPECT_THROW(AisledProcess server(dir, {"--port", "99999"}), std::runtime_error);
+  EXPECT_THROW(AisledProcess server(dir, {"--tls-cert", "/nonexistent.pem"}), std::runtime_error);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace aisle::testing

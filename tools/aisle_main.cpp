@@ -1,0 +1,120 @@
+// aisle: the command line for people who run Aisle (IT, store managers,
+// developers). Each subcommand prints what it did; errors go to stderr with
+// exit code 1 (bad data) or 2 (bad usage).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/cart_json.h"
+#include "server/auth.h"
+#include "server/demo_data.h"
+#include "server/store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace aisle;
+
+constexpr const char* kUsage =
+    "aisle — Aisle's command line\n\n"
+    "Usage:\n"
+    "  aisle barcode CODE...            check and normalise EAN-13 / EAN-8 / UPC-A codes\n"
+    "  aisle price [FILE|-]             price a cart JSON with core (same engine as the terminal)\n"
+    "  aisle demo-load [--data-dir D]   load the demo chain into D/aisle.db (default ./data)\n"
+    "  aisle stats [--data-dir D]       row counts: products, sales, operations, price differences\n"
+    "  aisle version\n";
+
+std::string DataDir(const std::vector<std::string>& args) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--data-dir") return args[i + 1];
+  }
+  return "data";
+}
+
+int Barcode(const std::vector<std::string>& codes) {
+  int bad = 0;
+  for (const std::string& code : codes) {
+    const std::string out = core::NormalizeBarcodeJson(code);
+    std::cout << code << "\t" << out << "\n";
+    if (out.starts_with("{\"error\"")) ++bad;
+  }
+  return bad == 0 ? 0 : 1;
+}
+
+int Price(const std::vector<std::string>& args) {
+  std::string input;
+  if (args.empty() || args[0] == "-") {
+    input.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::ifstream in(args[0]);
+    if (!in) {
+      std::cerr << "aisle: cannot read " << args[0] << "\n";
+      return 1;
+    }
+    input.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string out = core::PriceCartJson(input);
+  std::cout << out << "\n";
+  return out.starts_with("{\"error\"") ? 1 : 0;
+}
+
+int DemoLoad(const std::vector<std::string>& args) {
+  const fs::path dir = DataDir(args);
+  fs::create_directories(dir);
+  server::InitCrypto();
+  server::Store store((dir / "aisle.db").string());
+  const auto summary = server::LoadDemoData(store);
+  std::cout << "demo data in " << (dir / "aisle.db").string() << ": " << summary.products_added
+            << " products and " << summary.staff_added << " staff added (" << store.Count("products")
+            << " products in all)\n"
+            << server::DemoCredentials();
+  return 0;
+}
+
+int Stats(const std::vector<std::string>& args) {
+  const fs::path db = fs::path(DataDir(args)) / "aisle.db";
+  if (!fs::exists(db)) {
+    std::cerr << "aisle: no database at " << db.string() << "\n";
+    return 1;
+  }
+  server::Store store(db.string());
+  for (const char* table : {"products", "stock_movements", "staff", "devices", "ops", "sales", "sale_lines",
+                            "price_differences", "changes"}) {
+    std::cout << table << "\t" << store.Count(table) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "barcode" && !args.empty()) return Barcode(args);
+    if (command == "price") return Price(args);
+    if (command == "demo-load") return DemoLoad(args);
+    if (command == "stats") return Stats(args);
+    if (command == "version") {
+      std::cout << "aisle " << AISLE_VERSION << "\n";
+      return 0;
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "aisle: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << kUsage;
+  return 2;
+}
