@@ -1,0 +1,126 @@
+// HTTP client for aisled (same origin). Every call but sign-in carries the bearer token.
+// Failures are split the way the sync loop needs them: ApiError (the server answered with an
+// error body: do not retry blindly) and NetworkError (no answer: keep the work and retry).
+// A 401 anywhere means the session is gone: the app goes back to sign-in, keeping the outbox.
+
+import { session } from './session';
+import type { ApiErrorBody, Product, Session } from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+    readonly retryAfterSeconds: number | null,
+  ) {
+    super(body.message || body.code);
+  }
+  get code(): string {
+    return this.body.code;
+  }
+}
+
+export class NetworkError extends Error {}
+
+type Listener = () => void;
+const unauthorizedListeners = new Set<Listener>();
+const reachabilityListeners = new Set<(reachable: boolean) => void>();
+
+export function onUnauthorized(fn: Listener): void {
+  unauthorizedListeners.add(fn);
+}
+
+/** Called with true whenever the server answered, false whenever a request got no answer. */
+export function onReachability(fn: (reachable: boolean) => void): void {
+  reachabilityListeners.add(fn);
+}
+
+function reachable(yes: boolean): void {
+  for (const fn of reachabilityListeners) fn(yes);
+}
+
+async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth) {
+    const s = session();
+    if (!s) {
+      for (const fn of unauthorizedListeners) fn();
+      throw new ApiError(401, { code: 'unauthenticated', message: 'not signed in' }, null);
+    }
+    headers.Authorization = `Bearer ${s.token}`;
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      cache: 'no-store',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (e) {
+    reachable(false);
+    throw new NetworkError(e instanceof Error ? e.message : String(e));
+  }
+  reachable(true);
+  const text = await res.text().catch(() => '');
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    const err = (json as { error?: ApiErrorBody } | null)?.error ?? {
+      code: `http_${res.status}`,
+      message: text.slice(0, 200) || res.statusText,
+    };
+    const retry = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+    const apiError = new ApiError(res.status, err, Number.isFinite(retry) ? retry : null);
+    if (res.status === 401 && auth) for (const fn of unauthorizedListeners) fn();
+    throw apiError;
+  }
+  return json as T;
+}
+
+export function signIn(req: {
+  store_id: string;
+  device_id: string;
+  staff_code: string;
+  pin: string;
+}): Promise<Session> {
+  return request<Session>('POST', '/api/v1/sessions', req, false);
+}
+
+export async function lookupBarcode(barcode: string): Promise<Product> {
+  const r = await request<{ product: Product }>(
+    'GET',
+    `/api/v1/catalog/lookup?barcode=${encodeURIComponent(barcode)}`,
+  );
+  return r.product;
+}
+
+export interface PullChange {
+  seq: number;
+  scope: string;
+  kind: string;
+  op: 'upsert' | 'delete';
+  product?: Product;
+  barcode?: string;
+}
+
+export function pull(since: number, scope: string, limit: number) {
+  return request<{ changes: PullChange[]; cursor: number; more: boolean }>(
+    'GET',
+    `/api/v1/sync/pull?since=${since}&scope=${encodeURIComponent(scope)}&limit=${limit}`,
+  );
+}
+
+export interface PushResult {
+  op_id: string;
+  status: 'applied' | 'duplicate' | 'accepted_with_exception' | 'rejected' | string;
+  error?: ApiErrorBody;
+}
+
+export function push(ops: unknown[]) {
+  return request<{ results: PushResult[] }>('POST', '/api/v1/sync/push', { ops });
+}

@@ -1,0 +1,99 @@
+// The C++ core compiled to WebAssembly: the only place where the terminal prices a cart,
+// checks a barcode or works out change. Loaded once from /wasm/core.js (emscripten,
+// MODULARIZE, non-ES6, so it defines the global createAisleCore) and /wasm/core.wasm, both
+// precached by the service worker. Each function takes and returns JSON text; an answer of the
+// form {"error":{…}} becomes a CoreError.
+
+import type { ApiErrorBody, CartLine, PricedCart } from './types';
+
+interface AisleCoreModule {
+  priceCart(json: string): string;
+  normalizeBarcode(code: string): string;
+  cashChange(json: string): string;
+}
+
+declare global {
+  interface Window {
+    createAisleCore?: (options: { locateFile: (file: string) => string }) => Promise<AisleCoreModule>;
+  }
+}
+
+export class CoreError extends Error {
+  constructor(readonly body: ApiErrorBody) {
+    super(body.message || body.code);
+  }
+  get code(): string {
+    return this.body.code;
+  }
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
+
+let corePromise: Promise<AisleCoreModule> | null = null;
+let core: AisleCoreModule | null = null;
+
+function loadScript(src: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.async = true;
+    el.onload = () => resolve();
+    el.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(el);
+  });
+}
+
+/** Loads the core (once). Rejects when the script or the module cannot be loaded. */
+export function loadCore(): Promise<void> {
+  corePromise ??= (async () => {
+    if (!window.createAisleCore) await loadScript('/wasm/core.js');
+    const create = window.createAisleCore;
+    if (!create) throw new Error('/wasm/core.js did not define createAisleCore');
+    const m = await create({ locateFile: (f) => `/wasm/${f}` });
+    core = m;
+    return m;
+  })();
+  corePromise.catch(() => {
+    corePromise = null;
+  });
+  return corePromise.then(() => undefined);
+}
+
+export function coreReady(): boolean {
+  return core !== null;
+}
+
+function call<T>(fn: (m: AisleCoreModule) => string): Result<T> {
+  if (!core) return { ok: false, error: { code: 'core_not_loaded', message: 'pricing engine not loaded' } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fn(core));
+  } catch (e) {
+    return { ok: false, error: { code: 'core_failure', message: e instanceof Error ? e.message : String(e) } };
+  }
+  const err = (parsed as { error?: ApiErrorBody }).error;
+  if (err) return { ok: false, error: err };
+  return { ok: true, value: parsed as T };
+}
+
+export function priceCart(currency: string, lines: CartLine[]): Result<PricedCart> {
+  const input = {
+    currency,
+    lines: lines.map((l) => ({
+      barcode: l.barcode,
+      qty: l.qty,
+      unit_price: l.product.price,
+      tax_rate_bp: l.product.tax_rate_bp,
+      sold_by: l.product.sold_by,
+    })),
+  };
+  return call<PricedCart>((m) => m.priceCart(JSON.stringify(input)));
+}
+
+export function normalizeBarcode(code: string): Result<{ barcode: string; symbology: string }> {
+  return call((m) => m.normalizeBarcode(code));
+}
+
+export function cashChange(total: number, tendered: number): Result<{ change: number }> {
+  return call((m) => m.cashChange(JSON.stringify({ total, tendered })));
+}

@@ -1,0 +1,176 @@
+// Cash payment: amount due (from the core), cash received with quick buttons for the common
+// notes and "exact", the change (from the core), and Complete, enabled only when the core says
+// the cash covers the total. Completing writes the sale to the IndexedDB outbox first, then
+// shows the receipt, then asks the sync loop to push.
+
+import { go } from '../app';
+import { cartLines, clearCart, priced } from '../cart';
+import { cashChange, coreReady } from '../core';
+import { queueSale } from '../db';
+import { h, toast } from '../dom';
+import { localName, t } from '../i18n';
+import { formatGrams, formatMoney, minorToInput, parseMoneyInput } from '../money';
+import { ensureDeviceId, session } from '../session';
+import { pushOutbox, refreshCounts } from '../sync';
+import type { Operation, SaleRecord } from '../types';
+import { uuidv7 } from '../uuid';
+
+let tenderedText = '';
+
+export function renderPay(main: HTMLElement): void {
+  const s = session();
+  const lines = cartLines();
+  if (!s) return go({ name: 'signin' });
+  if (lines.length === 0 || !coreReady()) return go({ name: 'sell' });
+  const currency = s.store.currency || 'CNY';
+  const pricedResult = priced(currency);
+  if (!pricedResult.ok) {
+    toast(t('pricing_error', { message: pricedResult.error.message }), 'error');
+    return go({ name: 'sell' });
+  }
+  const cart = pricedResult.value;
+
+  const input = h('input', {
+    class: 'big-input',
+    'data-testid': 'tendered-input',
+    id: 'tendered',
+    inputmode: 'decimal',
+    autocomplete: 'off',
+    placeholder: '0.00',
+    value: tenderedText,
+  });
+  const changeEl = h('strong', { 'data-testid': 'change', class: 'change-value' });
+  const hint = h('p', { class: 'form-error', 'data-testid': 'tender-hint', hidden: true });
+  const complete = h('button', { class: 'btn btn-primary btn-lg btn-block', type: 'button', 'data-testid': 'complete-button', disabled: true }, t('complete'));
+  let tendered: number | null = null;
+  let change: number | null = null;
+
+  const update = () => {
+    tenderedText = input.value;
+    tendered = parseMoneyInput(input.value);
+    change = null;
+    hint.hidden = true;
+    if (input.value.trim() !== '' && tendered === null) {
+      hint.hidden = false;
+      hint.textContent = t('err_amount');
+    } else if (tendered !== null) {
+      const r = cashChange(cart.total, tendered);
+      if (r.ok) change = r.value.change;
+      else {
+        hint.hidden = false;
+        hint.textContent = r.error.code === 'tender_insufficient' ? t('tender_short') : r.error.message;
+      }
+    }
+    changeEl.textContent = change === null ? '—' : formatMoney(change, currency);
+    changeEl.dataset.change = change === null ? '' : String(change);
+    complete.disabled = change === null;
+  };
+  input.addEventListener('input', update);
+
+  const note = (amount: number) => formatMoney(amount, currency).replace(/\.00$/, '');
+  const quick = (label: string, testid: string, amount: number) =>
+    h(
+      'button',
+      {
+        class: 'btn btn-secondary quick',
+        type: 'button',
+        'data-testid': testid,
+        onclick: () => {
+          input.value = minorToInput(amount);
+          update();
+        },
+      },
+      label,
+    );
+
+  let saving = false;
+  complete.addEventListener('click', () => {
+    if (saving || change === null || tendered === null) return;
+    saving = true;
+    complete.disabled = true;
+    complete.textContent = t('saving');
+    void completeSale(tendered, change).catch((e: unknown) => {
+      saving = false;
+      complete.textContent = t('complete');
+      update();
+      toast(t('err_save', { message: e instanceof Error ? e.message : String(e) }), 'error');
+    });
+  });
+
+  async function completeSale(cash: number, changeDue: number): Promise<void> {
+    const sess = session();
+    if (!sess) throw new Error('not signed in');
+    const deviceId = await ensureDeviceId();
+    const saleId = uuidv7();
+    const now = new Date().toISOString();
+    const op: Operation = {
+      op_id: uuidv7(),
+      type: 'sale.completed',
+      store_id: sess.store.store_id,
+      device_id: deviceId,
+      device_time: now,
+      payload: {
+        sale_id: saleId,
+        currency: cart.currency,
+        lines: cart.lines.map((l) => ({ barcode: l.barcode, qty: l.qty, unit_price: l.unit_price })),
+        tenders: [{ type: 'cash', amount: cash }],
+        total: cart.total,
+      },
+    };
+    const names: SaleRecord['names'] = {};
+    for (const l of lines) names[l.barcode] = { name_zh: l.product.name_zh, name_en: l.product.name_en };
+    const record: SaleRecord = {
+      sale_id: saleId,
+      op_id: op.op_id,
+      device_time: now,
+      store: sess.store,
+      staff: sess.staff,
+      priced: cart,
+      names,
+      tendered: cash,
+      change: changeDue,
+    };
+    await queueSale(op, record);
+    tenderedText = '';
+    clearCart();
+    await refreshCounts();
+    go({ name: 'receipt', sale: record });
+    void pushOutbox();
+  }
+
+  main.append(
+    h(
+      'div',
+      { class: 'pay' },
+      h(
+        'ul',
+        { class: 'pay-summary', 'data-testid': 'pay-summary' },
+        cart.lines.map((l, i) => {
+          const p = lines[i]?.product;
+          const qty = l.sold_by === 'weight' ? formatGrams(l.qty) : `× ${l.qty}`;
+          return h('li', {}, h('span', { class: 'ps-name' }, p ? localName(p) : l.barcode), h('span', { class: 'muted' }, qty), h('span', { class: 'ps-gross' }, formatMoney(l.gross, currency)));
+        }),
+      ),
+      h('h1', { class: 'screen-title' }, t('pay_cash')),
+      h('div', { class: 'due' }, h('span', {}, t('amount_due')), h('strong', { 'data-testid': 'amount-due', 'data-total': cart.total }, formatMoney(cart.total, currency))),
+      h('label', { class: 'field', for: 'tendered' }, h('span', {}, t('tendered')), input),
+      h(
+        'div',
+        { class: 'quick-row' },
+        quick(note(5000), 'quick-50', 5000),
+        quick(note(10000), 'quick-100', 10000),
+        quick(note(20000), 'quick-200', 20000),
+        quick(t('exact'), 'quick-exact', cart.total),
+      ),
+      hint,
+      h('div', { class: 'change' }, h('span', {}, t('change')), changeEl),
+    ),
+    h(
+      'div',
+      { class: 'checkout-bar' },
+      h('div', { class: 'checkout-actions' }, h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'pay-back', onclick: () => go({ name: 'sell' }) }, t('back')), complete),
+    ),
+  );
+  update();
+  input.focus();
+}

@@ -1,0 +1,414 @@
+// The sell screen: a barcode field that always keeps the focus (keyboard-wedge scanners type
+// the digits then Enter; typing works too), search by name over the local catalog, the cart
+// with + / − and remove, and the totals and Pay button at the bottom, in thumb reach.
+// Every amount shown comes from the WASM core (priceCart).
+
+import { ApiError, NetworkError, lookupBarcode } from '../api';
+import { go } from '../app';
+import { addProduct, cartLines, clearCart, onCartChange, priced, removeLine, setQty } from '../cart';
+import { coreReady, loadCore, normalizeBarcode } from '../core';
+import { allProducts, productByBarcode } from '../db';
+import { h, toast } from '../dom';
+import { localName, t } from '../i18n';
+import { formatGrams, formatMoney } from '../money';
+import { session } from '../session';
+import { onCatalogChanged } from '../sync';
+import type { PricedCart, Product } from '../types';
+
+let keyboardOn = false;
+let catalogCache: Product[] | null = null;
+onCatalogChanged(() => (catalogCache = null));
+
+async function catalog(): Promise<Product[]> {
+  catalogCache ??= await allProducts();
+  return catalogCache;
+}
+
+export function renderSell(main: HTMLElement): () => void {
+  const s = session();
+  if (!s) {
+    go({ name: 'signin' });
+    return () => undefined;
+  }
+  const currency = s.store.currency || 'CNY';
+  let modalOpen = false;
+
+  // ---- scan bar
+  const barcodeInput = h('input', {
+    class: 'scan-input',
+    'data-testid': 'barcode-input',
+    'aria-label': t('scan_label'),
+    placeholder: t('scan_placeholder'),
+    autocomplete: 'off',
+    autocorrect: 'off',
+    spellcheck: 'false',
+    enterkeyhint: 'enter',
+    inputmode: keyboardOn ? 'numeric' : 'none',
+  });
+  const keyboardButton = h(
+    'button',
+    { class: `icon-btn${keyboardOn ? ' is-on' : ''}`, type: 'button', 'data-testid': 'keyboard-toggle', 'aria-label': t('keyboard'), 'aria-pressed': String(keyboardOn) },
+    keyboardIcon(),
+  );
+  keyboardButton.addEventListener('click', () => {
+    keyboardOn = !keyboardOn;
+    barcodeInput.setAttribute('inputmode', keyboardOn ? 'numeric' : 'none');
+    keyboardButton.classList.toggle('is-on', keyboardOn);
+    keyboardButton.setAttribute('aria-pressed', String(keyboardOn));
+    barcodeInput.blur();
+    barcodeInput.focus();
+  });
+  const searchButton = h('button', { class: 'icon-btn', type: 'button', 'data-testid': 'search-button', 'aria-label': t('search') }, searchIcon());
+  searchButton.addEventListener('click', () => openSearch(''));
+  const scanForm = h('form', { class: 'scanbar', autocomplete: 'off' }, barcodeInput, keyboardButton, searchButton);
+
+  // ---- cart and totals
+  const banner = h('div', { class: 'banner', 'data-testid': 'sell-banner', hidden: true });
+  const list = h('ul', { class: 'cart', 'data-testid': 'cart' });
+  const totals = h('div', { class: 'totals' });
+  const payButton = h('button', { class: 'btn btn-primary btn-pay', type: 'button', 'data-testid': 'pay-button' });
+  payButton.addEventListener('click', () => go({ name: 'pay' }));
+  const clearButton = h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'clear-button' }, t('clear_cart'));
+  clearButton.addEventListener('click', () => clearCart());
+  const footer = h('div', { class: 'checkout-bar' }, totals, h('div', { class: 'checkout-actions' }, clearButton, payButton));
+
+  main.append(scanForm, banner, list, footer);
+
+  const keepFocus = () => {
+    window.setTimeout(() => {
+      if (modalOpen || !barcodeInput.isConnected) return;
+      const active = document.activeElement;
+      if (active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement) return;
+      barcodeInput.focus({ preventScroll: true });
+    }, 0);
+  };
+  barcodeInput.addEventListener('blur', keepFocus);
+  const onPointerUp = () => keepFocus();
+  document.addEventListener('pointerup', onPointerUp);
+
+  // ---- scanning: one code at a time, in the order they arrive
+  let queue = Promise.resolve();
+  scanForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const code = barcodeInput.value.trim();
+    barcodeInput.value = '';
+    if (!code) return;
+    if (!/^\d+$/.test(code)) {
+      openSearch(code);
+      return;
+    }
+    queue = queue.then(() => scan(code)).catch((e: unknown) => toast(String(e), 'error'));
+  });
+
+  async function scan(raw: string): Promise<void> {
+    let code = raw;
+    if (coreReady()) {
+      const n = normalizeBarcode(raw);
+      if (!n.ok) {
+        toast(t('invalid_barcode', { code: raw }), 'error');
+        return;
+      }
+      code = n.value.barcode;
+    }
+    let product = await productByBarcode(code);
+    if (!product && navigator.onLine) {
+      try {
+        product = await lookupBarcode(code);
+      } catch (e) {
+        if (!(e instanceof ApiError || e instanceof NetworkError)) throw e;
+      }
+    }
+    if (!product) {
+      toast(t('unknown_barcode', { code }), 'error');
+      return;
+    }
+    await addScanned(product);
+  }
+
+  async function addScanned(product: Product): Promise<void> {
+    if (product.sold_by === 'weight') {
+      const grams = await askGrams(product, null);
+      if (grams !== null) addProduct(product, grams);
+    } else {
+      addProduct(product, 1);
+    }
+  }
+
+  // ---- rendering the cart
+  function render(): void {
+    const lines = cartLines();
+    let pricedCart: PricedCart | null = null;
+    banner.hidden = true;
+    if (!coreReady()) {
+      banner.hidden = false;
+      banner.textContent = coreFailed ? t('core_failed') : t('core_loading');
+      banner.className = coreFailed ? 'banner banner-error' : 'banner';
+    } else if (lines.length > 0) {
+      const r = priced(currency);
+      if (r.ok) pricedCart = r.value;
+      else {
+        banner.hidden = false;
+        banner.className = 'banner banner-error';
+        banner.textContent = t('pricing_error', { message: r.error.message || r.error.code });
+      }
+    }
+
+    if (lines.length === 0) {
+      list.replaceChildren(
+        h('li', { class: 'cart-empty' }, h('div', { class: 'cart-empty-icon' }, scanIcon()), h('strong', {}, t('cart_empty_title')), h('p', { class: 'muted' }, t('cart_empty_hint'))),
+      );
+    } else {
+      list.replaceChildren(
+        ...lines.map((line, i) => {
+          const p = line.product;
+          const pl = pricedCart?.lines[i];
+          const weighed = p.sold_by === 'weight';
+          const qtyControls = weighed
+            ? h(
+                'div',
+                { class: 'qty' },
+                h('button', { class: 'qty-weight', type: 'button', 'data-testid': 'qty-weight', onclick: () => void editWeight(i) }, formatGrams(line.qty)),
+              )
+            : h(
+                'div',
+                { class: 'qty' },
+                h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-minus', 'aria-label': t('decrease'), disabled: line.qty <= 1, onclick: () => setQty(i, line.qty - 1) }, '−'),
+                h('span', { class: 'qty-value', 'data-testid': 'qty-value' }, line.qty),
+                h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-plus', 'aria-label': t('increase'), onclick: () => setQty(i, line.qty + 1) }, '+'),
+              );
+          return h(
+            'li',
+            { class: 'cart-line', 'data-testid': 'cart-line', 'data-barcode': line.barcode, 'data-qty': line.qty, 'data-gross': pl?.gross ?? '' },
+            h(
+              'div',
+              { class: 'line-main' },
+              h('div', { class: 'line-name' }, localName(p)),
+              h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`),
+            ),
+            h('div', { class: 'line-gross', 'data-testid': 'line-gross' }, pl ? formatMoney(pl.gross, currency) : '—'),
+            h(
+              'div',
+              { class: 'line-controls' },
+              qtyControls,
+              h('button', { class: 'remove-btn', type: 'button', 'data-testid': 'line-remove', 'aria-label': t('remove'), onclick: () => removeLine(i) }, trashIcon()),
+            ),
+          );
+        }),
+      );
+    }
+
+    const total = pricedCart?.total ?? 0;
+    totals.replaceChildren(
+      h(
+        'div',
+        { class: 'totals-sub' },
+        h('span', { 'data-testid': 'cart-units' }, t('items', { n: pricedCart?.units ?? 0 })),
+        h('span', {}, `${t('tax')} ${formatMoney(pricedCart?.tax ?? 0, currency)}`),
+      ),
+      h(
+        'div',
+        { class: 'totals-main' },
+        h('span', {}, t('total')),
+        h('strong', { 'data-testid': 'cart-total', 'data-total': total }, formatMoney(total, currency)),
+      ),
+    );
+    payButton.textContent = t('pay');
+    payButton.disabled = !pricedCart || lines.length === 0;
+    clearButton.disabled = lines.length === 0;
+  }
+
+  let coreFailed = false;
+  if (!coreReady()) {
+    loadCore().then(render, (e: unknown) => {
+      console.error(e);
+      coreFailed = true;
+      render();
+    });
+  }
+
+  async function editWeight(index: number): Promise<void> {
+    const line = cartLines()[index];
+    if (!line) return;
+    const grams = await askGrams(line.product, line.qty);
+    if (grams !== null) setQty(index, grams);
+  }
+
+  // ---- weight dialog
+  function askGrams(product: Product, initial: number | null): Promise<number | null> {
+    return new Promise((resolve) => {
+      modalOpen = true;
+      const input = h('input', {
+        class: 'big-input',
+        'data-testid': 'grams-input',
+        inputmode: 'numeric',
+        pattern: '[0-9]*',
+        autocomplete: 'off',
+        value: initial ?? '',
+        'aria-label': t('grams'),
+      });
+      const err = h('p', { class: 'form-error', hidden: true }, t('err_grams'));
+      let result: number | null = null;
+      const form = h(
+        'form',
+        { method: 'dialog' },
+        h('h2', {}, t('weight_title', { name: localName(product) })),
+        h('p', { class: 'muted' }, `${t('weight_hint')} ${formatMoney(product.price, currency)}${t('per_kg')}`),
+        h('div', { class: 'input-suffix' }, input, h('span', {}, t('grams'))),
+        err,
+        h(
+          'div',
+          { class: 'dialog-actions' },
+          h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'grams-cancel', onclick: () => dialog.close() }, t('cancel')),
+          h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'grams-ok' }, t('ok')),
+        ),
+      );
+      const dialog = h('dialog', { class: 'sheet', 'data-testid': 'weight-dialog' }, form);
+      form.addEventListener('submit', (ev) => {
+        const v = input.value.trim();
+        if (!/^\d{1,7}$/.test(v) || Number.parseInt(v, 10) < 1) {
+          ev.preventDefault();
+          err.hidden = false;
+          input.focus();
+          return;
+        }
+        result = Number.parseInt(v, 10);
+      });
+      dialog.addEventListener('close', () => {
+        dialog.remove();
+        modalOpen = false;
+        keepFocus();
+        resolve(result);
+      });
+      document.body.append(dialog);
+      dialog.showModal();
+      input.focus();
+      input.select();
+    });
+  }
+
+  // ---- search sheet
+  function openSearch(initial: string): void {
+    modalOpen = true;
+    const input = h('input', {
+      class: 'search-input',
+      'data-testid': 'search-input',
+      type: 'search',
+      placeholder: t('search_placeholder'),
+      autocomplete: 'off',
+      enterkeyhint: 'search',
+      value: initial,
+      'aria-label': t('search'),
+    });
+    const results = h('ul', { class: 'results', 'data-testid': 'search-results' });
+    const dialog = h(
+      'dialog',
+      { class: 'sheet sheet-tall', 'data-testid': 'search-sheet' },
+      h(
+        'div',
+        { class: 'search-head' },
+        input,
+        h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'search-close', onclick: () => dialog.close() }, t('close')),
+      ),
+      results,
+    );
+    let seq = 0;
+    const update = async () => {
+      const mine = ++seq;
+      const q = input.value.trim().toLowerCase();
+      if (!q) {
+        results.replaceChildren(h('li', { class: 'muted results-note' }, t('search_hint')));
+        return;
+      }
+      const found = (await catalog())
+        .filter(
+          (p) =>
+            p.name_zh.toLowerCase().includes(q) ||
+            p.name_en.toLowerCase().includes(q) ||
+            p.sku.toLowerCase().includes(q) ||
+            p.barcode.startsWith(q),
+        )
+        .slice(0, 50);
+      if (mine !== seq) return;
+      if (found.length === 0) {
+        results.replaceChildren(h('li', { class: 'muted results-note' }, t('search_none', { q: input.value.trim() })));
+        return;
+      }
+      results.replaceChildren(
+        ...found.map((p) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              {
+                class: 'result',
+                type: 'button',
+                'data-testid': 'search-result',
+                'data-barcode': p.barcode,
+                onclick: () => {
+                  dialog.close();
+                  void addScanned(p);
+                },
+              },
+              h('span', { class: 'result-name' }, localName(p), h('small', {}, `${p.sku} · ${p.barcode}`)),
+              h('span', { class: 'result-price' }, `${formatMoney(p.price, currency)}${p.sold_by === 'weight' ? t('per_kg') : ''}`),
+            ),
+          ),
+        ),
+      );
+    };
+    input.addEventListener('input', () => void update());
+    input.addEventListener('keydown', (ev) => {
+      // A scan while the search is open still adds the item.
+      if (ev.key === 'Enter' && /^\d{8,14}$/.test(input.value.trim())) {
+        ev.preventDefault();
+        const code = input.value.trim();
+        dialog.close();
+        queue = queue.then(() => scan(code));
+      }
+    });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      modalOpen = false;
+      keepFocus();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+    void update();
+  }
+
+  const offCart = onCartChange(render);
+  render();
+  barcodeInput.focus();
+
+  return () => {
+    offCart();
+    document.removeEventListener('pointerup', onPointerUp);
+    document.querySelectorAll('dialog').forEach((d) => d.remove());
+  };
+}
+
+function svg(path: string): SVGSVGElement {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  el.setAttribute('viewBox', '0 0 24 24');
+  el.setAttribute('width', '22');
+  el.setAttribute('height', '22');
+  el.setAttribute('aria-hidden', 'true');
+  el.innerHTML = path;
+  return el;
+}
+
+const stroke = 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"';
+function searchIcon(): SVGSVGElement {
+  return svg(`<circle cx="11" cy="11" r="7" ${stroke}/><path d="M20 20l-3.5-3.5" ${stroke}/>`);
+}
+function keyboardIcon(): SVGSVGElement {
+  return svg(`<rect x="2" y="6" width="20" height="12" rx="2" ${stroke}/><path d="M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10" ${stroke}/>`);
+}
+function trashIcon(): SVGSVGElement {
+  return svg(`<path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13" ${stroke}/>`);
+}
+function scanIcon(): SVGSVGElement {
+  return svg(`<path d="M3 7V4h3M21 7V4h-3M3 17v3h3M21 17v3h-3M7 8v8M10 8v8M13 8v8M16 8v8" ${stroke}/>`);
+}

@@ -1,0 +1,201 @@
+// The sync loop. Pulls the store's catalog into IndexedDB (on start, after sign-in, on coming
+// online and every 60 s) and pushes the outbox (after every sale, on coming online, and with
+// backoff from 1 s doubling to 30 s while the server cannot be reached). Publishes a small
+// status (online, pending, rejected, catalog size) that the header shows.
+
+import { ApiError, NetworkError, onReachability, pull, push } from './api';
+import * as store from './db';
+import { session } from './session';
+import type { RejectedOperation } from './types';
+
+export interface SyncStatus {
+  online: boolean;
+  pending: number;
+  rejected: number;
+  catalogCount: number;
+  /** True once a full catalog pull finished in this page's life. */
+  catalogSynced: boolean;
+}
+
+const status: SyncStatus = {
+  online: navigator.onLine,
+  pending: 0,
+  rejected: 0,
+  catalogCount: 0,
+  catalogSynced: false,
+};
+let serverReachable = true;
+const listeners = new Set<(s: SyncStatus) => void>();
+
+export function syncStatus(): SyncStatus {
+  return { ...status };
+}
+
+/** Calls fn now and on every change; returns the function that stops the calls. */
+export function onSyncStatus(fn: (s: SyncStatus) => void): () => void {
+  listeners.add(fn);
+  fn(syncStatus());
+  return () => {
+    listeners.delete(fn);
+  };
+}
+
+function publish(): void {
+  status.online = navigator.onLine && serverReachable;
+  const s = syncStatus();
+  for (const fn of listeners) fn(s);
+}
+
+async function refreshCounts(): Promise<void> {
+  [status.pending, status.rejected, status.catalogCount] = await Promise.all([
+    store.outboxCount(),
+    store.rejectedCount(),
+    store.productCount(),
+  ]);
+  publish();
+}
+
+// ---- catalog pull
+
+const catalogListeners = new Set<() => void>();
+/** Called after the local catalog changed. */
+export function onCatalogChanged(fn: () => void): void {
+  catalogListeners.add(fn);
+}
+
+let pulling: Promise<void> | null = null;
+
+/** Pulls catalog changes until the server has no more. Never throws. */
+export function pullCatalog(): Promise<void> {
+  pulling ??= (async () => {
+    try {
+      const s = session();
+      if (!s) return;
+      if ((await store.getMeta<string>('catalog_store')) !== s.store.store_id) {
+        await store.resetCatalog(s.store.store_id);
+      }
+      let cursor = (await store.getMeta<number>('catalog_cursor')) ?? 0;
+      let changed = false;
+      for (let page = 0; page < 10_000; page++) {
+        const r = await pull(cursor, 'catalog', 500);
+        const changes = r.changes.filter((c) => c.scope === 'catalog' || c.kind === 'product');
+        await store.applyCatalogPage(changes, r.cursor);
+        changed ||= changes.length > 0;
+        cursor = r.cursor;
+        if (!r.more) break;
+      }
+      status.catalogSynced = true;
+      if (changed) for (const fn of catalogListeners) fn();
+    } catch (e) {
+      if (!(e instanceof NetworkError) && !(e instanceof ApiError)) console.error('catalog pull', e);
+    } finally {
+      pulling = null;
+      await refreshCounts();
+    }
+  })();
+  return pulling;
+}
+
+// ---- outbox push
+
+const batchSize = 50;
+const minBackoffMs = 1000;
+const maxBackoffMs = 30_000;
+let backoffMs = minBackoffMs;
+let retryTimer: number | undefined;
+let pushing: Promise<void> | null = null;
+let again = false;
+
+function scheduleRetry(): void {
+  if (retryTimer !== undefined) return;
+  retryTimer = window.setTimeout(() => {
+    retryTimer = undefined;
+    void pushOutbox();
+  }, backoffMs);
+  backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
+}
+
+/** Sends the outbox in batches until it is empty or the server cannot take more. */
+export function pushOutbox(): Promise<void> {
+  if (pushing) {
+    again = true;
+    return pushing;
+  }
+  pushing = (async () => {
+    try {
+      do {
+        again = false;
+        if (!session()) return;
+        for (;;) {
+          const ops = await store.outboxBatch(batchSize);
+          if (ops.length === 0) break;
+          const { results } = await push(ops);
+          const done: string[] = [];
+          const rejected: RejectedOperation[] = [];
+          const now = new Date().toISOString();
+          for (const r of results) {
+            const op = ops.find((o) => o.op_id === r.op_id);
+            if (!op) continue;
+            if (r.status === 'applied' || r.status === 'duplicate' || r.status === 'accepted_with_exception') {
+              done.push(r.op_id);
+            } else if (r.status === 'rejected') {
+              rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });
+            }
+          }
+          await store.acknowledge(done, rejected);
+          await refreshCounts();
+          // An answer that acknowledged nothing would loop forever: wait and retry later.
+          if (done.length + rejected.length === 0) {
+            scheduleRetry();
+            return;
+          }
+        }
+        backoffMs = minBackoffMs;
+      } while (again);
+    } catch (e) {
+      // No answer, or the server failed (5xx): keep everything and retry with backoff.
+      // A 401 sends the associate to sign-in (see api.ts); the outbox waits for the new token.
+      if (e instanceof NetworkError || (e instanceof ApiError && e.status >= 500)) scheduleRetry();
+      else if (e instanceof ApiError && e.status === 429) scheduleRetry();
+      else if (!(e instanceof ApiError)) console.error('outbox push', e);
+    } finally {
+      pushing = null;
+      await refreshCounts();
+    }
+  })();
+  return pushing;
+}
+
+/** Called once at start: wires events and timers. */
+export function startSync(): void {
+  onReachability((yes) => {
+    if (serverReachable === yes) return;
+    serverReachable = yes;
+    publish();
+  });
+  window.addEventListener('online', () => {
+    serverReachable = true;
+    publish();
+    backoffMs = minBackoffMs;
+    if (retryTimer !== undefined) {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+    }
+    void pushOutbox();
+    void pullCatalog();
+  });
+  window.addEventListener('offline', publish);
+  window.setInterval(() => {
+    void pullCatalog();
+    if (status.pending > 0 && retryTimer === undefined) void pushOutbox();
+  }, 60_000);
+  void refreshCounts();
+}
+
+/** After sign-in or at start with a session: fetch the catalog and send what is queued. */
+export function syncNow(): void {
+  void pullCatalog();
+  void pushOutbox();
+}
+
+export { refreshCounts };
