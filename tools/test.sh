@@ -2,7 +2,8 @@
 # The second README command: installs what is missing, builds, and runs every
 # suite — core unit tests and golden fixtures (native), the same fixtures in
 # core.wasm under Node, aisled black-box tests over loopback HTTP with real
-# SQLite files, and the browser end-to-end test in Debian's Chromium.
+# SQLite files, HTTPS with a local CA, and the browser end-to-end test in
+# Debian's Chromium. Under CI the native suites also run under ASan + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -12,8 +13,19 @@ tools/build.sh release
 echo "==> unit, fixture (native + wasm) and server tests (ctest)"
 (cd build && ctest --output-on-failure --timeout 600)
 
+# Under CI (or AISLE_ASAN=1) the native suites run again under address + UB sanitizers.
+if [[ "${CI:-}" == "true" || "${AISLE_ASAN:-}" == "1" ]]; then
+  echo "==> native suites again under ASan + UBSan (build/asan)"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan
+  (cd build/asan && ctest --output-on-failure --timeout 600)
+  asan_suites=$(cd build/asan && ctest -N | sed -n 's/^Total Tests: //p')
+fi
+
 echo "==> browser end-to-end test (Chromium via playwright-core)"
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && AISLED="$PWD/../../build/aisled" node --test)
 
 echo "==> all suites passed in $(( $(date +%s) - start )) s"
-echo "suites: 4 passed, 0 failed"
+# Every suite above stops the script on failure (set -e), so reaching here means all passed.
+ctest_suites=$(cd build && ctest -N | sed -n 's/^Total Tests: //p')
+echo "suites: $((ctest_suites + ${asan_suites:-0} + 1)) passed, 0 failed"

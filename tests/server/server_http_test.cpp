@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "tests/server/aisled_process.h"
 
@@ -382,6 +383,30 @@ TEST(AisledProcessTest, SigtermFinishesCleanlyAndRestartKeepsDataAndDemoIsIdempo
   EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM changes"), changes);
   EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM staff"), 6);
   EXPECT_EQ(again.Stop(SIGINT), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AisledProcessTest, SigtermLetsTheRequestInFlightFinish) {
+  const std::string dir = MakeTempDir();
+  AisledProcess server(dir);
+  // A sign-in spends ~0.1 s in argon2id: SIGTERM arrives while it runs.
+  HttpResult signed_in;
+  std::thread client([&] {
+    try {
+      signed_in = Http(server.port(), "POST", "/api/v1/sessions",
+                       R"({"store_id":"SH01","device_id":"demo-device-1","staff_code":"1001","pin":"1111"})");
+    } catch (const std::exception& e) {
+      signed_in.body = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(server.Stop(SIGTERM), 0) << server.Log();
+  client.join();
+  EXPECT_EQ(signed_in.status, 201) << signed_in.body;
+  // The signal came first; the request's access-log line (written when it is answered) after it.
+  const std::string log = server.Log();
+  ASSERT_NE(log.find("SIGTERM received"), std::string::npos) << log;
+  EXPECT_LT(log.find("SIGTERM received"), log.find("\"POST /api/v1/sessions\" 201")) << log;
   std::filesystem::remove_all(dir);
 }
 
