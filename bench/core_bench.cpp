@@ -14,8 +14,11 @@ using namespace aisle::core;
 Cart MakeCart(int64_t lines) {
   Cart cart{Currency{"CNY", 2}, {}};
   for (int64_t i = 0; i < lines; ++i) {
-    cart.lines.push_back(CartLine{"6901234567892", "", 1 + i % 3, 1999 + i, i % 2 ? 1300 : 900,
-                                  i % 7 == 0 ? SoldBy::kWeight : SoldBy::kUnit});
+    cart.lines.push_back(CartLine{.barcode = "6901234567892",
+                                  .qty = 1 + i % 3,
+                                  .unit_price = 1999 + i,
+                                  .tax_rate_bp = i % 2 ? 1300 : 900,
+                                  .sold_by = i % 7 == 0 ? SoldBy::kWeight : SoldBy::kUnit});
   }
   return cart;
 }

@@ -31,6 +31,14 @@ Result<void> ValidateLine(const CartLine& line, const std::string& path) {
     return Error::Make("invalid_tax_rate", "tax rate must be 0..10000 basis points",
                        field("tax_rate_bp"));
   }
+  if (line.override_price >= 0) {
+    if (line.override_price > kMaxUnitPrice) {
+      return Error::Make("invalid_price", "override price out of range", field("override_price"));
+    }
+    if (line.override_reason.empty()) {
+      return Error::Make("override_reason_required", "a price override needs a reason", field("override_reason"));
+    }
+  }
   return {};
 }
 

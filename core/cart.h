@@ -39,10 +39,15 @@ inline constexpr size_t kMaxCartLines = 1'000;
 struct CartLine {
   std::string barcode;  // canonical GTIN (see NormalizeBarcode)
   std::string sku;      // optional
+  std::string category;  // optional: promotions scope by it
+  std::string brand;     // optional
   int64_t qty = 0;
   int64_t unit_price = 0;  // minor units, tax inclusive
   int32_t tax_rate_bp = 0;  // basis points: 1300 = 13 %
   SoldBy sold_by = SoldBy::kUnit;
+  // A manual price override (per unit, or per kg) and why; -1 when none.
+  int64_t override_price = -1;
+  std::string override_reason;
 };
 
 struct Cart {

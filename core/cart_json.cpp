@@ -1,6 +1,7 @@
 #include "core/cart_json.h"
 
 #include "core/barcode.h"
+#include "core/pricing/engine.h"
 
 namespace aisle::core {
 namespace {
@@ -20,6 +21,23 @@ Result<CartLine> LineFromJson(const Json& item, const std::string& path) {
   auto sku = ReadOptionalString(item, "sku", path);
   if (!sku) return sku.error();
   line.sku = sku->value_or("");
+  auto category = ReadOptionalString(item, "category", path);
+  if (!category) return category.error();
+  line.category = category->value_or("");
+  auto brand = ReadOptionalString(item, "brand", path);
+  if (!brand) return brand.error();
+  line.brand = brand->value_or("");
+  auto override_price = ReadOptionalInt(item, "override_price", path);
+  if (!override_price) return override_price.error();
+  if (override_price->has_value()) {
+    if (**override_price < 0) {
+      return Error::Make("invalid_price", "override price must not be negative", JoinPath(path, "override_price"));
+    }
+    line.override_price = **override_price;
+  }
+  auto reason = ReadOptionalString(item, "override_reason", path);
+  if (!reason) return reason.error();
+  line.override_reason = reason->value_or("");
   auto qty = ReadInt(item, "qty", path);
   if (!qty) return qty.error();
   line.qty = *qty;
@@ -81,14 +99,74 @@ Json PricedCartToJson(const PricedCart& cart) {
               {"net", cart.net},                 {"tax", cart.tax},           {"units", cart.units}};
 }
 
+Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, const std::string* version) {
+  Json lines = Json::array();
+  for (size_t i = 0; i < cart.lines.size(); ++i) {
+    const CartLine& c = cart.lines[i];
+    const pricing::LineResult& l = r.lines[i];
+    Json promotions = Json::array();
+    for (const pricing::LinePromotion& p : l.promotions) promotions.push_back({{"id", p.id}, {"discount", p.discount}});
+    Json line = {{"barcode", c.barcode},       {"qty", c.qty},
+                 {"sold_by", SoldByName(c.sold_by)}, {"tax_rate_bp", c.tax_rate_bp},
+                 {"unit_price", l.unit_price}, {"price_source", l.price_source},
+                 {"list_amount", l.list_amount}, {"discount", l.discount},
+                 {"gross", l.gross},           {"net", l.net},
+                 {"tax", l.tax},               {"promotions", std::move(promotions)}};
+    if (!c.sku.empty()) line["sku"] = c.sku;
+    lines.push_back(std::move(line));
+  }
+  Json adjustments = Json::array();
+  for (const pricing::Adjustment& a : r.adjustments) {
+    Json per_line = Json::array();
+    for (const pricing::AdjustmentLine& l : a.lines) {
+      per_line.push_back({{"line", l.line}, {"units", l.units}, {"discount", l.discount}});
+    }
+    Json adj = {{"id", a.promotion->id},
+                {"type", pricing::PromoTypeName(a.promotion->type)},
+                {"layer", a.promotion->layer()},
+                {"applications", a.applications},
+                {"discount", a.discount},
+                {"lines", std::move(per_line)}};
+    if (!a.promotion->name_zh.empty() || !a.promotion->name_en.empty()) {
+      adj["name"] = {{"zh", a.promotion->name_zh}, {"en", a.promotion->name_en}};
+    }
+    adjustments.push_back(std::move(adj));
+  }
+  Json out = {{"currency", cart.currency.code}, {"lines", std::move(lines)},
+              {"adjustments", std::move(adjustments)}, {"list_total", r.list_total},
+              {"discount", r.discount},         {"total", r.total},
+              {"net", r.net},                   {"tax", r.tax},
+              {"units", r.units},               {"cash_rounding", r.cash_rounding},
+              {"amount_due", r.amount_due},     {"optimal", r.optimal},
+              {"steps", r.steps}};
+  if (version != nullptr) out["rules_version"] = *version;
+  return out;
+}
+
 std::string PriceCartJson(std::string_view input) {
+  const auto fail = [](const Error& e) { return ToCanonicalJson(ErrorToJson(e)); };
   auto parsed = ParseJson(input);
-  if (!parsed) return ToCanonicalJson(ErrorToJson(parsed.error()));
+  if (!parsed) return fail(parsed.error());
   auto cart = CartFromJson(*parsed);
-  if (!cart) return ToCanonicalJson(ErrorToJson(cart.error()));
-  auto priced = PriceCart(*cart);
-  if (!priced) return ToCanonicalJson(ErrorToJson(priced.error()));
-  return ToCanonicalJson(PricedCartToJson(*priced));
+  if (!cart) return fail(cart.error());
+  pricing::Rules rules;
+  pricing::Context context;
+  const bool has_rules = parsed->contains("rules") && !(*parsed)["rules"].is_null();
+  if (has_rules) {
+    auto r = pricing::RulesFromJson((*parsed)["rules"], "rules");
+    if (!r) return fail(r.error());
+    rules = std::move(*r);
+    auto ctx = ReadObject(*parsed, "context", "");
+    if (!ctx) return fail(Error::Make("context_invalid", "pricing with rules needs a context", "context"));
+    auto c = pricing::ContextFromJson(**ctx, "context");
+    if (!c) return fail(c.error());
+    context = std::move(*c);
+  }
+  const std::string version = rules.version;
+  const pricing::CompiledRules compiled(std::move(rules));
+  auto priced = pricing::PriceWithRules(*cart, compiled, context);
+  if (!priced) return fail(priced.error());
+  return ToCanonicalJson(PricingResultToJson(*cart, *priced, has_rules ? &version : nullptr));
 }
 
 std::string NormalizeBarcodeJson(std::string_view code) {

@@ -19,7 +19,8 @@ namespace aisle::core {
 Result<Cart> CartFromJson(const Json& input);
 Json PricedCartToJson(const PricedCart& cart);
 
-// priceCart(json) -> json (see docs/api.md "core.wasm").
+// priceCart(json) -> json: the cart, and with "rules" + "context" the whole
+// pricing engine (docs/pricing.md); the result explains every adjustment.
 std::string PriceCartJson(std::string_view input);
 // normalizeBarcode(code) -> {"barcode","symbology"} or error.
 std::string NormalizeBarcodeJson(std::string_view code);

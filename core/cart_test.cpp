@@ -8,7 +8,7 @@ namespace {
 const Currency kCny{"CNY", 2};
 
 CartLine Unit(int64_t qty, int64_t price, int32_t bp) {
-  return CartLine{"6901234567892", "", qty, price, bp, SoldBy::kUnit};
+  return CartLine{.barcode = "6901234567892", .qty = qty, .unit_price = price, .tax_rate_bp = bp};
 }
 
 TEST(Cart, TaxInclusiveLinesAndTotals) {
@@ -31,7 +31,7 @@ TEST(Cart, TaxInclusiveLinesAndTotals) {
 }
 
 TEST(Cart, WeighedItemsRoundHalfUpToTheFen) {
-  CartLine apples{"6901234567892", "", 1250, 1990, 900, SoldBy::kWeight};  // 1.25 kg at 19.90/kg
+  CartLine apples{.barcode = "6901234567892", .qty = 1250, .unit_price = 1990, .tax_rate_bp = 900, .sold_by = SoldBy::kWeight};  // 1.25 kg at 19.90/kg
   auto priced = PriceCart(Cart{kCny, {apples}});
   ASSERT_TRUE(priced);
   EXPECT_EQ(priced->lines[0].gross, 2488);  // 2487.5 -> 2488

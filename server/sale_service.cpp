@@ -54,8 +54,12 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   for (const ResolvedLine& l : lines) {
     auto sold_by = core::ParseSoldBy(l.product.sold_by);
     if (!sold_by) return sold_by.error();
-    core::CartLine line{l.product.barcode, l.product.sku, l.input.qty, l.input.unit_price,
-                        l.product.tax_rate_bp, *sold_by};
+    core::CartLine line{.barcode = l.product.barcode,
+                        .sku = l.product.sku,
+                        .qty = l.input.qty,
+                        .unit_price = l.input.unit_price,
+                        .tax_rate_bp = l.product.tax_rate_bp,
+                        .sold_by = *sold_by};
     paid.lines.push_back(line);
     line.unit_price = l.product.price;
     list.lines.push_back(std::move(line));

@@ -1,0 +1,617 @@
+#include "core/pricing/engine.h"
+
+#include <algorithm>
+#include <memory>
+#include <numeric>
+#include <unordered_map>
+
+namespace aisle::core::pricing {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Units and their states.
+
+// One unit of a line and what has happened to it so far.
+struct Unit {
+  int32_t line = 0;
+  int64_t price = 0;  // current price
+  std::vector<std::pair<int32_t, int64_t>> history;  // (active promotion, discount), in order
+
+  friend bool operator==(const Unit& a, const Unit& b) {
+    return a.line == b.line && a.price == b.price && a.history == b.history;
+  }
+  friend bool operator<(const Unit& a, const Unit& b) {
+    if (a.line != b.line) return a.line < b.line;
+    if (a.price != b.price) return a.price < b.price;
+    return a.history < b.history;
+  }
+};
+
+// Units kept sorted, so equal multisets have equal representations.
+using State = std::vector<Unit>;
+
+// A line as the engine sees it after the price sources.
+struct LineInfo {
+  const CartLine* line = nullptr;
+  int64_t unit_price = 0;  // per unit or per kg
+  int64_t unit_base = 0;   // the price of one engine unit (a weighed line's gross)
+  int64_t units = 0;       // engine units: qty, or 1 for a weighed line
+  std::string_view source;
+  bool overridden = false;
+};
+
+// A promotion active for this cart.
+struct ActivePromo {
+  const Promotion* p = nullptr;
+  int rank = 0;  // position in id order, for the tie-break
+  std::vector<bool> in_scope;                 // per line
+  std::vector<std::vector<bool>> group_scope;  // bundle: per group, per line
+};
+
+// What a finished choice costs and how it is ranked.
+struct Outcome {
+  int64_t total = INT64_MAX;
+  int64_t applications = 0;
+  std::vector<int> ranks;  // sorted ids (as ranks), one per application
+  std::shared_ptr<const State> leaf;
+
+  bool BetterThan(const Outcome& o) const {
+    if (total != o.total) return total < o.total;
+    if (applications != o.applications) return applications < o.applications;
+    return ranks < o.ranks;
+  }
+};
+
+bool Active(const Promotion& p, const Context& ctx) {
+  if (p.start && ctx.now < *p.start) return false;
+  if (p.end && ctx.now >= *p.end) return false;
+  if (!p.stores.empty() && std::find(p.stores.begin(), p.stores.end(), ctx.store_id) == p.stores.end()) {
+    return false;
+  }
+  if (p.member_only && ctx.member_tier.empty()) return false;
+  if (p.max_applications && *p.max_applications == 0) return false;
+  if (p.remaining_units && *p.remaining_units == 0) return false;
+  if (p.type == PromoType::kMemberTier) {
+    return std::any_of(p.member_tiers.begin(), p.member_tiers.end(),
+                       [&](const auto& t) { return t.first == ctx.member_tier; });
+  }
+  return true;
+}
+
+bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
+  return scope.Matches(l.sku, l.category, l.brand) && !p.exclude.Matches(l.sku, l.category, l.brand);
+}
+
+// ---------------------------------------------------------------------------
+// The search over one component of the cart.
+
+class Search {
+ public:
+  Search(const std::vector<LineInfo>& lines, const std::vector<ActivePromo>& promos, bool tax_inclusive,
+         const std::string& member_tier, int64_t budget, int64_t& steps)
+      : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), member_tier_(member_tier), budget_(budget),
+        steps_(steps) {}
+
+  // Solves the component made of `line_ids` with the promotions `promo_ids`
+  // (indices into promos_, in application order).
+  Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
+    for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
+    State start;
+    for (int32_t l : line_ids) {
+      for (int64_t u = 0; u < lines_[l].units; ++u) start.push_back(Unit{l, lines_[l].unit_base, {}});
+    }
+    std::sort(start.begin(), start.end());
+    return Solve(0, start);
+  }
+
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  bool Step() {
+    if (++steps_ > budget_) exhausted_ = true;
+    return !exhausted_;
+  }
+
+  // May promotion q touch unit u, given what already touches it?
+  bool Compatible(const Unit& u, int q) const {
+    const Promotion& p = *promos_[q].p;
+    for (const auto& [other, discount] : u.history) {
+      const Promotion& o = *promos_[other].p;
+      if (other == q || o.stacking == Stacking::kExclusive || p.stacking == Stacking::kExclusive) return false;
+      if (p.stacking == Stacking::kGroup && o.stacking == Stacking::kGroup && p.group == o.group) return false;
+      if (p.layer() == 3 && o.no_threshold) return false;
+    }
+    return true;
+  }
+
+  std::string Key(size_t k, const State& s) const {
+    std::string key;
+    key.reserve(16 + s.size() * 24);
+    const auto put = [&key](int64_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    put(static_cast<int64_t>(k));
+    for (const Unit& u : s) {
+      put(u.line);
+      put(u.price);
+      put(static_cast<int64_t>(u.history.size()));
+      for (const auto& [q, d] : u.history) {
+        put(q);
+        put(d);
+      }
+    }
+    return key;
+  }
+
+  // Best outcome from layer-1 promotion k on, for state s.
+  Outcome Solve(size_t k, const State& s) {
+    if (k == layer1_.size()) return Leaf(s);
+    const std::string key = Key(k, s);
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    Step();
+    Outcome best = Decide(k, s);
+    memo_.emplace(key, best);
+    return best;
+  }
+
+  // Classes of interchangeable units: [begin, end) ranges of the sorted state.
+  struct Class {
+    size_t begin = 0;
+    size_t end = 0;
+  };
+
+  // Enumerates the sets of applications of layer-1 promotion k.
+  Outcome Decide(size_t k, const State& s) {
+    const int q = layer1_[k];
+    const ActivePromo& ap = promos_[q];
+    const Promotion& p = *ap.p;
+    std::vector<Class> classes;
+    for (size_t i = 0; i < s.size();) {
+      size_t j = i + 1;
+      while (j < s.size() && s[j] == s[i]) ++j;
+      if (Compatible(s[i], q) && ap.in_scope[static_cast<size_t>(s[i].line)]) classes.push_back({i, j});
+      i = j;
+    }
+    // Every tuple of classes one application may use, in lexicographic order.
+    std::vector<std::vector<int>> tuples;
+    const size_t size = static_cast<size_t>(p.ApplicationSize());
+    std::vector<int> tuple;
+    std::vector<int64_t> used(classes.size(), 0);
+    const auto avail = [&](int c) { return static_cast<int64_t>(classes[c].end - classes[c].begin) - used[c]; };
+    // Bundle: position i takes a unit of group i; other types: non-decreasing classes.
+    auto gen = [&](auto&& self, size_t pos) -> void {
+      if (exhausted_) return;
+      if (pos == size) {
+        tuples.push_back(tuple);
+        Step();
+        return;
+      }
+      const int from = (p.type == PromoType::kBundle || pos == 0) ? 0 : tuple.back();
+      for (int c = from; c < static_cast<int>(classes.size()); ++c) {
+        if (avail(c) == 0) continue;
+        if (p.type == PromoType::kBundle &&
+            !ap.group_scope[pos][static_cast<size_t>(s[classes[c].begin].line)]) {
+          continue;
+        }
+        ++used[c];
+        tuple.push_back(c);
+        self(self, pos + 1);
+        tuple.pop_back();
+        --used[c];
+      }
+    };
+    if (!classes.empty()) gen(gen, 0);
+    if (p.type == PromoType::kBundle) std::sort(tuples.begin(), tuples.end());
+
+    const int64_t max_apps = std::min<int64_t>(p.max_applications.value_or(INT64_MAX),
+                                               p.remaining_units ? *p.remaining_units / static_cast<int64_t>(size)
+                                                                 : INT64_MAX);
+    std::vector<size_t> chosen;  // tuple indices, non-decreasing
+    std::vector<int64_t> taken(classes.size(), 0);
+    Outcome best;
+    auto pick = [&](auto&& self, size_t from) -> void {
+      if (static_cast<int64_t>(chosen.size()) < max_apps) {
+        for (size_t t = from; t < tuples.size(); ++t) {
+          bool fits = true;
+          for (int c : tuples[t]) ++taken[c];
+          for (int c : tuples[t]) fits = fits && taken[c] <= static_cast<int64_t>(classes[c].end - classes[c].begin);
+          if (fits) {
+            chosen.push_back(t);
+            self(self, t);
+            chosen.pop_back();
+          }
+          for (int c : tuples[t]) --taken[c];
+          if (exhausted_ && best.leaf) return;  // out of budget: keep the first complete answer
+        }
+      }
+      Outcome o = Solve(k + 1, Apply(s, classes, tuples, chosen, q));
+      if (o.BetterThan(best)) best = std::move(o);
+    };
+    pick(pick, 0);
+    return best;
+  }
+
+  // The state after applying the chosen applications of promotion q.
+  State Apply(const State& s, const std::vector<Class>& classes, const std::vector<std::vector<int>>& tuples,
+              const std::vector<size_t>& chosen, int q) const {
+    State next = s;
+    const Promotion& p = *promos_[q].p;
+    std::vector<size_t> taken(classes.size(), 0);
+    for (size_t t : chosen) {
+      std::vector<size_t> units;
+      for (int c : tuples[t]) units.push_back(classes[c].begin + taken[c]++);
+      // Cart order of the units (line, then position): the order allocate() and ties use.
+      std::sort(units.begin(), units.end());
+      std::vector<int64_t> discount(units.size(), 0);
+      switch (p.type) {
+        case PromoType::kPercentOff:
+          discount[0] = *MulDiv(next[units[0]].price, p.percent_bp, 10'000, RoundingMode::kHalfUp);
+          break;
+        case PromoType::kAmountOff: discount[0] = std::min(p.amount, next[units[0]].price); break;
+        case PromoType::kFixedPrice:
+        case PromoType::kFlashSale: discount[0] = std::max<int64_t>(0, next[units[0]].price - p.price); break;
+        case PromoType::kBuyXGetY: {
+          // The `get` cheapest units; ties go to the later unit in cart order.
+          std::vector<size_t> order(units.size());
+          std::iota(order.begin(), order.end(), size_t{0});
+          std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            if (next[units[a]].price != next[units[b]].price) return next[units[a]].price < next[units[b]].price;
+            return a > b;
+          });
+          for (int64_t g = 0; g < p.get; ++g) {
+            const size_t i = order[static_cast<size_t>(g)];
+            discount[i] = *MulDiv(next[units[i]].price, p.get_percent_bp, 10'000, RoundingMode::kHalfUp);
+          }
+          break;
+        }
+        case PromoType::kBundle:
+        case PromoType::kMixMatch: {
+          std::vector<int64_t> weights;
+          int64_t sum = 0;
+          for (size_t u : units) {
+            weights.push_back(next[u].price);
+            sum += next[u].price;
+          }
+          if (sum > p.price) discount = *Allocate(sum - p.price, weights);
+          break;
+        }
+        default: break;
+      }
+      for (size_t i = 0; i < units.size(); ++i) {
+        next[units[i]].price -= discount[i];
+        next[units[i]].history.emplace_back(q, discount[i]);
+      }
+    }
+    std::sort(next.begin(), next.end());
+    return next;
+  }
+
+  // Layers 2 and 3: every subset of their promotions, more before fewer.
+  Outcome Leaf(const State& s) {
+    Outcome best;
+    const size_t m = std::min<size_t>(layer23_.size(), 16);
+    if (layer23_.size() > m) exhausted_ = true;  // more than 2^16 subsets: not exhaustive
+    for (uint32_t mask = (1u << m) - 1;; --mask) {
+      Step();
+      Outcome o = Finish(s, mask);
+      if (o.BetterThan(best)) best = std::move(o);
+      if (mask == 0 || exhausted_) break;
+    }
+    return best;
+  }
+
+  Outcome Finish(const State& s, uint32_t mask) const {
+    State u = s;  // sorted: cart order of units within the component
+    std::vector<int64_t> after_l2;
+    for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
+      if (!(mask & (1u << bit))) continue;
+      const int q = layer23_[bit];
+      const Promotion& p = *promos_[q].p;
+      if (p.layer() == 3 && after_l2.empty()) {
+        for (const Unit& x : u) after_l2.push_back(x.price);
+      }
+      std::vector<size_t> take;
+      for (size_t j = 0; j < u.size(); ++j) {
+        if (promos_[q].in_scope[static_cast<size_t>(u[j].line)] && Compatible(u[j], q)) take.push_back(j);
+      }
+      if (take.empty()) continue;
+      std::vector<int64_t> discount(take.size(), 0);
+      if (p.type == PromoType::kMemberTier) {
+        int64_t bp = 0;
+        for (const auto& [tier, v] : p.member_tiers) bp = tier == member_tier_ ? v : bp;
+        for (size_t i = 0; i < take.size(); ++i) {
+          discount[i] = *MulDiv(u[take[i]].price, bp, 10'000, RoundingMode::kHalfUp);
+        }
+      } else {
+        int64_t spend = 0;
+        int64_t current = 0;
+        std::vector<int64_t> weights;
+        for (size_t j : take) {
+          spend += after_l2[j];
+          current += u[j].price;
+          weights.push_back(u[j].price);
+        }
+        const Tier* tier = nullptr;
+        for (const Tier& t : p.tiers) tier = t.min <= spend ? &t : tier;
+        if (tier == nullptr) continue;  // not reached: touches nothing
+        int64_t total_discount = 0;
+        if (p.type == PromoType::kThresholdAmount) {
+          total_discount = p.repeat ? tier->off * (spend / tier->min) : tier->off;
+          total_discount = std::min(total_discount, current);
+        } else {
+          total_discount = *MulDiv(current, tier->percent_bp, 10'000, RoundingMode::kHalfUp);
+        }
+        if (total_discount > 0) discount = *Allocate(total_discount, weights);
+      }
+      for (size_t i = 0; i < take.size(); ++i) {
+        u[take[i]].price -= discount[i];
+        u[take[i]].history.emplace_back(q, discount[i]);
+      }
+    }
+    return Score(std::make_shared<const State>(std::move(u)));
+  }
+
+  Outcome Score(std::shared_ptr<const State> leaf) const {
+    Outcome o;
+    std::vector<int64_t> line_sum(lines_.size(), 0);
+    std::vector<bool> present(lines_.size(), false);
+    std::map<int, int64_t> touched;  // promotion -> units
+    for (const Unit& x : *leaf) {
+      line_sum[static_cast<size_t>(x.line)] += x.price;
+      present[static_cast<size_t>(x.line)] = true;
+      for (const auto& [q, d] : x.history) ++touched[q];
+    }
+    o.total = 0;
+    for (size_t l = 0; l < lines_.size(); ++l) {
+      if (!present[l]) continue;
+      o.total += tax_inclusive_
+                     ? line_sum[l]
+                     : line_sum[l] + *MulDiv(line_sum[l], lines_[l].line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
+    }
+    for (const auto& [q, units] : touched) {
+      const int64_t size = promos_[q].p->ApplicationSize();
+      const int64_t apps = size > 0 ? units / size : 1;
+      o.applications += apps;
+      o.ranks.insert(o.ranks.end(), static_cast<size_t>(apps), promos_[q].rank);
+    }
+    std::sort(o.ranks.begin(), o.ranks.end());
+    o.leaf = std::move(leaf);
+    return o;
+  }
+
+ private:
+  const std::vector<LineInfo>& lines_;
+  const std::vector<ActivePromo>& promos_;
+  bool tax_inclusive_;
+  const std::string& member_tier_;
+  int64_t budget_;
+  int64_t& steps_;
+  bool exhausted_ = false;
+  std::vector<int> layer1_;
+  std::vector<int> layer23_;
+  std::unordered_map<std::string, Outcome> memo_;
+};
+
+// Union-find over lines, for the independent components.
+struct Components {
+  explicit Components(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), size_t{0}); }
+  size_t Find(size_t x) { return parent[x] == x ? x : parent[x] = Find(parent[x]); }
+  void Join(size_t a, size_t b) { parent[Find(a)] = Find(b); }
+  std::vector<size_t> parent;
+};
+
+}  // namespace
+
+CompiledRules::CompiledRules(Rules rules) : rules_(std::move(rules)) {
+  for (int i = 0; i < static_cast<int>(rules_.promotions.size()); ++i) {
+    const Promotion& p = rules_.promotions[static_cast<size_t>(i)];
+    std::vector<const Scope*> scopes;
+    if (p.type == PromoType::kBundle) {
+      for (const Scope& g : p.groups) scopes.push_back(&g);
+    } else {
+      scopes.push_back(&p.scope);
+    }
+    bool all = false;
+    for (const Scope* s : scopes) {
+      all = all || s->all;
+      for (const std::string& v : s->skus) by_sku_[v].push_back(i);
+      for (const std::string& v : s->categories) by_category_[v].push_back(i);
+      for (const std::string& v : s->brands) by_brand_[v].push_back(i);
+    }
+    if (all) for_all_.push_back(i);
+  }
+}
+
+std::vector<int> CompiledRules::Candidates(const std::string& sku, const std::string& category,
+                                           const std::string& brand) const {
+  std::vector<int> out = for_all_;
+  const auto add = [&](const std::map<std::string, std::vector<int>, std::less<>>& index, const std::string& key) {
+    if (key.empty()) return;
+    if (auto it = index.find(key); it != index.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+  };
+  add(by_sku_, sku);
+  add(by_category_, category);
+  add(by_brand_, brand);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& compiled, const Context& ctx) {
+  const Rules& rules = compiled.rules();
+  if (cart.lines.size() > kMaxCartLines) return Error::Make("too_many_lines", "a cart holds at most 1000 lines", "lines");
+
+  // Price sources.
+  std::vector<LineInfo> lines(cart.lines.size());
+  for (size_t i = 0; i < cart.lines.size(); ++i) {
+    const CartLine& l = cart.lines[i];
+    if (auto ok = ValidateLine(l, IndexPath("lines", i)); !ok) return ok.error();
+    LineInfo& info = lines[i];
+    info.line = &l;
+    info.unit_price = l.unit_price;
+    info.source = "catalog";
+    const PriceListEntry* best = nullptr;
+    for (const PriceListEntry& e : rules.price_list) {
+      if (e.sku != l.sku || l.sku.empty()) continue;
+      if ((e.start && ctx.now < *e.start) || (e.end && ctx.now >= *e.end)) continue;
+      if (!e.stores.empty() && std::find(e.stores.begin(), e.stores.end(), ctx.store_id) == e.stores.end()) continue;
+      if (best == nullptr || e.start.value_or(INT64_MIN) > best->start.value_or(INT64_MIN)) best = &e;
+    }
+    if (best != nullptr) {
+      info.unit_price = best->price;
+      info.source = "price_list";
+    }
+    if (!ctx.member_tier.empty()) {
+      for (const MemberPrice& m : rules.member_prices) {
+        if (m.sku == l.sku && !l.sku.empty() && m.tier == ctx.member_tier && m.price < info.unit_price) {
+          info.unit_price = m.price;
+          info.source = "member_price";
+        }
+      }
+    }
+    if (l.override_price >= 0) {
+      info.unit_price = l.override_price;
+      info.source = "override";
+      info.overridden = true;
+    }
+    CartLine priced = l;
+    priced.unit_price = info.unit_price;
+    auto gross = LineGross(priced);
+    if (!gross) return gross.error();
+    const bool weighed = l.sold_by == SoldBy::kWeight;
+    info.units = weighed ? 1 : l.qty;
+    info.unit_base = weighed ? *gross : info.unit_price;
+  }
+
+  // Active promotions that can touch a line, in application order.
+  std::vector<int> candidate_ids;
+  for (const LineInfo& info : lines) {
+    if (info.overridden) continue;
+    auto c = compiled.Candidates(info.line->sku, info.line->category, info.line->brand);
+    candidate_ids.insert(candidate_ids.end(), c.begin(), c.end());
+  }
+  std::sort(candidate_ids.begin(), candidate_ids.end());
+  candidate_ids.erase(std::unique(candidate_ids.begin(), candidate_ids.end()), candidate_ids.end());
+  std::vector<ActivePromo> promos;
+  for (int id : candidate_ids) {
+    const Promotion& p = rules.promotions[static_cast<size_t>(id)];
+    if (!Active(p, ctx)) continue;
+    ActivePromo ap{&p, 0, std::vector<bool>(lines.size(), false), {}};
+    if (p.type == PromoType::kBundle) ap.group_scope.assign(p.groups.size(), std::vector<bool>(lines.size(), false));
+    bool any = false;
+    for (size_t l = 0; l < lines.size(); ++l) {
+      if (lines[l].overridden) continue;
+      if (p.type == PromoType::kBundle) {
+        for (size_t g = 0; g < p.groups.size(); ++g) {
+          ap.group_scope[g][l] = LineMatches(p.groups[g], p, *lines[l].line);
+          ap.in_scope[l] = ap.in_scope[l] || ap.group_scope[g][l];
+        }
+      } else {
+        ap.in_scope[l] = LineMatches(p.scope, p, *lines[l].line);
+      }
+      any = any || ap.in_scope[l];
+    }
+    if (any) promos.push_back(std::move(ap));
+  }
+  std::sort(promos.begin(), promos.end(), [](const ActivePromo& a, const ActivePromo& b) {
+    if (a.p->layer() != b.p->layer()) return a.p->layer() < b.p->layer();
+    if (a.p->priority != b.p->priority) return a.p->priority < b.p->priority;
+    return a.p->id < b.p->id;
+  });
+  {
+    std::vector<size_t> by_id(promos.size());
+    std::iota(by_id.begin(), by_id.end(), size_t{0});
+    std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) { return promos[a].p->id < promos[b].p->id; });
+    for (size_t r = 0; r < by_id.size(); ++r) promos[by_id[r]].rank = static_cast<int>(r);
+  }
+
+  // Independent components: promotions that couple units join their lines.
+  Components comp(lines.size());
+  for (const ActivePromo& ap : promos) {
+    const Promotion& p = *ap.p;
+    const bool couples = p.ApplicationSize() != 1 || p.max_applications || p.remaining_units;
+    if (!couples) continue;
+    size_t first = lines.size();
+    for (size_t l = 0; l < lines.size(); ++l) {
+      if (!ap.in_scope[l]) continue;
+      if (first == lines.size()) first = l;
+      comp.Join(l, first);
+    }
+  }
+  std::map<size_t, std::vector<int32_t>> groups;
+  for (size_t l = 0; l < lines.size(); ++l) groups[comp.Find(l)].push_back(static_cast<int32_t>(l));
+
+  PricingResult result;
+  State units;
+  for (const auto& [root, line_ids] : groups) {
+    std::vector<int> promo_ids;
+    for (size_t q = 0; q < promos.size(); ++q) {
+      if (std::any_of(line_ids.begin(), line_ids.end(),
+                      [&](int32_t l) { return promos[q].in_scope[static_cast<size_t>(l)]; })) {
+        promo_ids.push_back(static_cast<int>(q));
+      }
+    }
+    Search search(lines, promos, rules.tax_inclusive, ctx.member_tier, ctx.step_budget, result.steps);
+    Outcome best = search.Run(line_ids, promo_ids);
+    if (search.exhausted()) result.optimal = false;
+    units.insert(units.end(), best.leaf->begin(), best.leaf->end());
+  }
+
+  // The explanation: lines, adjustments, tax, cash rounding.
+  result.lines.resize(lines.size());
+  std::vector<int64_t> final_sum(lines.size(), 0);
+  std::map<int, std::map<size_t, std::pair<int64_t, int64_t>>> by_promo;  // q -> line -> (units, discount)
+  for (const Unit& u : units) {
+    final_sum[static_cast<size_t>(u.line)] += u.price;
+    for (const auto& [q, d] : u.history) {
+      auto& cell = by_promo[q][static_cast<size_t>(u.line)];
+      cell.first += 1;
+      cell.second += d;
+    }
+  }
+  for (size_t l = 0; l < lines.size(); ++l) {
+    LineResult& r = result.lines[l];
+    const LineInfo& info = lines[l];
+    r.unit_price = info.unit_price;
+    r.price_source = info.source;
+    r.list_amount = info.unit_base * info.units;
+    r.discount = r.list_amount - final_sum[l];
+    if (rules.tax_inclusive) {
+      r.gross = final_sum[l];
+      r.tax = *IncludedTax(r.gross, info.line->tax_rate_bp);
+      r.net = r.gross - r.tax;
+    } else {
+      r.net = final_sum[l];
+      r.tax = *MulDiv(r.net, info.line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
+      r.gross = r.net + r.tax;
+    }
+    result.list_total += r.list_amount;
+    result.discount += r.discount;
+    result.total += r.gross;
+    result.net += r.net;
+    result.tax += r.tax;
+    result.units += info.line->sold_by == SoldBy::kWeight ? 1 : info.line->qty;
+  }
+  for (const auto& [q, per_line] : by_promo) {
+    Adjustment adj;
+    adj.promotion = promos[static_cast<size_t>(q)].p;
+    int64_t touched = 0;
+    for (const auto& [l, cell] : per_line) {
+      adj.lines.push_back(AdjustmentLine{l, cell.first, cell.second});
+      adj.discount += cell.second;
+      touched += cell.first;
+      result.lines[l].promotions.push_back(LinePromotion{adj.promotion->id, cell.second});
+    }
+    const int64_t size = adj.promotion->ApplicationSize();
+    adj.applications = size > 0 ? touched / size : 1;
+    result.adjustments.push_back(std::move(adj));
+  }
+  result.amount_due = result.total;
+  if (rules.cash_increment > 0) {
+    auto rounded = RoundToIncrement(result.total, rules.cash_increment, rules.cash_mode);
+    if (!rounded) return rounded.error();
+    result.cash_rounding = *rounded - result.total;
+    result.amount_due = *rounded;
+  }
+  return result;
+}
+
+}  // namespace aisle::core::pricing

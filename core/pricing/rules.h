@@ -1,0 +1,125 @@
+// The pricing rules a chain's marketing team configures — price lists,
+// member prices, promotions of ten types, tax mode, cash rounding — and the
+// context a cart is priced in (time, store, member tier). Plain data, read
+// from JSON with every field checked (docs/pricing.md is the schema).
+#ifndef AISLE_CORE_PRICING_RULES_H_
+#define AISLE_CORE_PRICING_RULES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/json_read.h"
+#include "core/money.h"
+
+namespace aisle::core::pricing {
+
+enum class PromoType {
+  kPercentOff, kAmountOff, kFixedPrice, kFlashSale, kBuyXGetY, kBundle, kMixMatch,  // layer 1
+  kMemberTier,                                                                      // layer 2
+  kThresholdAmount, kThresholdPercent,                                              // layer 3
+};
+
+std::string_view PromoTypeName(PromoType type);
+int LayerOf(PromoType type);
+
+enum class Stacking { kStackable, kExclusive, kGroup };
+
+// Which units a promotion may use: all, or those whose SKU, category or brand is listed.
+struct Scope {
+  bool all = false;
+  std::vector<std::string> skus;
+  std::vector<std::string> categories;
+  std::vector<std::string> brands;
+
+  bool Matches(const std::string& sku, const std::string& category, const std::string& brand) const;
+  bool Empty() const { return !all && skus.empty() && categories.empty() && brands.empty(); }
+};
+
+struct Tier {
+  int64_t min = 0;         // spend needed
+  int64_t off = 0;         // threshold_amount
+  int64_t percent_bp = 0;  // threshold_percent
+};
+
+struct Promotion {
+  std::string id;
+  std::string name_zh;
+  std::string name_en;
+  PromoType type = PromoType::kPercentOff;
+  std::optional<int64_t> start;  // unix seconds, inclusive
+  std::optional<int64_t> end;    // exclusive
+  std::vector<std::string> stores;
+  bool member_only = false;
+  Scope scope;
+  Scope exclude;
+  Stacking stacking = Stacking::kStackable;
+  std::string group;  // for Stacking::kGroup
+  int64_t priority = 0;
+  std::optional<int64_t> max_applications;
+  std::optional<int64_t> remaining_units;
+  bool no_threshold = false;
+  // Type-specific parameters.
+  int64_t percent_bp = 0;
+  int64_t amount = 0;
+  int64_t price = 0;
+  int64_t buy = 0;
+  int64_t get = 0;
+  int64_t get_percent_bp = 0;
+  int64_t count = 0;
+  std::vector<Scope> groups;                                // bundle
+  std::vector<std::pair<std::string, int64_t>> member_tiers;  // member_tier: tier -> bp
+  std::vector<Tier> tiers;                                  // thresholds, ascending min
+  bool repeat = false;
+
+  int layer() const { return LayerOf(type); }
+  // Units one application uses (layer 1), 0 for layers 2-3.
+  int64_t ApplicationSize() const;
+};
+
+struct PriceListEntry {
+  std::string sku;
+  int64_t price = 0;
+  std::optional<int64_t> start;
+  std::optional<int64_t> end;
+  std::vector<std::string> stores;
+};
+
+struct MemberPrice {
+  std::string sku;
+  std::string tier;
+  int64_t price = 0;
+};
+
+struct Rules {
+  std::string version;
+  bool tax_inclusive = true;
+  int64_t cash_increment = 0;  // 0: no cash rounding
+  RoundingMode cash_mode = RoundingMode::kHalfUp;
+  std::vector<PriceListEntry> price_list;
+  std::vector<MemberPrice> member_prices;
+  std::vector<Promotion> promotions;
+};
+
+struct Context {
+  int64_t now = 0;  // unix seconds
+  std::string store_id;
+  std::string member_tier;  // "" when the customer is not a member
+  int64_t step_budget = 200'000;
+};
+
+// "2026-11-24T10:00:00Z" (fractional seconds and +hh:mm offsets allowed) -> unix seconds.
+Result<int64_t> ParseInstant(std::string_view text);
+
+// Reads and validates a rules document. Errors carry code "promotion_invalid"
+// or "rules_invalid" (or the generic json_read codes) and the field's path
+// under `base` ("rules.promotions[2].tiers").
+Result<Rules> RulesFromJson(const Json& doc, std::string_view base);
+Result<Context> ContextFromJson(const Json& doc, std::string_view base);
+
+}  // namespace aisle::core::pricing
+
+#endif  // AISLE_CORE_PRICING_RULES_H_
