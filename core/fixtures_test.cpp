@@ -28,7 +28,10 @@ std::string ReadFile(const fs::path& path) {
 
 TEST(Fixtures, NativeMatchesGoldenOutput) {
   const std::map<std::string, std::function<std::string(std::string_view)>> functions = {
-      {"cart", PriceCartJson}, {"barcode", NormalizeBarcodeJson}, {"change", CashChangeJson}};
+      {"cart", PriceCartJson},
+      {"pricing", PriceCartJson},
+      {"barcode", NormalizeBarcodeJson},
+      {"change", CashChangeJson}};
   int count = 0;
   for (const auto& [folder, fn] : functions) {
     const fs::path dir = fs::path(AISLE_FIXTURES_DIR) / folder;

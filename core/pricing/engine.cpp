@@ -27,8 +27,60 @@ struct Unit {
   }
 };
 
-// Units kept sorted, so equal multisets have equal representations.
-using State = std::vector<Unit>;
+// `count` identical units. A state is a sorted vector of slots with no two
+// equal units, so equal multisets of units have one representation, and a
+// line of 500 identical units is one slot, not 500.
+struct Slot {
+  Unit unit;
+  int64_t count = 0;
+};
+using State = std::vector<Slot>;
+
+// Sorts by unit and merges equal units; drops empty slots.
+void Normalize(State& s) {
+  std::sort(s.begin(), s.end(), [](const Slot& a, const Slot& b) { return a.unit < b.unit; });
+  State out;
+  for (Slot& x : s) {
+    if (x.count == 0) continue;
+    if (!out.empty() && out.back().unit == x.unit) {
+      out.back().count += x.count;
+    } else {
+      out.push_back(std::move(x));
+    }
+  }
+  s = std::move(out);
+}
+
+// Spreads `amount` over units with allocate() semantics (largest remainder,
+// ties to the earlier unit) when slot i stands for counts[i] units of weight
+// weights[i]: returns per slot the share of each unit and how many of its
+// units (the first ones) get one more.
+std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights,
+                                                           const std::vector<int64_t>& counts) {
+  __extension__ using Int128 = __int128;
+  Int128 total = 0;
+  for (size_t i = 0; i < weights.size(); ++i) total += Int128{weights[i]} * counts[i];
+  std::vector<std::pair<int64_t, int64_t>> out(weights.size(), {0, 0});
+  if (total == 0) return out;
+  std::vector<Int128> remainder(weights.size());
+  Int128 given = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Int128 exact = Int128{amount} * weights[i];
+    out[i].first = static_cast<int64_t>(exact / total);
+    remainder[i] = exact % total;
+    given += Int128{out[i].first} * counts[i];
+  }
+  std::vector<size_t> order(weights.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+  Int128 left = Int128{amount} - given;
+  for (size_t k = 0; k < order.size() && left > 0; ++k) {
+    const Int128 n = std::min<Int128>(left, counts[order[k]]);
+    out[order[k]].second = static_cast<int64_t>(n);
+    left -= n;
+  }
+  return out;
+}
 
 // A line as the engine sees it after the price sources.
 struct LineInfo {
@@ -97,10 +149,8 @@ class Search {
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
     State start;
-    for (int32_t l : line_ids) {
-      for (int64_t u = 0; u < lines_[l].units; ++u) start.push_back(Unit{l, lines_[l].unit_base, {}});
-    }
-    std::sort(start.begin(), start.end());
+    for (int32_t l : line_ids) start.push_back(Slot{Unit{l, lines_[l].unit_base, {}}, lines_[l].units});
+    Normalize(start);
     return Solve(0, start);
   }
 
@@ -129,11 +179,12 @@ class Search {
     key.reserve(16 + s.size() * 24);
     const auto put = [&key](int64_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
     put(static_cast<int64_t>(k));
-    for (const Unit& u : s) {
-      put(u.line);
-      put(u.price);
-      put(static_cast<int64_t>(u.history.size()));
-      for (const auto& [q, d] : u.history) {
+    for (const Slot& x : s) {
+      put(x.count);
+      put(x.unit.line);
+      put(x.unit.price);
+      put(static_cast<int64_t>(x.unit.history.size()));
+      for (const auto& [q, d] : x.unit.history) {
         put(q);
         put(d);
       }
@@ -141,21 +192,104 @@ class Search {
     return key;
   }
 
-  // Best outcome from layer-1 promotion k on, for state s.
+  // Best outcome from layer-1 promotion k on, for state s; a branch that
+  // cannot beat the best complete answer found so far is cut (an empty
+  // outcome). Cutting is safe to remember: the best only gets better.
   Outcome Solve(size_t k, const State& s) {
-    if (k == layer1_.size()) return Leaf(s);
     const std::string key = Key(k, s);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     Step();
-    Outcome best = Decide(k, s);
+    Outcome best;
+    if (!CannotWin(k, s)) {
+      best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
+      if (best.BetterThan(best_)) best_ = best;
+    }
     memo_.emplace(key, best);
     return best;
   }
 
-  // Classes of interchangeable units: [begin, end) ranges of the sorted state.
+  // True when no completion of state s from layer-1 promotion k on can beat
+  // best_: its lower bound is higher, or equal with more applications made
+  // already (ties go to fewer applications).
+  bool CannotWin(size_t k, const State& s) const {
+    if (!best_.leaf) return false;
+    const int64_t bound = LowerBound(k, s);
+    if (bound != best_.total) return bound > best_.total;
+    std::map<int, int64_t> touched;
+    for (const Slot& x : s) {
+      for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
+    }
+    int64_t applications = 0;
+    for (const auto& [q, units] : touched) applications += units / promos_[q].p->ApplicationSize();
+    return applications > best_.applications;
+  }
+
+  // A lower bound on the total of every completion: each unit at the lowest
+  // price the remaining promotions could give it if none excluded another,
+  // less the most the thresholds could take off. For the usual single
+  // "spend X save Y" threshold the bound also knows that reaching a tier
+  // needs the spend: total >= (units outside its scope) + min - off.
+  int64_t LowerBound(size_t k, const State& s) const {
+    std::vector<int> layer3;
+    for (int q : layer23_) {
+      if (promos_[q].p->layer() == 3) layer3.push_back(q);
+    }
+    int64_t all = 0;
+    int64_t outside = 0;  // units no threshold can take
+    int64_t current = 0;
+    for (const Slot& x : s) {
+      const size_t line = static_cast<size_t>(x.unit.line);
+      int64_t p = x.unit.price;
+      current += p * x.count;
+      for (size_t i = k; i < layer1_.size(); ++i) {
+        const int q = layer1_[i];
+        if (!promos_[q].in_scope[line] || !Compatible(x.unit, q)) continue;
+        const Promotion& promo = *promos_[q].p;
+        switch (promo.type) {
+          case PromoType::kPercentOff: p -= *MulDiv(p, promo.percent_bp, 10'000, RoundingMode::kHalfUp); break;
+          case PromoType::kAmountOff: p -= std::min(promo.amount, p); break;
+          case PromoType::kFixedPrice:
+          case PromoType::kFlashSale: p = std::min(p, promo.price); break;
+          case PromoType::kBuyXGetY: p -= *MulDiv(p, promo.get_percent_bp, 10'000, RoundingMode::kHalfUp); break;
+          default: p = 0; break;  // a bundle share can be almost anything
+        }
+      }
+      for (int q : layer23_) {
+        const Promotion& promo = *promos_[q].p;
+        if (promo.type != PromoType::kMemberTier || !promos_[q].in_scope[line]) continue;
+        for (const auto& [tier, bp] : promo.member_tiers) {
+          if (tier == member_tier_) p -= *MulDiv(p, bp, 10'000, RoundingMode::kHalfUp);
+        }
+      }
+      all += p * x.count;
+      if (std::none_of(layer3.begin(), layer3.end(), [&](int q) { return promos_[q].in_scope[line]; })) {
+        outside += p * x.count;
+      }
+    }
+    if (layer3.empty()) return all;
+    const Promotion& first = *promos_[layer3[0]].p;
+    if (layer3.size() == 1 && first.type == PromoType::kThresholdAmount && !first.repeat) {
+      int64_t bound = all;  // the threshold not reached
+      for (const Tier& t : first.tiers) bound = std::min(bound, std::max(all - t.off, outside + t.min - t.off));
+      return bound;
+    }
+    int64_t most = 0;  // the most all thresholds together could take off
+    for (int q : layer3) {
+      const Promotion& promo = *promos_[q].p;
+      const Tier& top = promo.tiers.back();
+      if (promo.type == PromoType::kThresholdPercent) {
+        most += *MulDiv(current, top.percent_bp, 10'000, RoundingMode::kUp);
+      } else {
+        most += promo.repeat ? top.off * (current / top.min) : top.off;
+      }
+    }
+    return all - most;
+  }
+
+  // A class of interchangeable units is a slot: its index and size.
   struct Class {
-    size_t begin = 0;
-    size_t end = 0;
+    size_t slot = 0;
+    int64_t count = 0;
   };
 
   // Enumerates the sets of applications of layer-1 promotion k.
@@ -164,18 +298,17 @@ class Search {
     const ActivePromo& ap = promos_[q];
     const Promotion& p = *ap.p;
     std::vector<Class> classes;
-    for (size_t i = 0; i < s.size();) {
-      size_t j = i + 1;
-      while (j < s.size() && s[j] == s[i]) ++j;
-      if (Compatible(s[i], q) && ap.in_scope[static_cast<size_t>(s[i].line)]) classes.push_back({i, j});
-      i = j;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (Compatible(s[i].unit, q) && ap.in_scope[static_cast<size_t>(s[i].unit.line)]) {
+        classes.push_back({i, s[i].count});
+      }
     }
     // Every tuple of classes one application may use, in lexicographic order.
     std::vector<std::vector<int>> tuples;
     const size_t size = static_cast<size_t>(p.ApplicationSize());
     std::vector<int> tuple;
     std::vector<int64_t> used(classes.size(), 0);
-    const auto avail = [&](int c) { return static_cast<int64_t>(classes[c].end - classes[c].begin) - used[c]; };
+    const auto avail = [&](int c) { return classes[c].count - used[c]; };
     // Bundle: position i takes a unit of group i; other types: non-decreasing classes.
     auto gen = [&](auto&& self, size_t pos) -> void {
       if (exhausted_) return;
@@ -188,7 +321,7 @@ class Search {
       for (int c = from; c < static_cast<int>(classes.size()); ++c) {
         if (avail(c) == 0) continue;
         if (p.type == PromoType::kBundle &&
-            !ap.group_scope[pos][static_cast<size_t>(s[classes[c].begin].line)]) {
+            !ap.group_scope[pos][static_cast<size_t>(s[classes[c].slot].unit.line)]) {
           continue;
         }
         ++used[c];
@@ -212,7 +345,7 @@ class Search {
         for (size_t t = from; t < tuples.size(); ++t) {
           bool fits = true;
           for (int c : tuples[t]) ++taken[c];
-          for (int c : tuples[t]) fits = fits && taken[c] <= static_cast<int64_t>(classes[c].end - classes[c].begin);
+          for (int c : tuples[t]) fits = fits && taken[c] <= classes[c].count;
           if (fits) {
             chosen.push_back(t);
             self(self, t);
@@ -234,31 +367,36 @@ class Search {
               const std::vector<size_t>& chosen, int q) const {
     State next = s;
     const Promotion& p = *promos_[q].p;
-    std::vector<size_t> taken(classes.size(), 0);
+    State produced;
     for (size_t t : chosen) {
-      std::vector<size_t> units;
-      for (int c : tuples[t]) units.push_back(classes[c].begin + taken[c]++);
-      // Cart order of the units (line, then position): the order allocate() and ties use.
-      std::sort(units.begin(), units.end());
+      // The application's units in cart order (slots are sorted by line):
+      // the order allocate() and the ties use.
+      std::vector<int> cls = tuples[t];
+      std::sort(cls.begin(), cls.end());
+      std::vector<Unit> units;
+      for (int c : cls) {
+        units.push_back(next[classes[c].slot].unit);
+        --next[classes[c].slot].count;
+      }
       std::vector<int64_t> discount(units.size(), 0);
       switch (p.type) {
         case PromoType::kPercentOff:
-          discount[0] = *MulDiv(next[units[0]].price, p.percent_bp, 10'000, RoundingMode::kHalfUp);
+          discount[0] = *MulDiv(units[0].price, p.percent_bp, 10'000, RoundingMode::kHalfUp);
           break;
-        case PromoType::kAmountOff: discount[0] = std::min(p.amount, next[units[0]].price); break;
+        case PromoType::kAmountOff: discount[0] = std::min(p.amount, units[0].price); break;
         case PromoType::kFixedPrice:
-        case PromoType::kFlashSale: discount[0] = std::max<int64_t>(0, next[units[0]].price - p.price); break;
+        case PromoType::kFlashSale: discount[0] = std::max<int64_t>(0, units[0].price - p.price); break;
         case PromoType::kBuyXGetY: {
           // The `get` cheapest units; ties go to the later unit in cart order.
           std::vector<size_t> order(units.size());
           std::iota(order.begin(), order.end(), size_t{0});
           std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            if (next[units[a]].price != next[units[b]].price) return next[units[a]].price < next[units[b]].price;
+            if (units[a].price != units[b].price) return units[a].price < units[b].price;
             return a > b;
           });
           for (int64_t g = 0; g < p.get; ++g) {
             const size_t i = order[static_cast<size_t>(g)];
-            discount[i] = *MulDiv(next[units[i]].price, p.get_percent_bp, 10'000, RoundingMode::kHalfUp);
+            discount[i] = *MulDiv(units[i].price, p.get_percent_bp, 10'000, RoundingMode::kHalfUp);
           }
           break;
         }
@@ -266,9 +404,9 @@ class Search {
         case PromoType::kMixMatch: {
           std::vector<int64_t> weights;
           int64_t sum = 0;
-          for (size_t u : units) {
-            weights.push_back(next[u].price);
-            sum += next[u].price;
+          for (const Unit& u : units) {
+            weights.push_back(u.price);
+            sum += u.price;
           }
           if (sum > p.price) discount = *Allocate(sum - p.price, weights);
           break;
@@ -276,11 +414,13 @@ class Search {
         default: break;
       }
       for (size_t i = 0; i < units.size(); ++i) {
-        next[units[i]].price -= discount[i];
-        next[units[i]].history.emplace_back(q, discount[i]);
+        units[i].price -= discount[i];
+        units[i].history.emplace_back(q, discount[i]);
+        produced.push_back(Slot{std::move(units[i]), 1});
       }
     }
-    std::sort(next.begin(), next.end());
+    next.insert(next.end(), std::make_move_iterator(produced.begin()), std::make_move_iterator(produced.end()));
+    Normalize(next);
     return next;
   }
 
@@ -300,34 +440,37 @@ class Search {
 
   Outcome Finish(const State& s, uint32_t mask) const {
     State u = s;  // sorted: cart order of units within the component
-    std::vector<int64_t> after_l2;
+    std::vector<int64_t> after_l2;  // per slot, the price after layers 1-2
     for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
       if (!(mask & (1u << bit))) continue;
       const int q = layer23_[bit];
       const Promotion& p = *promos_[q].p;
       if (p.layer() == 3 && after_l2.empty()) {
-        for (const Unit& x : u) after_l2.push_back(x.price);
+        for (const Slot& x : u) after_l2.push_back(x.unit.price);
       }
       std::vector<size_t> take;
       for (size_t j = 0; j < u.size(); ++j) {
-        if (promos_[q].in_scope[static_cast<size_t>(u[j].line)] && Compatible(u[j], q)) take.push_back(j);
+        if (promos_[q].in_scope[static_cast<size_t>(u[j].unit.line)] && Compatible(u[j].unit, q)) take.push_back(j);
       }
       if (take.empty()) continue;
-      std::vector<int64_t> discount(take.size(), 0);
+      // Per taken slot: each unit's discount, and how many of its units get one fen more.
+      std::vector<std::pair<int64_t, int64_t>> discount(take.size(), {0, 0});
       if (p.type == PromoType::kMemberTier) {
         int64_t bp = 0;
         for (const auto& [tier, v] : p.member_tiers) bp = tier == member_tier_ ? v : bp;
         for (size_t i = 0; i < take.size(); ++i) {
-          discount[i] = *MulDiv(u[take[i]].price, bp, 10'000, RoundingMode::kHalfUp);
+          discount[i].first = *MulDiv(u[take[i]].unit.price, bp, 10'000, RoundingMode::kHalfUp);
         }
       } else {
         int64_t spend = 0;
         int64_t current = 0;
         std::vector<int64_t> weights;
+        std::vector<int64_t> counts;
         for (size_t j : take) {
-          spend += after_l2[j];
-          current += u[j].price;
-          weights.push_back(u[j].price);
+          spend += after_l2[j] * u[j].count;
+          current += u[j].unit.price * u[j].count;
+          weights.push_back(u[j].unit.price);
+          counts.push_back(u[j].count);
         }
         const Tier* tier = nullptr;
         for (const Tier& t : p.tiers) tier = t.min <= spend ? &t : tier;
@@ -339,13 +482,37 @@ class Search {
         } else {
           total_discount = *MulDiv(current, tier->percent_bp, 10'000, RoundingMode::kHalfUp);
         }
-        if (total_discount > 0) discount = *Allocate(total_discount, weights);
+        discount = AllocateOverSlots(total_discount, weights, counts);
       }
-      for (size_t i = 0; i < take.size(); ++i) {
-        u[take[i]].price -= discount[i];
-        u[take[i]].history.emplace_back(q, discount[i]);
+      // Apply; a slot whose first units take one fen more splits in two, the
+      // split part first, so later thresholds still see the units in order.
+      State next;
+      std::vector<int64_t> next_after_l2;
+      size_t i = 0;
+      for (size_t j = 0; j < u.size(); ++j) {
+        const int64_t spend_price = after_l2.empty() ? 0 : after_l2[j];
+        if (i < take.size() && take[i] == j) {
+          const auto [d, extra] = discount[i++];
+          if (extra > 0) {
+            Slot more{u[j].unit, extra};
+            more.unit.price -= d + 1;
+            more.unit.history.emplace_back(q, d + 1);
+            next.push_back(std::move(more));
+            next_after_l2.push_back(spend_price);
+            u[j].count -= extra;
+          }
+          u[j].unit.price -= d;
+          u[j].unit.history.emplace_back(q, d);
+        }
+        if (u[j].count > 0) {
+          next.push_back(std::move(u[j]));
+          next_after_l2.push_back(spend_price);
+        }
       }
+      u = std::move(next);
+      if (!after_l2.empty()) after_l2 = std::move(next_after_l2);
     }
+    Normalize(u);
     return Score(std::make_shared<const State>(std::move(u)));
   }
 
@@ -354,10 +521,10 @@ class Search {
     std::vector<int64_t> line_sum(lines_.size(), 0);
     std::vector<bool> present(lines_.size(), false);
     std::map<int, int64_t> touched;  // promotion -> units
-    for (const Unit& x : *leaf) {
-      line_sum[static_cast<size_t>(x.line)] += x.price;
-      present[static_cast<size_t>(x.line)] = true;
-      for (const auto& [q, d] : x.history) ++touched[q];
+    for (const Slot& x : *leaf) {
+      line_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
+      present[static_cast<size_t>(x.unit.line)] = true;
+      for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
     }
     o.total = 0;
     for (size_t l = 0; l < lines_.size(); ++l) {
@@ -385,6 +552,7 @@ class Search {
   int64_t budget_;
   int64_t& steps_;
   bool exhausted_ = false;
+  Outcome best_;  // the best complete answer found so far
   std::vector<int> layer1_;
   std::vector<int> layer23_;
   std::unordered_map<std::string, Outcome> memo_;
@@ -559,12 +727,12 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   result.lines.resize(lines.size());
   std::vector<int64_t> final_sum(lines.size(), 0);
   std::map<int, std::map<size_t, std::pair<int64_t, int64_t>>> by_promo;  // q -> line -> (units, discount)
-  for (const Unit& u : units) {
-    final_sum[static_cast<size_t>(u.line)] += u.price;
-    for (const auto& [q, d] : u.history) {
-      auto& cell = by_promo[q][static_cast<size_t>(u.line)];
-      cell.first += 1;
-      cell.second += d;
+  for (const Slot& x : units) {
+    final_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
+    for (const auto& [q, d] : x.unit.history) {
+      auto& cell = by_promo[q][static_cast<size_t>(x.unit.line)];
+      cell.first += x.count;
+      cell.second += d * x.count;
     }
   }
   for (size_t l = 0; l < lines.size(); ++l) {

@@ -14,7 +14,9 @@ const createAisleCore = require(path.join(wasmDir, 'core.js'));
 // Under Node the loader must be handed the module bytes.
 const core = await createAisleCore({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'core.wasm')) });
 
-const functions = { cart: core.priceCart, barcode: core.normalizeBarcode, change: core.cashChange };
+const functions = {
+  cart: core.priceCart, pricing: core.priceCart, barcode: core.normalizeBarcode, change: core.cashChange,
+};
 const read = (file) => fs.readFileSync(file, 'utf8').replace(/[\r\n]+$/, '');
 
 let count = 0;
