@@ -137,8 +137,7 @@ Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, cons
               {"discount", r.discount},         {"total", r.total},
               {"net", r.net},                   {"tax", r.tax},
               {"units", r.units},               {"cash_rounding", r.cash_rounding},
-              {"amount_due", r.amount_due},     {"optimal", r.optimal},
-              {"steps", r.steps}};
+              {"amount_due", r.amount_due},     {"optimal", r.optimal}};
   if (version != nullptr) out["rules_version"] = *version;
   return out;
 }
