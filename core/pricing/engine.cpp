@@ -20,9 +20,21 @@ struct Unit {
   friend bool operator==(const Unit& a, const Unit& b) {
     return a.line == b.line && a.price == b.price && a.history == b.history;
   }
+  // The unit order of docs/pricing.md: line, current price, then the
+  // promotions touching it as a list of application positions; units equal
+  // so far are interchangeable, and their discounts only make the order total.
   friend bool operator<(const Unit& a, const Unit& b) {
     if (a.line != b.line) return a.line < b.line;
     if (a.price != b.price) return a.price < b.price;
+    const auto by_promotion = [](const auto& x, const auto& y) { return x.first < y.first; };
+    if (std::lexicographical_compare(a.history.begin(), a.history.end(), b.history.begin(), b.history.end(),
+                                     by_promotion)) {
+      return true;
+    }
+    if (std::lexicographical_compare(b.history.begin(), b.history.end(), a.history.begin(), a.history.end(),
+                                     by_promotion)) {
+      return false;
+    }
     return a.history < b.history;
   }
 };
@@ -140,9 +152,9 @@ bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
 class Search {
  public:
   Search(const std::vector<LineInfo>& lines, const std::vector<ActivePromo>& promos, bool tax_inclusive,
-         const std::string& member_tier, int64_t budget, int64_t& steps)
-      : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), member_tier_(member_tier), budget_(budget),
-        steps_(steps) {}
+         const Context& ctx, int64_t& steps)
+      : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), member_tier_(ctx.member_tier),
+        budget_(ctx.step_budget), greedy_(ctx.greedy), steps_(steps) {}
 
   // Solves the component made of `line_ids` with the promotions `promo_ids`
   // (indices into promos_, in application order).
@@ -150,6 +162,15 @@ class Search {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
     State start;
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, lines_[l].unit_base, {}}, lines_[l].units});
+    // The dearest unit each promotion could use (prices only fall from here).
+    max_price_.assign(promos_.size(), 0);
+    for (int q : promo_ids) {
+      for (int32_t l : line_ids) {
+        if (promos_[q].in_scope[static_cast<size_t>(l)]) {
+          max_price_[static_cast<size_t>(q)] = std::max(max_price_[static_cast<size_t>(q)], lines_[l].unit_base);
+        }
+      }
+    }
     Normalize(start);
     return Solve(0, start);
   }
@@ -161,6 +182,11 @@ class Search {
     if (++steps_ > budget_) exhausted_ = true;
     return !exhausted_;
   }
+
+  // Out of budget, or asked for the greedy answer: follow only the first
+  // branch everywhere (each promotion, in order, takes every application it
+  // can in cart order; every layer-2/3 promotion applies).
+  bool FirstPathOnly() const { return exhausted_ || greedy_; }
 
   // May promotion q touch unit u, given what already touches it?
   bool Compatible(const Unit& u, int q) const {
@@ -212,7 +238,7 @@ class Search {
   // best_: its lower bound is higher, or equal with more applications made
   // already (ties go to fewer applications).
   bool CannotWin(size_t k, const State& s) const {
-    if (!best_.leaf) return false;
+    if (!best_.leaf || greedy_) return false;
     const int64_t bound = LowerBound(k, s);
     if (bound != best_.total) return bound > best_.total;
     std::map<int, int64_t> touched;
@@ -224,8 +250,13 @@ class Search {
     return applications > best_.applications;
   }
 
-  // A lower bound on the total of every completion: each unit at the lowest
-  // price the remaining promotions could give it if none excluded another,
+  // A lower bound on the total of every completion, the larger of two:
+  //  - per unit: each unit at the lowest price the remaining promotions could
+  //    give it if none excluded another;
+  //  - per promotion: the current prices less, for each remaining promotion,
+  //    the most it could take off alone (a buy-x-get-y discounts at most
+  //    `get` units per application, a mix-and-match at most the dearest sets
+  //    less their price, within the caps and the units there are);
   // less the most the thresholds could take off. For the usual single
   // "spend X save Y" threshold the bound also knows that reaching a tier
   // needs the spend: total >= (units outside its scope) + min - off.
@@ -234,13 +265,19 @@ class Search {
     for (int q : layer23_) {
       if (promos_[q].p->layer() == 3) layer3.push_back(q);
     }
+    const auto outside_l3 = [&](const Slot& x) {
+      return std::none_of(layer3.begin(), layer3.end(),
+                          [&](int q) { return promos_[q].in_scope[static_cast<size_t>(x.unit.line)]; });
+    };
     int64_t all = 0;
     int64_t outside = 0;  // units no threshold can take
     int64_t current = 0;
+    int64_t current_outside = 0;
     for (const Slot& x : s) {
       const size_t line = static_cast<size_t>(x.unit.line);
       int64_t p = x.unit.price;
       current += p * x.count;
+      if (outside_l3(x)) current_outside += p * x.count;
       for (size_t i = k; i < layer1_.size(); ++i) {
         const int q = layer1_[i];
         if (!promos_[q].in_scope[line] || !Compatible(x.unit, q)) continue;
@@ -251,21 +288,39 @@ class Search {
           case PromoType::kFixedPrice:
           case PromoType::kFlashSale: p = std::min(p, promo.price); break;
           case PromoType::kBuyXGetY: p -= *MulDiv(p, promo.get_percent_bp, 10'000, RoundingMode::kHalfUp); break;
-          default: p = 0; break;  // a bundle share can be almost anything
+          default: {
+            // Bundle / mix and match: the unit keeps at least its share
+            // p * price / S of the set's price, and S is at most p plus the
+            // dearest eligible unit for each other member of the set.
+            const int64_t others = (promo.ApplicationSize() - 1) * max_price_[static_cast<size_t>(q)];
+            if (p + others > promo.price) p = std::min(p, *MulDiv(p, promo.price, p + others, RoundingMode::kDown));
+            break;
+          }
         }
       }
       for (int q : layer23_) {
         const Promotion& promo = *promos_[q].p;
         if (promo.type != PromoType::kMemberTier || !promos_[q].in_scope[line]) continue;
-        for (const auto& [tier, bp] : promo.member_tiers) {
-          if (tier == member_tier_) p -= *MulDiv(p, bp, 10'000, RoundingMode::kHalfUp);
-        }
+        p -= *MulDiv(p, MemberBp(promo), 10'000, RoundingMode::kHalfUp);
       }
       all += p * x.count;
-      if (std::none_of(layer3.begin(), layer3.end(), [&](int q) { return promos_[q].in_scope[line]; })) {
-        outside += p * x.count;
-      }
+      if (outside_l3(x)) outside += p * x.count;
     }
+    // Per promotion, over all units and over the units outside every threshold.
+    int64_t most_all = 0;
+    int64_t most_outside = 0;
+    for (size_t i = k; i < layer1_.size(); ++i) {
+      most_all += MostOff(layer1_[i], s, false, outside_l3);
+      most_outside += MostOff(layer1_[i], s, true, outside_l3);
+    }
+    for (int q : layer23_) {
+      if (promos_[q].p->type != PromoType::kMemberTier) continue;
+      most_all += MostOff(q, s, false, outside_l3);
+      most_outside += MostOff(q, s, true, outside_l3);
+    }
+    all = std::max(all, current - most_all);
+    outside = std::max(outside, current_outside - most_outside);
+
     if (layer3.empty()) return all;
     const Promotion& first = *promos_[layer3[0]].p;
     if (layer3.size() == 1 && first.type == PromoType::kThresholdAmount && !first.repeat) {
@@ -284,6 +339,85 @@ class Search {
       }
     }
     return all - most;
+  }
+
+  int64_t MemberBp(const Promotion& promo) const {
+    for (const auto& [tier, bp] : promo.member_tiers) {
+      if (tier == member_tier_) return bp;
+    }
+    return 0;
+  }
+
+  // The most promotion q could take off the units of s on its own, at their
+  // current prices (only units `outside` accepts when only_outside).
+  template <class Outside>
+  int64_t MostOff(int q, const State& s, bool only_outside, const Outside& outside) const {
+    const ActivePromo& ap = promos_[q];
+    const Promotion& p = *ap.p;
+    std::vector<std::pair<int64_t, int64_t>> values;  // (value, count)
+    int64_t units = 0;
+    std::vector<int64_t> group_units(p.groups.size(), 0);
+    std::vector<int64_t> group_max(p.groups.size(), 0);
+    for (const Slot& x : s) {
+      const size_t line = static_cast<size_t>(x.unit.line);
+      if (!ap.in_scope[line] || !Compatible(x.unit, q) || (only_outside && !outside(x))) continue;
+      const int64_t price = x.unit.price;
+      int64_t v = 0;
+      switch (p.type) {
+        case PromoType::kPercentOff: v = *MulDiv(price, p.percent_bp, 10'000, RoundingMode::kHalfUp); break;
+        case PromoType::kAmountOff: v = std::min(p.amount, price); break;
+        case PromoType::kFixedPrice:
+        case PromoType::kFlashSale: v = std::max<int64_t>(0, price - p.price); break;
+        case PromoType::kBuyXGetY: v = *MulDiv(price, p.get_percent_bp, 10'000, RoundingMode::kHalfUp); break;
+        case PromoType::kMemberTier: v = *MulDiv(price, MemberBp(p), 10'000, RoundingMode::kHalfUp); break;
+        case PromoType::kBundle:
+          for (size_t g = 0; g < p.groups.size(); ++g) {
+            if (!ap.group_scope[g][line]) continue;
+            group_units[g] += x.count;
+            group_max[g] = std::max(group_max[g], price);
+          }
+          break;
+        default: v = price; break;  // mix and match: the units' prices
+      }
+      values.emplace_back(v, x.count);
+      units += x.count;
+    }
+    if (p.type == PromoType::kMemberTier) {
+      int64_t sum = 0;
+      for (const auto& [v, n] : values) sum += v * n;
+      return sum;
+    }
+    const int64_t size = p.ApplicationSize();
+    int64_t apps = units / size;
+    if (p.type == PromoType::kBundle) {
+      apps = group_units.empty() ? 0 : *std::min_element(group_units.begin(), group_units.end());
+    }
+    apps = std::min(apps, p.max_applications.value_or(INT64_MAX));
+    if (p.remaining_units) apps = std::min(apps, *p.remaining_units / size);
+    if (apps <= 0) return 0;
+    if (p.type == PromoType::kBundle) {
+      int64_t set = 0;
+      for (int64_t m : group_max) set += m;
+      return apps * std::max<int64_t>(0, set - p.price);
+    }
+    std::sort(values.begin(), values.end(), std::greater<>());
+    // The sum of the `take` largest values.
+    const auto top = [&](int64_t take) {
+      int64_t sum = 0;
+      for (const auto& [v, n] : values) {
+        const int64_t t = std::min(n, take);
+        sum += v * t;
+        take -= t;
+        if (take == 0) break;
+      }
+      return sum;
+    };
+    if (p.type == PromoType::kMixMatch) {
+      int64_t best = 0;
+      for (int64_t a = 1; a <= apps; ++a) best = std::max(best, top(a * size) - a * p.price);
+      return best;
+    }
+    return top(p.type == PromoType::kBuyXGetY ? apps * p.get : apps);
   }
 
   // A class of interchangeable units is a slot: its index and size.
@@ -311,7 +445,7 @@ class Search {
     const auto avail = [&](int c) { return classes[c].count - used[c]; };
     // Bundle: position i takes a unit of group i; other types: non-decreasing classes.
     auto gen = [&](auto&& self, size_t pos) -> void {
-      if (exhausted_) return;
+      if (exhausted_ && !tuples.empty()) return;  // out of budget: one pattern is enough
       if (pos == size) {
         tuples.push_back(tuple);
         Step();
@@ -352,7 +486,7 @@ class Search {
             chosen.pop_back();
           }
           for (int c : tuples[t]) --taken[c];
-          if (exhausted_ && best.leaf) return;  // out of budget: keep the first complete answer
+          if (FirstPathOnly() && best.leaf) return;  // out of budget: keep the first complete answer
         }
       }
       Outcome o = Solve(k + 1, Apply(s, classes, tuples, chosen, q));
@@ -433,21 +567,26 @@ class Search {
       Step();
       Outcome o = Finish(s, mask);
       if (o.BetterThan(best)) best = std::move(o);
-      if (mask == 0 || exhausted_) break;
+      if (mask == 0 || FirstPathOnly()) break;
     }
     return best;
   }
 
+  // A unit's price after layers 1-2: what a threshold counts as spend.
+  int64_t SpendPrice(const Unit& unit) const {
+    int64_t price = unit.price;
+    for (const auto& [q, d] : unit.history) {
+      if (promos_[q].p->layer() == 3) price += d;
+    }
+    return price;
+  }
+
   Outcome Finish(const State& s, uint32_t mask) const {
-    State u = s;  // sorted: cart order of units within the component
-    std::vector<int64_t> after_l2;  // per slot, the price after layers 1-2
+    State u = s;  // sorted in unit order, again after each promotion
     for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
       if (!(mask & (1u << bit))) continue;
       const int q = layer23_[bit];
       const Promotion& p = *promos_[q].p;
-      if (p.layer() == 3 && after_l2.empty()) {
-        for (const Slot& x : u) after_l2.push_back(x.unit.price);
-      }
       std::vector<size_t> take;
       for (size_t j = 0; j < u.size(); ++j) {
         if (promos_[q].in_scope[static_cast<size_t>(u[j].unit.line)] && Compatible(u[j].unit, q)) take.push_back(j);
@@ -456,8 +595,7 @@ class Search {
       // Per taken slot: each unit's discount, and how many of its units get one fen more.
       std::vector<std::pair<int64_t, int64_t>> discount(take.size(), {0, 0});
       if (p.type == PromoType::kMemberTier) {
-        int64_t bp = 0;
-        for (const auto& [tier, v] : p.member_tiers) bp = tier == member_tier_ ? v : bp;
+        const int64_t bp = MemberBp(p);
         for (size_t i = 0; i < take.size(); ++i) {
           discount[i].first = *MulDiv(u[take[i]].unit.price, bp, 10'000, RoundingMode::kHalfUp);
         }
@@ -467,7 +605,7 @@ class Search {
         std::vector<int64_t> weights;
         std::vector<int64_t> counts;
         for (size_t j : take) {
-          spend += after_l2[j] * u[j].count;
+          spend += SpendPrice(u[j].unit) * u[j].count;
           current += u[j].unit.price * u[j].count;
           weights.push_back(u[j].unit.price);
           counts.push_back(u[j].count);
@@ -484,35 +622,24 @@ class Search {
         }
         discount = AllocateOverSlots(total_discount, weights, counts);
       }
-      // Apply; a slot whose first units take one fen more splits in two, the
-      // split part first, so later thresholds still see the units in order.
-      State next;
-      std::vector<int64_t> next_after_l2;
-      size_t i = 0;
-      for (size_t j = 0; j < u.size(); ++j) {
-        const int64_t spend_price = after_l2.empty() ? 0 : after_l2[j];
-        if (i < take.size() && take[i] == j) {
-          const auto [d, extra] = discount[i++];
-          if (extra > 0) {
-            Slot more{u[j].unit, extra};
-            more.unit.price -= d + 1;
-            more.unit.history.emplace_back(q, d + 1);
-            next.push_back(std::move(more));
-            next_after_l2.push_back(spend_price);
-            u[j].count -= extra;
-          }
-          u[j].unit.price -= d;
-          u[j].unit.history.emplace_back(q, d);
+      // Apply; a slot whose first units take one fen more splits in two.
+      State split;
+      for (size_t i = 0; i < take.size(); ++i) {
+        Slot& x = u[take[i]];
+        const auto [d, extra] = discount[i];
+        if (extra > 0) {
+          Slot more{x.unit, extra};
+          more.unit.price -= d + 1;
+          more.unit.history.emplace_back(q, d + 1);
+          split.push_back(std::move(more));
         }
-        if (u[j].count > 0) {
-          next.push_back(std::move(u[j]));
-          next_after_l2.push_back(spend_price);
-        }
+        x.count -= extra;
+        x.unit.price -= d;
+        x.unit.history.emplace_back(q, d);
       }
-      u = std::move(next);
-      if (!after_l2.empty()) after_l2 = std::move(next_after_l2);
+      u.insert(u.end(), std::make_move_iterator(split.begin()), std::make_move_iterator(split.end()));
+      Normalize(u);
     }
-    Normalize(u);
     return Score(std::make_shared<const State>(std::move(u)));
   }
 
@@ -550,9 +677,11 @@ class Search {
   bool tax_inclusive_;
   const std::string& member_tier_;
   int64_t budget_;
+  bool greedy_;
   int64_t& steps_;
   bool exhausted_ = false;
   Outcome best_;  // the best complete answer found so far
+  std::vector<int64_t> max_price_;  // per promotion: the dearest unit it could use
   std::vector<int> layer1_;
   std::vector<int> layer23_;
   std::unordered_map<std::string, Outcome> memo_;
@@ -717,9 +846,9 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
         promo_ids.push_back(static_cast<int>(q));
       }
     }
-    Search search(lines, promos, rules.tax_inclusive, ctx.member_tier, ctx.step_budget, result.steps);
+    Search search(lines, promos, rules.tax_inclusive, ctx, result.steps);
     Outcome best = search.Run(line_ids, promo_ids);
-    if (search.exhausted()) result.optimal = false;
+    if (search.exhausted() || ctx.greedy) result.optimal = false;
     units.insert(units.end(), best.leaf->begin(), best.leaf->end());
   }
 

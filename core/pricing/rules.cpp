@@ -126,6 +126,12 @@ Result<std::vector<Tier>> ReadTiers(const Json& p, const std::string& path, bool
     if (!out.empty() && tier.min <= out.back().min) {
       return Invalid(code, tp + ".min", "tiers must be in increasing order of min");
     }
+    // A higher tier giving less is a configuration mistake (a customer who adds
+    // an item would pay more than without it): refused, not guessed at.
+    if (!out.empty() && (percent ? tier.percent_bp < out.back().percent_bp : tier.off < out.back().off)) {
+      return Invalid(code, tp + (percent ? ".percent_bp" : ".off"),
+                     "a higher tier must give at least as much as the tier below it");
+    }
     out.push_back(tier);
   }
   if (out.empty()) return Invalid(code, JoinPath(path, "tiers"), "a threshold needs at least one tier");

@@ -109,6 +109,9 @@ struct Context {
   std::string store_id;
   std::string member_tier;  // "" when the customer is not a member
   int64_t step_budget = 200'000;
+  // For comparisons only: the greedy answer most point-of-sale systems give
+  // (each promotion in priority order takes all it can; no search).
+  bool greedy = false;
 };
 
 // "2026-11-24T10:00:00Z" (fractional seconds and +hh:mm offsets allowed) -> unix seconds.

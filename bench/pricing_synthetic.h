@@ -1,0 +1,30 @@
+// A synthetic retail chain for the pricing benchmarks: a 20,000-SKU catalog
+// in 50 categories and 300 brands, and N promotions of every type scoped the
+// way chains scope them (mostly to a few SKUs, some to a brand or category),
+// plus a member tier discount and two thresholds. Deterministic for a seed.
+#ifndef AISLE_BENCH_PRICING_SYNTHETIC_H_
+#define AISLE_BENCH_PRICING_SYNTHETIC_H_
+
+#include <memory>
+#include <random>
+
+#include "core/cart.h"
+#include "core/pricing/engine.h"
+
+namespace aisle::bench {
+
+class SyntheticChain {
+ public:
+  SyntheticChain(int promotions, uint64_t seed);
+  const core::pricing::CompiledRules& rules() const { return *rules_; }
+  core::pricing::Context context() const;
+  // A cart of `lines` different SKUs, 1-3 units each (a few weighed lines).
+  core::Cart RandomCart(int lines, std::mt19937_64& rng) const;
+
+ private:
+  std::unique_ptr<core::pricing::CompiledRules> rules_;
+};
+
+}  // namespace aisle::bench
+
+#endif  // AISLE_BENCH_PRICING_SYNTHETIC_H_
