@@ -11,6 +11,7 @@
 
 #include "core/cart.h"
 #include "core/json_read.h"
+#include "core/pricing/engine.h"
 
 namespace aisle::core {
 
@@ -18,6 +19,10 @@ namespace aisle::core {
 //  "sold_by"?:"unit"|"weight"}]} -> Cart. Barcodes are normalised.
 Result<Cart> CartFromJson(const Json& input);
 Json PricedCartToJson(const PricedCart& cart);
+
+// The pricing engine's result as priceCart shows it (version: the rules
+// version, or nullptr when priced without rules).
+Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& result, const std::string* version);
 
 // priceCart(json) -> json: the cart, and with "rules" + "context" the whole
 // pricing engine (docs/pricing.md); the result explains every adjustment.

@@ -4,6 +4,7 @@
 
 #include "core/barcode.h"
 #include "core/cart.h"
+#include "core/pricing/rules.h"
 
 namespace aisle::core {
 namespace {
@@ -139,6 +140,15 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
   sale.change = sale.tendered - sale.total;
   if (sale.change > cash) {
     return Error::Make("non_cash_overpayment", "change can only be given from cash", "payload.tenders");
+  }
+  for (auto [key, out] : {std::pair{"rules_version", &sale.rules_version}, std::pair{"member_tier", &sale.member_tier},
+                           std::pair{"priced_at", &sale.priced_at}}) {
+    auto value = ReadOptionalString(payload, key, base);
+    if (!value) return value.error();
+    *out = value->value_or("");
+  }
+  if (!sale.priced_at.empty() && !pricing::ParseInstant(sale.priced_at)) {
+    return Error::Make("invalid_time", "priced_at must be an ISO 8601 instant", "payload.priced_at");
   }
   return sale;
 }

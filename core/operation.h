@@ -55,6 +55,12 @@ struct SalePayload {
   int64_t total = 0;
   int64_t tendered = 0;  // sum of tenders
   int64_t change = 0;    // cash handed back: tendered - total
+  // What the device priced it with (docs/pricing.md): the rules version
+  // ("" = no rules: list prices), the customer's member tier ("" = none) and
+  // the instant it priced at ("" = the operation's device_time).
+  std::string rules_version;
+  std::string member_tier;
+  std::string priced_at;
 };
 
 // Parses and checks a sale payload: ids, quantities, amounts, and that the

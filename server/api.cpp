@@ -78,7 +78,8 @@ int HttpStatusFor(std::string_view code) {
   static const std::map<std::string_view, int> kStatus = {
       {"unauthorized", 401},        {"invalid_credentials", 401}, {"token_expired", 401},
       {"device_not_enrolled", 403}, {"forbidden", 403},           {"not_found", 404},
-      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"method_not_allowed", 405},
+      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
+      {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
       {"too_many_attempts", 429},   {"internal", 500},            {"unavailable", 503},
   };
@@ -128,6 +129,11 @@ ApiResponse Api::Handle(const ApiRequest& request) {
   if (path == "/api/v1/sync/push") {
     if (request.method != "POST") return wrong_method();
     return Push(request, *session);
+  }
+  if (path == "/api/v1/pricing/rules") {
+    if (request.method == "GET") return GetRules(query);
+    if (request.method == "POST") return PublishRules(request, *session);
+    return wrong_method();
   }
   constexpr std::string_view kSales = "/api/v1/sales/";
   if (path.starts_with(kSales) && path.size() > kSales.size()) {
@@ -226,7 +232,7 @@ ApiResponse Api::Pull(const std::string& query) {
   }
   auto scope_it = params.find("scope");
   const std::string scope = scope_it == params.end() ? "catalog" : scope_it->second;
-  if (scope != "catalog") {
+  if (scope != "catalog" && scope != kPromotionsScope) {
     return ErrorResponse(Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope"));
   }
   auto changes = store_.PullChanges(scope, *since, static_cast<int>(*limit));
@@ -247,7 +253,7 @@ ApiResponse Api::Pull(const std::string& query) {
 ApiResponse Api::Push(const ApiRequest& request, const Session& session) {
   auto body = core::ParseJson(request.body);
   if (!body) return ErrorResponse(body.error());
-  auto results = PushOperations(store_, *body, session);
+  auto results = PushOperations(store_, *body, session, rules_cache_);
   if (!results) return ErrorResponse(results.error());
   return JsonResponse(200, *results);
 }
@@ -256,6 +262,36 @@ ApiResponse Api::GetSale(const std::string& sale_id) {
   auto sale = LoadSale(store_, sale_id);
   if (!sale) return ErrorResponse(Error::Make("sale_not_found", "no sale " + sale_id));
   return JsonResponse(200, *sale);
+}
+
+ApiResponse Api::GetRules(const std::string& query) {
+  const auto params = ParseQuery(query);
+  auto it = params.find("version");
+  const std::string version = it == params.end() ? "" : it->second;
+  std::optional<PublishedRules> rules;
+  store_.WithConnection([&](Database& db) { rules = FindRules(db, version); });
+  if (!rules) {
+    return ErrorResponse(Error::Make("rules_not_found",
+                                     version.empty() ? "no pricing rules are published yet"
+                                                     : "no pricing rules have version " + version,
+                                     version.empty() ? "" : "version"));
+  }
+  return JsonResponse(200, RulesToJson(*rules));
+}
+
+// Publishing chain-wide prices and promotions is an HQ act (roles as data
+// come with the security work).
+ApiResponse Api::PublishRules(const ApiRequest& request, const Session& session) {
+  auto staff = store_.FindStaff(session.store_id, session.staff_code);
+  if (!staff || staff->role != "hq_admin") {
+    return ErrorResponse(Error::Make("forbidden", "only an HQ admin may publish pricing rules"));
+  }
+  auto body = core::ParseJson(request.body);
+  if (!body) return ErrorResponse(body.error());
+  core::Result<json> result = json();
+  store_.WithTransaction([&](Database& db) { result = server::PublishRules(db, *body, session.staff_code, UnixNow()); });
+  if (!result) return ErrorResponse(result.error());
+  return JsonResponse((*result)["status"] == "published" ? 201 : 200, *result);
 }
 
 }  // namespace aisle::server

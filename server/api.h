@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "server/auth.h"
+#include "server/pricing_rules.h"
 #include "server/store.h"
 
 namespace aisle::server {
@@ -55,11 +56,14 @@ class Api {
   ApiResponse Pull(const std::string& query);
   ApiResponse Push(const ApiRequest& request, const Session& session);
   ApiResponse GetSale(const std::string& sale_id);
+  ApiResponse GetRules(const std::string& query);
+  ApiResponse PublishRules(const ApiRequest& request, const Session& session);
   core::Result<Session> Authenticate(const ApiRequest& request);
 
   Store& store_;
   ApiOptions options_;
   LoginThrottle throttle_;
+  CompiledRulesCache rules_cache_;
 };
 
 }  // namespace aisle::server

@@ -7,6 +7,7 @@
 #include "core/barcode.h"
 #include "server/auth.h"
 #include "server/demo_files.h"
+#include "server/pricing_rules.h"
 
 namespace aisle::server {
 namespace {
@@ -120,6 +121,10 @@ DemoSummary LoadDemoData(Store& store) {
             .Run();
       }
     }
+    // The demo promotions, published by the HQ admin (unchanged when already there).
+    auto rules = PublishRules(db, nlohmann::json::parse(kDemoRulesJson), "9001", now);
+    if (!rules) throw std::runtime_error("demo promotions: " + rules.error().message);
+    summary.rules_version = (*rules)["version"].get<std::string>();
     for (const auto& m : members) {
       if (m.size() < 5) continue;
       db.Prepare("INSERT OR IGNORE INTO members (member_id, phone, name, tier) VALUES (?, ?, ?, ?)")

@@ -14,6 +14,7 @@ namespace aisle::server {
 struct DemoSummary {
   int products_added = 0;  // new or changed
   int staff_added = 0;
+  std::string rules_version;  // the demo promotions
 };
 
 DemoSummary LoadDemoData(Store& store);

@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
     if (config->demo) {
       const DemoSummary demo = LoadDemoData(store);
       std::cerr << "aisled: demo data ready (" << demo.products_added << " products and " << demo.staff_added
-                << " staff added this time; " << store.Count("products") << " products in all)\n"
+                << " staff added this time; " << store.Count("products") << " products in all; promotions "
+                << demo.rules_version << ")\n"
                 << DemoCredentials();
     }
     Api api(store, ApiOptions{config->demo, config->session_ttl_seconds, config->lockout_seconds, AISLE_VERSION});

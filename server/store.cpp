@@ -146,6 +146,22 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_by_scope ON changes (scope, seq);
 )sql",
+    // 2: pricing rules (docs/pricing.md), and what each sale was priced with.
+    R"sql(
+CREATE TABLE pricing_rules (
+  version      TEXT PRIMARY KEY,
+  document     TEXT NOT NULL,      -- canonical JSON; never changes once published
+  published_at INTEGER NOT NULL,
+  published_by TEXT NOT NULL
+);
+ALTER TABLE sales ADD COLUMN rules_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE sales ADD COLUMN member_tier TEXT NOT NULL DEFAULT '';
+ALTER TABLE sales ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sales ADD COLUMN adjustments TEXT NOT NULL DEFAULT '[]';  -- the engine's explanation
+ALTER TABLE sale_lines ADD COLUMN list_amount INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sale_lines ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sale_lines ADD COLUMN promotions TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

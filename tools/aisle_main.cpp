@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,6 +26,8 @@ constexpr const char* kUsage =
     "Usage:\n"
     "  aisle barcode CODE...            check and normalise EAN-13 / EAN-8 / UPC-A codes\n"
     "  aisle price [FILE|-]             price a cart JSON with core (same engine as the terminal)\n"
+    "  aisle price --cart C.json --rules R.json [--store SH01] [--tier gold] [--now 2026-11-24T10:00:00Z]\n"
+    "                                   try a rules document on a cart before publishing it\n"
     "  aisle demo-load [--data-dir D]   load the demo chain into D/aisle.db (default ./data)\n"
     "  aisle stats [--data-dir D]       row counts: products, sales, operations, price differences\n"
     "  aisle version\n";
@@ -45,17 +49,66 @@ int Barcode(const std::vector<std::string>& codes) {
   return bad == 0 ? 0 : 1;
 }
 
+// The text of a file, or of stdin for "-".
+std::optional<std::string> ReadInput(const std::string& path) {
+  if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "aisle: cannot read " << path << "\n";
+    return std::nullopt;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// aisle price [FILE|-]: a whole priceCart request. With --cart and --rules the
+// two documents are joined and the context comes from --now/--store/--tier
+// (now: the current time), so a rules draft can be tried on a saved cart.
 int Price(const std::vector<std::string>& args) {
-  std::string input;
-  if (args.empty() || args[0] == "-") {
-    input.assign(std::istreambuf_iterator<char>(std::cin), {});
-  } else {
-    std::ifstream in(args[0]);
-    if (!in) {
-      std::cerr << "aisle: cannot read " << args[0] << "\n";
-      return 1;
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> files;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].starts_with("--") && i + 1 < args.size()) {
+      flags[args[i].substr(2)] = args[i + 1];
+      ++i;
+    } else {
+      files.push_back(args[i]);
     }
-    input.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (const auto& [flag, value] : flags) {
+    if (flag != "cart" && flag != "rules" && flag != "now" && flag != "store" && flag != "tier") {
+      std::cerr << "aisle price: unknown flag --" << flag << "\n" << kUsage;
+      return 2;
+    }
+  }
+  std::string input;
+  if (flags.contains("rules") || flags.contains("cart")) {
+    if (!flags.contains("rules") || !flags.contains("cart") || !files.empty()) {
+      std::cerr << "aisle price: give both --cart FILE and --rules FILE (and no other file)\n";
+      return 2;
+    }
+    auto cart_text = ReadInput(flags["cart"]);
+    auto rules_text = ReadInput(flags["rules"]);
+    if (!cart_text || !rules_text) return 1;
+    auto cart = core::ParseJson(*cart_text);
+    auto rules = core::ParseJson(*rules_text);
+    for (const auto& [name, doc] : {std::pair{"cart", &cart}, std::pair{"rules", &rules}}) {
+      if (!*doc || !(*doc)->is_object()) {
+        std::cerr << "aisle price: " << flags[name] << " is not a JSON object\n";
+        return 1;
+      }
+    }
+    core::Json request = *cart;
+    request["rules"] = *rules;
+    core::Json context = request.value("context", core::Json::object());
+    context["now"] = flags.contains("now") ? flags["now"] : context.value("now", server::IsoTime(server::UnixNow()));
+    if (flags.contains("store")) context["store_id"] = flags["store"];
+    if (flags.contains("tier")) context["member_tier"] = flags["tier"];
+    request["context"] = context;
+    input = request.dump();
+  } else {
+    auto text = ReadInput(files.empty() ? "-" : files[0]);
+    if (!text) return 1;
+    input = std::move(*text);
   }
   const std::string out = core::PriceCartJson(input);
   std::cout << out << "\n";

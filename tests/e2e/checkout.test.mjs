@@ -259,6 +259,10 @@ test('sell online, offline, reload offline, resync: every sale stored exactly on
     await page.locator(`${unitLine} ${tid('qty-minus')}`).click();
     await page.locator(`${unitLine}[data-qty="2"]`).waitFor({ timeout: STEP_TIMEOUT });
     assert.equal(await page.locator(tid('cart-line')).count(), 2);
+    // The demo promotions (pulled into IndexedDB, priced by core.wasm) show under the lines.
+    await page.locator(tid('line-promotion')).first().waitFor({ timeout: STEP_TIMEOUT });
+    const savings = Number(await page.locator(tid('cart-savings')).getAttribute('data-discount'));
+    assert.ok(savings > 0, `the cart should show what the promotions save, showed ${savings}`);
     await page.screenshot({ path: join(shotsDir, 'sell-en.png') });
     await page.locator(tid('lang-switch')).click();
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
@@ -308,6 +312,12 @@ test('sell online, offline, reload offline, resync: every sale stored exactly on
     for (const id of saleIds) {
       assert.equal(stored.filter((s) => s === id).length, 1, `sale ${id} should be stored once; stored: ${stored.join(', ')}`);
     }
+    // The server re-priced every sale (online and offline ones) with the rules version the
+    // terminal used and found no difference: one engine, natively and in WASM.
+    const sql = (q) => execFileSync('sqlite3', [db, q]).toString().trim();
+    assert.equal(sql('SELECT count(*) FROM price_differences'), '0', sql('SELECT * FROM price_differences'));
+    assert.equal(sql("SELECT count(*) FROM sales WHERE rules_version = 'demo-2026.11.1'"), String(saleIds.length));
+    assert.ok(Number(sql('SELECT sum(discount) FROM sales')) > 0, 'the promotions should have saved something');
     await context.close();
   } catch (e) {
     console.error(`\nE2E FAILED at step "${step}": ${e.message}`);

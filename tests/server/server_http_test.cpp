@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -236,6 +237,122 @@ TEST_F(AisledTest, StalePriceIsKeptAndTheDifferenceRecorded) {
   EXPECT_EQ(sale["price_differences"][0]["device_amount"], stale);
   EXPECT_EQ(sale["price_differences"][0]["server_amount"], price);
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM price_differences WHERE sale_id = 'sale-2'"), 1);
+}
+
+// A rules document with one promotion: percent_bp off the unit product.
+json PercentOffRules(const std::string& version, const std::string& sku, int64_t percent_bp) {
+  return {{"version", version},
+          {"promotions",
+           {{{"id", "PCT"}, {"type", "percent_off"}, {"scope", {{"skus", {sku}}}}, {"percent_bp", percent_bp},
+             {"name", {{"zh", "测试折扣"}, {"en", "Test discount"}}}}}}};
+}
+
+TEST_F(AisledTest, PricingRulesArePublishedVersionedAndPulled) {
+  // The demo promotions are there, by version, and in the promotions feed.
+  auto r = Http(Port(), "GET", "/api/v1/pricing/rules?version=demo-2026.11.1", "", token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_GE(r.Json()["rules"]["promotions"].size(), 7u);
+  EXPECT_EQ(r.Json()["published_by"], "9001");
+
+  // Only an HQ admin publishes.
+  const json rules = PercentOffRules("t-publish-1", unit_["sku"], 1000);
+  EXPECT_EQ(Http(Port(), "POST", "/api/v1/pricing/rules", rules.dump(), token_).status, 403);
+  const std::string admin = SignIn("SH01", "9001", "9999").Json()["token"];
+  r = Http(Port(), "POST", "/api/v1/pricing/rules", rules.dump(), admin);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Json()["status"], "published");
+  r = Http(Port(), "POST", "/api/v1/pricing/rules", rules.dump(), admin);  // the same again
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["status"], "unchanged");
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/pricing/rules", "", token_).Json()["version"], "t-publish-1");
+
+  // A published version never changes; bad rules say which field.
+  r = Http(Port(), "POST", "/api/v1/pricing/rules", PercentOffRules("t-publish-1", unit_["sku"], 2000).dump(), admin);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.Json()["error"]["code"], "rules_version_conflict");
+  json bad = {{"version", "t-bad"},
+              {"promotions",
+               {{{"id", "T"}, {"type", "threshold_amount"}, {"scope", {{"all", true}}},
+                 {"tiers", {{{"min", 30000}, {"off", 3000}}, {{"min", 50000}, {"off", 2000}}}}}}}};
+  r = Http(Port(), "POST", "/api/v1/pricing/rules", bad.dump(), admin);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Json()["error"]["code"], "promotion_invalid");
+  EXPECT_EQ(r.Json()["error"]["field"], "rules.promotions[0].tiers[1].off");
+  EXPECT_EQ(Http(Port(), "POST", "/api/v1/pricing/rules", "{not json", admin).status, 400);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/pricing/rules?version=t-bad", "", token_).status, 404);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM pricing_rules WHERE version IN ('t-bad', 't-publish-1')"), 1);
+
+  // Devices get every published version through the pull feed, in order.
+  r = Http(Port(), "GET", "/api/v1/sync/pull?since=0&scope=promotions", "", token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json feed = r.Json();
+  std::vector<std::string> versions;
+  for (const json& c : feed["changes"]) versions.push_back(c["version"]);
+  ASSERT_GE(versions.size(), 2u);
+  EXPECT_EQ(versions.front(), "demo-2026.11.1");
+  EXPECT_EQ(versions.back(), "t-publish-1");
+  EXPECT_EQ(feed["changes"].back()["rules"], rules);
+}
+
+TEST_F(AisledTest, SaleIsRePricedWithTheRulesVersionItNames) {
+  const std::string admin = SignIn("SH01", "9001", "9999").Json()["token"];
+  ASSERT_EQ(Http(Port(), "POST", "/api/v1/pricing/rules", PercentOffRules("t-10", unit_["sku"], 1000).dump(), admin).status, 201);
+  ASSERT_EQ(Http(Port(), "POST", "/api/v1/pricing/rules", PercentOffRules("t-20", unit_["sku"], 2000).dump(), admin).status, 201);
+  const int64_t price = unit_["price"];
+  const int64_t off = (price * 1000 + 5000) / 10000;  // 10 %, half up
+  const int64_t total = 2 * (price - off);
+
+  // Priced offline with t-10 while t-20 is already the latest: the server uses t-10.
+  json op = SaleOp(40, 2, price, total);
+  op["payload"]["total"] = total;
+  op["payload"]["rules_version"] = "t-10";
+  auto r = Push(json::array({op}));
+  ASSERT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["price_differences"], 0) << r.body;
+  json sale = Http(Port(), "GET", "/api/v1/sales/sale-40", "", token_).Json();
+  EXPECT_EQ(sale["total"], total);
+  EXPECT_EQ(sale["server_total"], total);
+  EXPECT_EQ(sale["rules_version"], "t-10");
+  EXPECT_EQ(sale["discount"], 2 * off);
+  ASSERT_EQ(sale["adjustments"].size(), 1u);
+  EXPECT_EQ(sale["adjustments"][0]["id"], "PCT");
+  EXPECT_EQ(sale["adjustments"][0]["applications"], 2);
+  EXPECT_EQ(sale["lines"][0]["list_amount"], 2 * price);
+  EXPECT_EQ(sale["lines"][0]["gross"], total);
+  EXPECT_EQ(sale["lines"][0]["promotions"], json::array({{{"id", "PCT"}, {"discount", 2 * off}}}));
+  EXPECT_TRUE(sale["price_differences"].empty()) << sale.dump();
+
+  // A device total that its own lines and rules do not give: kept as paid, flagged.
+  op = SaleOp(41, 2, price, 2 * price);
+  op["payload"]["rules_version"] = "t-10";
+  r = Push(json::array({op}));
+  ASSERT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  sale = Http(Port(), "GET", "/api/v1/sales/sale-41", "", token_).Json();
+  EXPECT_EQ(sale["total"], 2 * price);
+  ASSERT_EQ(sale["price_differences"].size(), 1u) << sale.dump();
+  EXPECT_EQ(sale["price_differences"][0]["kind"], "total") << sale.dump();
+  EXPECT_EQ(sale["price_differences"][0]["server_amount"], total);
+
+  // A version the server never saw: the sale stands, priced with the latest rules, and flagged.
+  op = SaleOp(42, 1, price, price);
+  op["payload"]["rules_version"] = "published-elsewhere";
+  r = Push(json::array({op}));
+  ASSERT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  sale = Http(Port(), "GET", "/api/v1/sales/sale-42", "", token_).Json();
+  const json& diffs = sale["price_differences"];
+  const auto unknown = std::find_if(diffs.begin(), diffs.end(),
+                                    [](const json& d) { return d["kind"] == "rules_version_unknown"; });
+  ASSERT_NE(unknown, diffs.end()) << sale.dump();
+  EXPECT_EQ((*unknown)["device_amount"], price);
+  EXPECT_EQ((*unknown)["server_amount"], price - (price * 2000 + 5000) / 10000);
+
+  // Known fields of the wrong type are errors, and nothing is written.
+  op = SaleOp(43, 1, price, price);
+  op["payload"]["rules_version"] = 7;
+  r = Push(json::array({op}));
+  EXPECT_EQ(r.Json()["results"][0]["status"], "rejected") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["error"]["field"], "payload.rules_version") << r.body;
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sales/sale-43", "", token_).status, 404);
 }
 
 TEST_F(AisledTest, WeighedLineRoundsHalfUp) {

@@ -4,6 +4,7 @@
 // A 401 anywhere means the session is gone: the app goes back to sign-in, keeping the outbox.
 
 import { session } from './session';
+import type { RulesDocument } from './rules';
 import type { ApiErrorBody, Product, Session } from './types';
 
 export class ApiError extends Error {
@@ -106,6 +107,9 @@ export interface PullChange {
   op: 'upsert' | 'delete';
   product?: Product;
   barcode?: string;
+  /** scope promotions: a published rules document and its version. */
+  version?: string;
+  rules?: RulesDocument;
 }
 
 export function pull(since: number, scope: string, limit: number) {

@@ -3,6 +3,8 @@
 // here: priced() asks the WASM core.
 
 import { priceCart, type Result } from './core';
+import { currentRules } from './rules';
+import { session } from './session';
 import type { CartLine, PricedCart, Product } from './types';
 
 const key = 'aisle.cart';
@@ -58,6 +60,7 @@ export function clearCart(): void {
   changed();
 }
 
-export function priced(currency: string): Result<PricedCart> {
-  return priceCart(currency, lines);
+/** The cart priced now (or at `at`) with the current rules, for the signed-in store. */
+export function priced(currency: string, at: Date = new Date()): Result<PricedCart> {
+  return priceCart(currency, lines, currentRules(), { now: at, storeId: session()?.store.store_id ?? '' });
 }

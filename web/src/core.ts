@@ -4,6 +4,7 @@
 // precached by the service worker. Each function takes and returns JSON text; an answer of the
 // form {"error":{…}} becomes a CoreError.
 
+import type { RulesDocument } from './rules';
 import type { ApiErrorBody, CartLine, PricedCart } from './types';
 
 interface AisleCoreModule {
@@ -76,16 +77,41 @@ function call<T>(fn: (m: AisleCoreModule) => string): Result<T> {
   return { ok: true, value: parsed as T };
 }
 
-export function priceCart(currency: string, lines: CartLine[]): Result<PricedCart> {
+/** Who and where a cart is priced for: promotions depend on the time, the store and the member tier. */
+export interface PricingContext {
+  now: Date;
+  storeId: string;
+  memberTier?: string;
+}
+
+export function priceCart(
+  currency: string,
+  lines: readonly CartLine[],
+  rules: RulesDocument | null,
+  context: PricingContext,
+): Result<PricedCart> {
   const input = {
     currency,
     lines: lines.map((l) => ({
       barcode: l.barcode,
+      sku: l.product.sku,
+      category: l.product.category,
+      brand: l.product.brand,
       qty: l.qty,
       unit_price: l.product.price,
       tax_rate_bp: l.product.tax_rate_bp,
       sold_by: l.product.sold_by,
     })),
+    ...(rules
+      ? {
+          rules,
+          context: {
+            now: context.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            store_id: context.storeId,
+            member_tier: context.memberTier ?? null,
+          },
+        }
+      : {}),
   };
   return call<PricedCart>((m) => m.priceCart(JSON.stringify(input)));
 }

@@ -5,6 +5,7 @@ import { registerSW } from 'virtual:pwa-register';
 import { onUnauthorized } from './api';
 import { go, mount, registerScreen, rerender, route } from './app';
 import { loadCore } from './core';
+import { loadRules } from './rules';
 import { mountHeader, renderHeader } from './header';
 import { onLangChange } from './i18n';
 import { renderPay } from './screens/pay';
@@ -30,7 +31,8 @@ registerScreen('receipt', renderReceipt);
 mount(main);
 mountHeader(header);
 
-const core = loadCore();
+// "ready" once the core and the stored pricing rules are loaded: carts can be priced offline.
+const core = Promise.all([loadCore(), loadRules()]);
 core.then(
   () => app.setAttribute('data-core', 'ready'),
   (e: unknown) => {

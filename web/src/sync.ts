@@ -1,10 +1,11 @@
-// The sync loop. Pulls the store's catalog into IndexedDB (on start, after sign-in, on coming
+// The sync loop. Pulls the store's catalog and the pricing rules into IndexedDB (on start, after sign-in, on coming
 // online and every 60 s) and pushes the outbox (after every sale, on coming online, and with
 // backoff from 1 s doubling to 30 s while the server cannot be reached). Publishes a small
 // status (online, pending, rejected, catalog size) that the header shows.
 
 import { ApiError, NetworkError, onReachability, pull, push } from './api';
 import * as store from './db';
+import { promotionsCursor, saveRules, type RulesDocument } from './rules';
 import { session } from './session';
 import type { RejectedOperation } from './types';
 
@@ -84,6 +85,17 @@ export function pullCatalog(): Promise<void> {
         cursor = r.cursor;
         if (!r.more) break;
       }
+      // The promotions feed: every published rules version in order; the last one is current.
+      let promoCursor = await promotionsCursor();
+      let latest: RulesDocument | null = null;
+      for (let page = 0; page < 1_000; page++) {
+        const r = await pull(promoCursor, 'promotions', 50);
+        for (const c of r.changes) if (c.kind === 'rules' && c.rules) latest = c.rules;
+        promoCursor = r.cursor;
+        if (!r.more) break;
+      }
+      await saveRules(latest, promoCursor);
+      changed ||= latest !== null;
       status.catalogSynced = true;
       if (changed) for (const fn of catalogListeners) fn();
     } catch (e) {

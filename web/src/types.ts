@@ -8,6 +8,7 @@ export interface Product {
   name_zh: string;
   name_en: string;
   category: string;
+  brand?: string;
   /** Per unit, or per kilogram when sold_by is "weight". */
   price: number;
   tax_rate_bp: number;
@@ -56,15 +57,35 @@ export interface PricedLine {
   unit_price: number;
   tax_rate_bp: number;
   sold_by: SoldBy;
+  /** The line at its price before promotions, what they took off, and after. */
+  list_amount?: number;
+  discount?: number;
   gross: number;
   net: number;
   tax: number;
+  promotions?: { id: string; discount: number }[];
+}
+
+/** One promotion the engine applied, with what it took off (docs/pricing.md). */
+export interface Adjustment {
+  id: string;
+  type: string;
+  layer: number;
+  name?: { zh: string; en: string };
+  applications: number;
+  discount: number;
 }
 
 export interface PricedCart {
   currency: string;
   lines: PricedLine[];
+  adjustments?: Adjustment[];
+  rules_version?: string;
+  list_total?: number;
+  discount?: number;
+  /** Sum of the lines, before cash rounding; amount_due is what the customer pays. */
   total: number;
+  amount_due?: number;
   net: number;
   tax: number;
   units: number;
@@ -82,6 +103,9 @@ export interface SalePayload {
   lines: SaleLine[];
   tenders: { type: 'cash'; amount: number }[];
   total: number;
+  /** The pricing rules version and the instant the cart was priced at (absent: no rules). */
+  rules_version?: string;
+  priced_at?: string;
 }
 
 /** One business operation queued in the outbox until the server acknowledges it. */

@@ -23,12 +23,15 @@ export function renderPay(main: HTMLElement): void {
   if (!s) return go({ name: 'signin' });
   if (lines.length === 0 || !coreReady()) return go({ name: 'sell' });
   const currency = s.store.currency || 'CNY';
-  const pricedResult = priced(currency);
+  // Priced once, at this instant: the sale records it so the server re-prices the same way.
+  const pricedAt = new Date();
+  const pricedResult = priced(currency, pricedAt);
   if (!pricedResult.ok) {
     toast(t('pricing_error', { message: pricedResult.error.message }), 'error');
     return go({ name: 'sell' });
   }
   const cart = pricedResult.value;
+  const due = cart.amount_due ?? cart.total;
 
   const input = h('input', {
     class: 'big-input',
@@ -54,7 +57,7 @@ export function renderPay(main: HTMLElement): void {
       hint.hidden = false;
       hint.textContent = t('err_amount');
     } else if (tendered !== null) {
-      const r = cashChange(cart.total, tendered);
+      const r = cashChange(due, tendered);
       if (r.ok) change = r.value.change;
       else {
         hint.hidden = false;
@@ -114,7 +117,8 @@ export function renderPay(main: HTMLElement): void {
         currency: cart.currency,
         lines: cart.lines.map((l) => ({ barcode: l.barcode, qty: l.qty, unit_price: l.unit_price })),
         tenders: [{ type: 'cash', amount: cash }],
-        total: cart.total,
+        total: due,
+        ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: pricedAt.toISOString() } : {}),
       },
     };
     const names: SaleRecord['names'] = {};
@@ -152,7 +156,7 @@ export function renderPay(main: HTMLElement): void {
         }),
       ),
       h('h1', { class: 'screen-title' }, t('pay_cash')),
-      h('div', { class: 'due' }, h('span', {}, t('amount_due')), h('strong', { 'data-testid': 'amount-due', 'data-total': cart.total }, formatMoney(cart.total, currency))),
+      h('div', { class: 'due' }, h('span', {}, t('amount_due')), h('strong', { 'data-testid': 'amount-due', 'data-total': due }, formatMoney(due, currency))),
       h('label', { class: 'field', for: 'tendered' }, h('span', {}, t('tendered')), input),
       h(
         'div',
@@ -160,7 +164,7 @@ export function renderPay(main: HTMLElement): void {
         quick(note(5000), 'quick-50', 5000),
         quick(note(10000), 'quick-100', 10000),
         quick(note(20000), 'quick-200', 20000),
-        quick(t('exact'), 'quick-exact', cart.total),
+        quick(t('exact'), 'quick-exact', due),
       ),
       hint,
       h('div', { class: 'change' }, h('span', {}, t('change')), changeEl),

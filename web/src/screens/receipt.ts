@@ -5,6 +5,7 @@ import { go, type Route } from '../app';
 import { h } from '../dom';
 import { formatDateTime, localName, t } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
+import { linePromotions } from '../promotions';
 import { onSyncStatus, type SyncStatus } from '../sync';
 
 export function renderReceipt(main: HTMLElement, route: Route): (() => void) | void {
@@ -42,15 +43,17 @@ export function renderReceipt(main: HTMLElement, route: Route): (() => void) | v
               { 'data-testid': 'receipt-line' },
               h('div', { class: 'r-row' }, h('span', { class: 'r-name' }, localName(names) || l.barcode), h('span', {}, m(l.gross))),
               h('div', { class: 'r-sub muted' }, qty),
+              ...linePromotions(sale.priced, l),
             );
           }),
         ),
         h(
           'div',
           { class: 'r-totals' },
+          sale.priced.discount ? row(t('savings'), `−${m(sale.priced.discount)}`, { 'data-testid': 'receipt-savings' }) : null,
           row(t('subtotal'), m(sale.priced.net)),
           row(t('tax'), m(sale.priced.tax)),
-          h('div', { class: 'r-row r-total' }, h('span', {}, t('total_incl_tax')), h('span', { 'data-testid': 'receipt-total' }, m(sale.priced.total))),
+          h('div', { class: 'r-row r-total' }, h('span', {}, t('total_incl_tax')), h('span', { 'data-testid': 'receipt-total' }, m(sale.priced.amount_due ?? sale.priced.total))),
           row(t('tendered'), m(sale.tendered), { 'data-testid': 'receipt-tendered' }),
           row(t('change'), m(sale.change), { 'data-testid': 'receipt-change' }),
         ),

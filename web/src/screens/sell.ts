@@ -11,6 +11,7 @@ import { allProducts, productByBarcode } from '../db';
 import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
+import { linePromotions } from '../promotions';
 import { session } from '../session';
 import { onCatalogChanged } from '../sync';
 import type { PricedCart, Product } from '../types';
@@ -184,6 +185,7 @@ export function renderSell(main: HTMLElement): () => void {
               { class: 'line-main' },
               h('div', { class: 'line-name' }, localName(p)),
               h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`),
+              ...(pricedCart ? linePromotions(pricedCart, pl) : []),
             ),
             h('div', { class: 'line-gross', 'data-testid': 'line-gross' }, pl ? formatMoney(pl.gross, currency) : '—'),
             h(
@@ -197,13 +199,16 @@ export function renderSell(main: HTMLElement): () => void {
       );
     }
 
-    const total = pricedCart?.total ?? 0;
+    const total = pricedCart ? (pricedCart.amount_due ?? pricedCart.total) : 0;
     totals.replaceChildren(
       h(
         'div',
         { class: 'totals-sub' },
         h('span', { 'data-testid': 'cart-units' }, t('items', { n: pricedCart?.units ?? 0 })),
         h('span', {}, `${t('tax')} ${formatMoney(pricedCart?.tax ?? 0, currency)}`),
+        pricedCart?.discount
+          ? h('span', { class: 'savings', 'data-testid': 'cart-savings', 'data-discount': pricedCart.discount }, `${t('savings')} ${formatMoney(pricedCart.discount, currency)}`)
+          : null,
       ),
       h(
         'div',
