@@ -3,6 +3,13 @@
 // command that produced them: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
 #include "core/barcode.h"
 #include "core/cart.h"
 #include "core/cart_json.h"
@@ -37,6 +44,25 @@ void BM_PriceCartJson(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_PriceCartJson)->Arg(10)->Arg(100)->Arg(1000);
+
+// Every pricing fixture that prices (tests/fixtures/pricing/*.in.json, errors
+// left out), once per iteration: carts with real promotion rules, the same
+// set bench/wasm_bench.mjs prices in core.wasm.
+void BM_PricingFixturesJson(benchmark::State& state) {
+  std::vector<std::string> inputs;
+  for (const auto& entry : std::filesystem::directory_iterator(AISLE_FIXTURES_DIR "/pricing")) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".in.json") || name.find("-err-") != std::string::npos) continue;
+    std::ifstream in(entry.path());
+    inputs.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::sort(inputs.begin(), inputs.end());
+  for (auto _ : state) {
+    for (const std::string& input : inputs) benchmark::DoNotOptimize(PriceCartJson(input));
+  }
+  state.counters["requests"] = static_cast<double>(inputs.size());
+}
+BENCHMARK(BM_PricingFixturesJson)->Unit(benchmark::kMicrosecond);
 
 void BM_NormalizeBarcode(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(NormalizeBarcode(" 6901234567892\r\n"));

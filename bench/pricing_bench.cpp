@@ -47,7 +47,7 @@ void BM_PriceWithRules(benchmark::State& state) {
 BENCHMARK(BM_PriceWithRules)
     ->ArgsProduct({{10, 50, 100}, {100, 1000, 10000}})
     ->Unit(benchmark::kMicrosecond)
-    ->Iterations(600);
+    ->Iterations(200);
 
 }  // namespace
 

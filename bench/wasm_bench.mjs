@@ -1,6 +1,6 @@
 // Times core.wasm's priceCart under Node on the same carts as
-// bench/core_bench.cpp's BM_PriceCartJson, so the two can be compared as a
-// ratio in one run. Usage: node bench/wasm_bench.mjs [build/wasm]
+// bench/core_bench.cpp's BM_PriceCartJson and BM_PricingFixturesJson, so the
+// two can be compared as a ratio in one run. Usage: node bench/wasm_bench.mjs [build/wasm]
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,3 +32,20 @@ for (const n of [10, 100, 1000]) {
   const ns = Number(elapsed) / iterations;
   console.log(`wasm priceCart/${n}\t${Math.round(ns)} ns/call\t${iterations} iterations`);
 }
+
+// Every pricing fixture that prices (promotion rules and all), once per pass.
+const fixtures = new URL('../tests/fixtures/pricing/', import.meta.url).pathname;
+const inputs = fs.readdirSync(fixtures)
+  .filter((f) => f.endsWith('.in.json') && !f.includes('-err-'))
+  .sort()
+  .map((f) => fs.readFileSync(path.join(fixtures, f), 'utf8'));
+for (let i = 0; i < 5; i++) for (const input of inputs) core.priceCart(input);  // warm up
+let passes = 0;
+const start = process.hrtime.bigint();
+let elapsed = 0n;
+while (elapsed < 2_000_000_000n) {
+  for (const input of inputs) core.priceCart(input);
+  passes++;
+  elapsed = process.hrtime.bigint() - start;
+}
+console.log(`wasm pricing fixtures (${inputs.length} requests)\t${(Number(elapsed) / passes / 1000).toFixed(1)} us/pass\t${passes} passes`);
