@@ -250,36 +250,34 @@ class Search {
     return applications > best_.applications;
   }
 
-  // A lower bound on the total of every completion, the larger of two:
+  // A lower bound on the total of every completion. First a bound on the sum
+  // after layers 1-2, the larger of two:
   //  - per unit: each unit at the lowest price the remaining promotions could
   //    give it if none excluded another;
   //  - per promotion: the current prices less, for each remaining promotion,
   //    the most it could take off alone (a buy-x-get-y discounts at most
   //    `get` units per application, a mix-and-match at most the dearest sets
-  //    less their price, within the caps and the units there are);
-  // less the most the thresholds could take off. For the usual single
-  // "spend X save Y" threshold the bound also knows that reaching a tier
-  // needs the spend: total >= (units outside its scope) + min - off.
+  //    less their price, within the caps and the units there are).
+  // Then the thresholds: whichever tier each one reaches (or none), the total
+  // is at least that sum less the most those tiers can take off, and reaching
+  // tier k of threshold T needs its spend, so the sum is also at least the
+  // units outside T's scope plus min_k. The bound is the least over the
+  // combinations of tiers.
   int64_t LowerBound(size_t k, const State& s) const {
     std::vector<int> layer3;
     for (int q : layer23_) {
       if (promos_[q].p->layer() == 3) layer3.push_back(q);
     }
-    const auto outside_l3 = [&](const Slot& x) {
-      return std::none_of(layer3.begin(), layer3.end(),
-                          [&](int q) { return promos_[q].in_scope[static_cast<size_t>(x.unit.line)]; });
-    };
-    int64_t all = 0;
-    int64_t outside = 0;  // units no threshold can take
+    // Per slot, the lowest price the rest of layers 1-2 could leave a unit at.
+    std::vector<int64_t> lowest(s.size());
     int64_t current = 0;
-    int64_t current_outside = 0;
-    for (const Slot& x : s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+      const Slot& x = s[i];
       const size_t line = static_cast<size_t>(x.unit.line);
       int64_t p = x.unit.price;
       current += p * x.count;
-      if (outside_l3(x)) current_outside += p * x.count;
-      for (size_t i = k; i < layer1_.size(); ++i) {
-        const int q = layer1_[i];
+      for (size_t j = k; j < layer1_.size(); ++j) {
+        const int q = layer1_[j];
         if (!promos_[q].in_scope[line] || !Compatible(x.unit, q)) continue;
         const Promotion& promo = *promos_[q].p;
         switch (promo.type) {
@@ -303,42 +301,73 @@ class Search {
         if (promo.type != PromoType::kMemberTier || !promos_[q].in_scope[line]) continue;
         p -= *MulDiv(p, MemberBp(promo), 10'000, RoundingMode::kHalfUp);
       }
-      all += p * x.count;
-      if (outside_l3(x)) outside += p * x.count;
+      lowest[i] = p;
     }
-    // Per promotion, over all units and over the units outside every threshold.
-    int64_t most_all = 0;
-    int64_t most_outside = 0;
-    for (size_t i = k; i < layer1_.size(); ++i) {
-      most_all += MostOff(layer1_[i], s, false, outside_l3);
-      most_outside += MostOff(layer1_[i], s, true, outside_l3);
-    }
-    for (int q : layer23_) {
-      if (promos_[q].p->type != PromoType::kMemberTier) continue;
-      most_all += MostOff(q, s, false, outside_l3);
-      most_outside += MostOff(q, s, true, outside_l3);
-    }
-    all = std::max(all, current - most_all);
-    outside = std::max(outside, current_outside - most_outside);
-
-    if (layer3.empty()) return all;
-    const Promotion& first = *promos_[layer3[0]].p;
-    if (layer3.size() == 1 && first.type == PromoType::kThresholdAmount && !first.repeat) {
-      int64_t bound = all;  // the threshold not reached
-      for (const Tier& t : first.tiers) bound = std::min(bound, std::max(all - t.off, outside + t.min - t.off));
-      return bound;
-    }
-    int64_t most = 0;  // the most all thresholds together could take off
-    for (int q : layer3) {
-      const Promotion& promo = *promos_[q].p;
-      const Tier& top = promo.tiers.back();
-      if (promo.type == PromoType::kThresholdPercent) {
-        most += *MulDiv(current, top.percent_bp, 10'000, RoundingMode::kUp);
-      } else {
-        most += promo.repeat ? top.off * (current / top.min) : top.off;
+    // The bound on the sum after layers 1-2 of the slots `counted` accepts.
+    const auto after_l2 = [&](const auto& counted) {
+      int64_t per_unit = 0;
+      int64_t now = 0;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (!counted(s[i])) continue;
+        per_unit += lowest[i] * s[i].count;
+        now += s[i].unit.price * s[i].count;
       }
+      int64_t most = 0;
+      for (size_t j = k; j < layer1_.size(); ++j) most += MostOff(layer1_[j], s, counted);
+      for (int q : layer23_) {
+        if (promos_[q].p->type == PromoType::kMemberTier) most += MostOff(q, s, counted);
+      }
+      return std::max(per_unit, now - most);
+    };
+    const int64_t all = after_l2([](const Slot&) { return true; });
+    if (layer3.empty()) return all;
+
+    // Per threshold: the units outside its scope, what they hold now, and
+    // the most each tier could take off.
+    struct Threshold {
+      int64_t outside = 0;  // bound on the after-layer-2 sum outside its scope
+      std::vector<std::pair<int64_t, int64_t>> tiers;  // (min, most off), "not reached" first
+    };
+    std::vector<Threshold> thresholds;
+    for (int q : layer3) {
+      const ActivePromo& ap = promos_[q];
+      const Promotion& promo = *ap.p;
+      Threshold t;
+      t.outside = after_l2([&](const Slot& x) { return !ap.in_scope[static_cast<size_t>(x.unit.line)]; });
+      int64_t inside_now = 0;
+      for (const Slot& x : s) {
+        if (ap.in_scope[static_cast<size_t>(x.unit.line)]) inside_now += x.unit.price * x.count;
+      }
+      t.tiers.emplace_back(0, 0);
+      for (const Tier& tier : promo.tiers) {
+        int64_t off = 0;
+        if (promo.type == PromoType::kThresholdPercent) {
+          off = *MulDiv(inside_now, tier.percent_bp, 10'000, RoundingMode::kUp);
+        } else {
+          off = promo.repeat ? tier.off * (inside_now / tier.min) : tier.off;
+        }
+        t.tiers.emplace_back(tier.min, std::min(off, inside_now));
+      }
+      thresholds.push_back(std::move(t));
     }
-    return all - most;
+    // The least bound over every combination of tiers (a handful: thresholds
+    // have few tiers, and a component few thresholds).
+    int64_t bound = INT64_MAX;
+    std::vector<size_t> pick(thresholds.size(), 0);
+    for (;;) {
+      int64_t sum = all;
+      int64_t off = 0;
+      for (size_t t = 0; t < thresholds.size(); ++t) {
+        const auto [min, most] = thresholds[t].tiers[pick[t]];
+        off += most;
+        if (pick[t] > 0) sum = std::max(sum, thresholds[t].outside + min);
+      }
+      bound = std::min(bound, sum - off);
+      size_t t = 0;
+      while (t < pick.size() && ++pick[t] == thresholds[t].tiers.size()) pick[t++] = 0;
+      if (t == pick.size()) break;
+    }
+    return bound;
   }
 
   int64_t MemberBp(const Promotion& promo) const {
@@ -348,10 +377,10 @@ class Search {
     return 0;
   }
 
-  // The most promotion q could take off the units of s on its own, at their
-  // current prices (only units `outside` accepts when only_outside).
-  template <class Outside>
-  int64_t MostOff(int q, const State& s, bool only_outside, const Outside& outside) const {
+  // The most promotion q could take off the units of s that `counted`
+  // accepts, on its own, at their current prices.
+  template <class Counted>
+  int64_t MostOff(int q, const State& s, const Counted& counted) const {
     const ActivePromo& ap = promos_[q];
     const Promotion& p = *ap.p;
     std::vector<std::pair<int64_t, int64_t>> values;  // (value, count)
@@ -360,7 +389,7 @@ class Search {
     std::vector<int64_t> group_max(p.groups.size(), 0);
     for (const Slot& x : s) {
       const size_t line = static_cast<size_t>(x.unit.line);
-      if (!ap.in_scope[line] || !Compatible(x.unit, q) || (only_outside && !outside(x))) continue;
+      if (!ap.in_scope[line] || !Compatible(x.unit, q) || !counted(x)) continue;
       const int64_t price = x.unit.price;
       int64_t v = 0;
       switch (p.type) {
