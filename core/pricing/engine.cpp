@@ -8,6 +8,8 @@
 namespace aisle::core::pricing {
 namespace {
 
+__extension__ using Int128 = __int128;
+
 // ---------------------------------------------------------------------------
 // Units and their states.
 
@@ -69,7 +71,6 @@ void Normalize(State& s) {
 // units (the first ones) get one more.
 std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights,
                                                            const std::vector<int64_t>& counts) {
-  __extension__ using Int128 = __int128;
   Int128 total = 0;
   for (size_t i = 0; i < weights.size(); ++i) total += Int128{weights[i]} * counts[i];
   std::vector<std::pair<int64_t, int64_t>> out(weights.size(), {0, 0});
@@ -159,20 +160,34 @@ class Search {
   // Solves the component made of `line_ids` with the promotions `promo_ids`
   // (indices into promos_, in application order).
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
+    return Solve(0, Prepare(line_ids, promo_ids));
+  }
+
+  // Every state layer 1 can leave the lines in (for a part of the cart that
+  // no layer-1 promotion couples to the rest), in a fixed order; no bounds.
+  std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
+    collect_ = true;
+    Run(line_ids, promo_ids);
+    std::vector<State> out;
+    for (auto& [key, state] : collected_) out.push_back(std::move(state));
+    return out;
+  }
+
+  // Layers 2 and 3 of `mask` (bit i: layer23()[i]) on a state after layer 1.
+  Outcome Evaluate(const State& s, uint32_t mask) const { return Finish(s, mask); }
+  const std::vector<int>& layer23() const { return layer23_; }
+  // Could threshold q count and discount unit u (in its scope, stacking allows it)?
+  bool Takes(const Unit& u, int q) const {
+    return promos_[q].in_scope[static_cast<size_t>(u.line)] && Compatible(u, q);
+  }
+
+  // Sets the promotions up and returns the starting state of the lines.
+  State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
     State start;
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, lines_[l].unit_base, {}}, lines_[l].units});
-    // The dearest unit each promotion could use (prices only fall from here).
-    max_price_.assign(promos_.size(), 0);
-    for (int q : promo_ids) {
-      for (int32_t l : line_ids) {
-        if (promos_[q].in_scope[static_cast<size_t>(l)]) {
-          max_price_[static_cast<size_t>(q)] = std::max(max_price_[static_cast<size_t>(q)], lines_[l].unit_base);
-        }
-      }
-    }
     Normalize(start);
-    return Solve(0, start);
+    return start;
   }
 
   bool exhausted() const { return exhausted_; }
@@ -200,6 +215,13 @@ class Search {
     return true;
   }
 
+  int64_t MemberBp(const Promotion& promo) const {
+    for (const auto& [tier, bp] : promo.member_tiers) {
+      if (tier == member_tier_) return bp;
+    }
+    return 0;
+  }
+
   std::string Key(size_t k, const State& s) const {
     std::string key;
     key.reserve(16 + s.size() * 24);
@@ -218,235 +240,15 @@ class Search {
     return key;
   }
 
-  // Best outcome from layer-1 promotion k on, for state s; a branch that
-  // cannot beat the best complete answer found so far is cut (an empty
-  // outcome). Cutting is safe to remember: the best only gets better.
+  // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
     const std::string key = Key(k, s);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     Step();
     Outcome best;
-    if (!CannotWin(k, s)) {
-      best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
-      if (best.BetterThan(best_)) best_ = best;
-    }
+    best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
     memo_.emplace(key, best);
     return best;
-  }
-
-  // True when no completion of state s from layer-1 promotion k on can beat
-  // best_: its lower bound is higher, or equal with more applications made
-  // already (ties go to fewer applications).
-  bool CannotWin(size_t k, const State& s) const {
-    if (!best_.leaf || greedy_) return false;
-    const int64_t bound = LowerBound(k, s);
-    if (bound != best_.total) return bound > best_.total;
-    std::map<int, int64_t> touched;
-    for (const Slot& x : s) {
-      for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
-    }
-    int64_t applications = 0;
-    for (const auto& [q, units] : touched) applications += units / promos_[q].p->ApplicationSize();
-    return applications > best_.applications;
-  }
-
-  // A lower bound on the total of every completion. First a bound on the sum
-  // after layers 1-2, the larger of two:
-  //  - per unit: each unit at the lowest price the remaining promotions could
-  //    give it if none excluded another;
-  //  - per promotion: the current prices less, for each remaining promotion,
-  //    the most it could take off alone (a buy-x-get-y discounts at most
-  //    `get` units per application, a mix-and-match at most the dearest sets
-  //    less their price, within the caps and the units there are).
-  // Then the thresholds: whichever tier each one reaches (or none), the total
-  // is at least that sum less the most those tiers can take off, and reaching
-  // tier k of threshold T needs its spend, so the sum is also at least the
-  // units outside T's scope plus min_k. The bound is the least over the
-  // combinations of tiers.
-  int64_t LowerBound(size_t k, const State& s) const {
-    std::vector<int> layer3;
-    for (int q : layer23_) {
-      if (promos_[q].p->layer() == 3) layer3.push_back(q);
-    }
-    // Per slot, the lowest price the rest of layers 1-2 could leave a unit at.
-    std::vector<int64_t> lowest(s.size());
-    int64_t current = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-      const Slot& x = s[i];
-      const size_t line = static_cast<size_t>(x.unit.line);
-      int64_t p = x.unit.price;
-      current += p * x.count;
-      for (size_t j = k; j < layer1_.size(); ++j) {
-        const int q = layer1_[j];
-        if (!promos_[q].in_scope[line] || !Compatible(x.unit, q)) continue;
-        const Promotion& promo = *promos_[q].p;
-        switch (promo.type) {
-          case PromoType::kPercentOff: p -= *MulDiv(p, promo.percent_bp, 10'000, RoundingMode::kHalfUp); break;
-          case PromoType::kAmountOff: p -= std::min(promo.amount, p); break;
-          case PromoType::kFixedPrice:
-          case PromoType::kFlashSale: p = std::min(p, promo.price); break;
-          case PromoType::kBuyXGetY: p -= *MulDiv(p, promo.get_percent_bp, 10'000, RoundingMode::kHalfUp); break;
-          default: {
-            // Bundle / mix and match: the unit keeps at least its share
-            // p * price / S of the set's price, and S is at most p plus the
-            // dearest eligible unit for each other member of the set.
-            const int64_t others = (promo.ApplicationSize() - 1) * max_price_[static_cast<size_t>(q)];
-            if (p + others > promo.price) p = std::min(p, *MulDiv(p, promo.price, p + others, RoundingMode::kDown));
-            break;
-          }
-        }
-      }
-      for (int q : layer23_) {
-        const Promotion& promo = *promos_[q].p;
-        if (promo.type != PromoType::kMemberTier || !promos_[q].in_scope[line]) continue;
-        p -= *MulDiv(p, MemberBp(promo), 10'000, RoundingMode::kHalfUp);
-      }
-      lowest[i] = p;
-    }
-    // The bound on the sum after layers 1-2 of the slots `counted` accepts.
-    const auto after_l2 = [&](const auto& counted) {
-      int64_t per_unit = 0;
-      int64_t now = 0;
-      for (size_t i = 0; i < s.size(); ++i) {
-        if (!counted(s[i])) continue;
-        per_unit += lowest[i] * s[i].count;
-        now += s[i].unit.price * s[i].count;
-      }
-      int64_t most = 0;
-      for (size_t j = k; j < layer1_.size(); ++j) most += MostOff(layer1_[j], s, counted);
-      for (int q : layer23_) {
-        if (promos_[q].p->type == PromoType::kMemberTier) most += MostOff(q, s, counted);
-      }
-      return std::max(per_unit, now - most);
-    };
-    const int64_t all = after_l2([](const Slot&) { return true; });
-    if (layer3.empty()) return all;
-
-    // Per threshold: the units outside its scope, what they hold now, and
-    // the most each tier could take off.
-    struct Threshold {
-      int64_t outside = 0;  // bound on the after-layer-2 sum outside its scope
-      std::vector<std::pair<int64_t, int64_t>> tiers;  // (min, most off), "not reached" first
-    };
-    std::vector<Threshold> thresholds;
-    for (int q : layer3) {
-      const ActivePromo& ap = promos_[q];
-      const Promotion& promo = *ap.p;
-      Threshold t;
-      t.outside = after_l2([&](const Slot& x) { return !ap.in_scope[static_cast<size_t>(x.unit.line)]; });
-      int64_t inside_now = 0;
-      for (const Slot& x : s) {
-        if (ap.in_scope[static_cast<size_t>(x.unit.line)]) inside_now += x.unit.price * x.count;
-      }
-      t.tiers.emplace_back(0, 0);
-      for (const Tier& tier : promo.tiers) {
-        int64_t off = 0;
-        if (promo.type == PromoType::kThresholdPercent) {
-          off = *MulDiv(inside_now, tier.percent_bp, 10'000, RoundingMode::kUp);
-        } else {
-          off = promo.repeat ? tier.off * (inside_now / tier.min) : tier.off;
-        }
-        t.tiers.emplace_back(tier.min, std::min(off, inside_now));
-      }
-      thresholds.push_back(std::move(t));
-    }
-    // The least bound over every combination of tiers (a handful: thresholds
-    // have few tiers, and a component few thresholds).
-    int64_t bound = INT64_MAX;
-    std::vector<size_t> pick(thresholds.size(), 0);
-    for (;;) {
-      int64_t sum = all;
-      int64_t off = 0;
-      for (size_t t = 0; t < thresholds.size(); ++t) {
-        const auto [min, most] = thresholds[t].tiers[pick[t]];
-        off += most;
-        if (pick[t] > 0) sum = std::max(sum, thresholds[t].outside + min);
-      }
-      bound = std::min(bound, sum - off);
-      size_t t = 0;
-      while (t < pick.size() && ++pick[t] == thresholds[t].tiers.size()) pick[t++] = 0;
-      if (t == pick.size()) break;
-    }
-    return bound;
-  }
-
-  int64_t MemberBp(const Promotion& promo) const {
-    for (const auto& [tier, bp] : promo.member_tiers) {
-      if (tier == member_tier_) return bp;
-    }
-    return 0;
-  }
-
-  // The most promotion q could take off the units of s that `counted`
-  // accepts, on its own, at their current prices.
-  template <class Counted>
-  int64_t MostOff(int q, const State& s, const Counted& counted) const {
-    const ActivePromo& ap = promos_[q];
-    const Promotion& p = *ap.p;
-    std::vector<std::pair<int64_t, int64_t>> values;  // (value, count)
-    int64_t units = 0;
-    std::vector<int64_t> group_units(p.groups.size(), 0);
-    std::vector<int64_t> group_max(p.groups.size(), 0);
-    for (const Slot& x : s) {
-      const size_t line = static_cast<size_t>(x.unit.line);
-      if (!ap.in_scope[line] || !Compatible(x.unit, q) || !counted(x)) continue;
-      const int64_t price = x.unit.price;
-      int64_t v = 0;
-      switch (p.type) {
-        case PromoType::kPercentOff: v = *MulDiv(price, p.percent_bp, 10'000, RoundingMode::kHalfUp); break;
-        case PromoType::kAmountOff: v = std::min(p.amount, price); break;
-        case PromoType::kFixedPrice:
-        case PromoType::kFlashSale: v = std::max<int64_t>(0, price - p.price); break;
-        case PromoType::kBuyXGetY: v = *MulDiv(price, p.get_percent_bp, 10'000, RoundingMode::kHalfUp); break;
-        case PromoType::kMemberTier: v = *MulDiv(price, MemberBp(p), 10'000, RoundingMode::kHalfUp); break;
-        case PromoType::kBundle:
-          for (size_t g = 0; g < p.groups.size(); ++g) {
-            if (!ap.group_scope[g][line]) continue;
-            group_units[g] += x.count;
-            group_max[g] = std::max(group_max[g], price);
-          }
-          break;
-        default: v = price; break;  // mix and match: the units' prices
-      }
-      values.emplace_back(v, x.count);
-      units += x.count;
-    }
-    if (p.type == PromoType::kMemberTier) {
-      int64_t sum = 0;
-      for (const auto& [v, n] : values) sum += v * n;
-      return sum;
-    }
-    const int64_t size = p.ApplicationSize();
-    int64_t apps = units / size;
-    if (p.type == PromoType::kBundle) {
-      apps = group_units.empty() ? 0 : *std::min_element(group_units.begin(), group_units.end());
-    }
-    apps = std::min(apps, p.max_applications.value_or(INT64_MAX));
-    if (p.remaining_units) apps = std::min(apps, *p.remaining_units / size);
-    if (apps <= 0) return 0;
-    if (p.type == PromoType::kBundle) {
-      int64_t set = 0;
-      for (int64_t m : group_max) set += m;
-      return apps * std::max<int64_t>(0, set - p.price);
-    }
-    std::sort(values.begin(), values.end(), std::greater<>());
-    // The sum of the `take` largest values.
-    const auto top = [&](int64_t take) {
-      int64_t sum = 0;
-      for (const auto& [v, n] : values) {
-        const int64_t t = std::min(n, take);
-        sum += v * t;
-        take -= t;
-        if (take == 0) break;
-      }
-      return sum;
-    };
-    if (p.type == PromoType::kMixMatch) {
-      int64_t best = 0;
-      for (int64_t a = 1; a <= apps; ++a) best = std::max(best, top(a * size) - a * p.price);
-      return best;
-    }
-    return top(p.type == PromoType::kBuyXGetY ? apps * p.get : apps);
   }
 
   // A class of interchangeable units is a slot: its index and size.
@@ -589,6 +391,10 @@ class Search {
 
   // Layers 2 and 3: every subset of their promotions, more before fewer.
   Outcome Leaf(const State& s) {
+    if (collect_) {
+      collected_.emplace(Key(0, s), s);
+      return Outcome{0, 0, {}, std::make_shared<const State>()};
+    }
     Outcome best;
     const size_t m = std::min<size_t>(layer23_.size(), 16);
     if (layer23_.size() > m) exhausted_ = true;  // more than 2^16 subsets: not exhaustive
@@ -709,11 +515,11 @@ class Search {
   bool greedy_;
   int64_t& steps_;
   bool exhausted_ = false;
-  Outcome best_;  // the best complete answer found so far
-  std::vector<int64_t> max_price_;  // per promotion: the dearest unit it could use
   std::vector<int> layer1_;
   std::vector<int> layer23_;
   std::unordered_map<std::string, Outcome> memo_;
+  bool collect_ = false;
+  std::map<std::string, State> collected_;  // collect mode: the layer-1 outcomes by key
 };
 
 // Union-find over lines, for the independent components.
@@ -722,6 +528,310 @@ struct Components {
   size_t Find(size_t x) { return parent[x] == x ? x : parent[x] = Find(parent[x]); }
   void Join(size_t a, size_t b) { parent[Find(a)] = Find(b); }
   std::vector<size_t> parent;
+};
+
+// One layer-1 outcome of a part, as the branch and bound over parts sees it
+// for one choice of layer-2/3 promotions.
+struct PartOutcome {
+  const State* state = nullptr;  // after layer 1
+  int64_t cost = 0;              // the units' sum after layer 2
+  int64_t applications = 0;      // layer-1 applications
+  std::vector<int64_t> inside;   // per threshold of the choice: the sum of the units it could take
+  std::vector<Int128> score;     // per combination of tiers: 10000 × cost − Σ percent_bp × inside
+  std::vector<int> ranks;        // the layer-1 applications' promotions (id ranks), sorted
+  std::vector<bool> reaches;     // per layer-2/3 promotion of the choice: touches a unit
+};
+
+// Which tier each threshold of a choice reaches (0: none), and what that means.
+struct TierCombination {
+  std::vector<int64_t> min;         // per threshold: the spend needed (0: none)
+  std::vector<int64_t> percent_bp;  // per threshold: a percent threshold's rate
+  std::vector<int64_t> off;         // per threshold: an amount threshold's discount
+  int64_t percent_thresholds = 0;   // reached percent thresholds
+};
+
+// Solves a component exactly, part by part. Lines that no layer-1 promotion
+// couples form parts; each part's layer-1 outcomes are enumerated once. Then
+// for every choice of layer-2/3 promotions a depth-first branch and bound
+// picks one outcome per part (cheapest first, so the first answer is each
+// part at its best alone). The bound, for each combination of the tiers the
+// thresholds could reach: a threshold takes off at most `off`, or percent_bp
+// of the units it could take (so a part's cost and its percent-threshold
+// discounts add up part by part), and a tier whose spend the parts cannot
+// reach is left out. Each complete choice is priced exactly (layers 2-3,
+// allocation, tax) and ranked as the specification says.
+class PartsSearch {
+ public:
+  PartsSearch(const std::vector<LineInfo>& lines, const std::vector<ActivePromo>& promos, bool tax_inclusive,
+              const Context& ctx, int64_t& steps)
+      : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), ctx_(ctx), steps_(steps),
+        full_(lines, promos, tax_inclusive, ctx, steps) {}
+
+  Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
+    full_.Prepare(line_ids, promo_ids);
+    // The parts: lines joined by layer-1 promotions that couple units.
+    Components comp(lines_.size());
+    for (int q : promo_ids) {
+      const Promotion& p = *promos_[q].p;
+      if (p.layer() != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
+      int32_t first = -1;
+      for (int32_t l : line_ids) {
+        if (!promos_[q].in_scope[static_cast<size_t>(l)]) continue;
+        if (first < 0) first = l;
+        comp.Join(static_cast<size_t>(l), static_cast<size_t>(first));
+      }
+    }
+    std::map<size_t, std::vector<int32_t>> parts;
+    for (int32_t l : line_ids) parts[comp.Find(static_cast<size_t>(l))].push_back(l);
+    for (const auto& [root, part_lines] : parts) {
+      std::vector<int> part_promos;
+      for (int q : promo_ids) {
+        if (promos_[q].p->layer() != 1) continue;
+        if (std::any_of(part_lines.begin(), part_lines.end(),
+                        [&](int32_t l) { return promos_[q].in_scope[static_cast<size_t>(l)]; })) {
+          part_promos.push_back(q);
+        }
+      }
+      Search part(lines_, promos_, tax_inclusive_, ctx_, steps_);
+      outcomes_.push_back(part.Outcomes(part_lines, part_promos));
+      exhausted_ = exhausted_ || part.exhausted();
+    }
+
+    const std::vector<int>& layer23 = full_.layer23();
+    const size_t m = std::min<size_t>(layer23.size(), 16);
+    if (layer23.size() > m) exhausted_ = true;  // more than 2^16 choices: not exhaustive
+    for (uint32_t mask = (1u << m) - 1;; --mask) {
+      SolveMask(mask);
+      if (mask == 0 || (exhausted_ && best_.leaf)) break;
+    }
+    return best_;
+  }
+
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  void SolveMask(uint32_t mask) {
+    const std::vector<int>& layer23 = full_.layer23();
+    uint32_t layer2 = 0;
+    std::vector<int> thresholds;
+    for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
+      if (!(mask & (1u << bit))) continue;
+      if (promos_[layer23[bit]].p->layer() == 2) {
+        layer2 |= 1u << bit;
+      } else {
+        thresholds.push_back(layer23[bit]);
+      }
+    }
+    // Every combination of tiers.
+    combinations_.clear();
+    std::vector<size_t> pick(thresholds.size(), 0);
+    for (;;) {
+      TierCombination c;
+      for (size_t t = 0; t < thresholds.size(); ++t) {
+        const Promotion& p = *promos_[thresholds[t]].p;
+        const Tier* tier = pick[t] == 0 ? nullptr : &p.tiers[pick[t] - 1];
+        const bool percent = p.type == PromoType::kThresholdPercent;
+        c.min.push_back(tier ? tier->min : 0);
+        c.percent_bp.push_back(tier && percent ? tier->percent_bp : 0);
+        c.off.push_back(tier && !percent ? tier->off : 0);
+        c.percent_thresholds += tier && percent ? 1 : 0;
+      }
+      combinations_.push_back(std::move(c));
+      size_t t = 0;
+      while (t < pick.size() && ++pick[t] == promos_[thresholds[t]].p->tiers.size() + 1) pick[t++] = 0;
+      if (t == pick.size()) break;
+    }
+    thresholds_ = std::move(thresholds);
+
+    // Each part's outcomes after layer 2, cheapest first.
+    choices_.assign(outcomes_.size(), {});
+    for (size_t i = 0; i < outcomes_.size(); ++i) {
+      for (const State& o : outcomes_[i]) {
+        PartOutcome po;
+        po.state = &o;
+        po.inside.assign(thresholds_.size(), 0);
+        const Outcome after = full_.Evaluate(o, layer2);
+        for (const Slot& x : *after.leaf) {
+          const int64_t sum = x.unit.price * x.count;
+          po.cost += sum;
+          for (size_t t = 0; t < thresholds_.size(); ++t) {
+            if (full_.Takes(x.unit, thresholds_[t])) po.inside[t] += sum;
+          }
+        }
+        for (const TierCombination& c : combinations_) {
+          Int128 score = Int128{po.cost} * 10'000;
+          for (size_t t = 0; t < thresholds_.size(); ++t) score -= Int128{c.percent_bp[t]} * po.inside[t];
+          po.score.push_back(score);
+        }
+        std::map<int, int64_t> touched;
+        for (const Slot& x : o) {
+          for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
+        }
+        for (const auto& [q, units] : touched) {
+          const int64_t apps = units / promos_[q].p->ApplicationSize();
+          po.applications += apps;
+          po.ranks.insert(po.ranks.end(), static_cast<size_t>(apps), promos_[q].rank);
+        }
+        std::sort(po.ranks.begin(), po.ranks.end());
+        for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
+          if (!(mask & (1u << bit))) continue;
+          const int q = layer23[bit];
+          po.reaches.push_back(std::any_of(after.leaf->begin(), after.leaf->end(), [&](const Slot& x) {
+            return promos_[q].p->layer() == 2 ? std::any_of(x.unit.history.begin(), x.unit.history.end(),
+                                                             [&](const auto& h) { return h.first == q; })
+                                              : full_.Takes(x.unit, q);
+          }));
+        }
+        choices_[i].push_back(std::move(po));
+      }
+      std::stable_sort(choices_[i].begin(), choices_[i].end(), [](const PartOutcome& a, const PartOutcome& b) {
+        if (a.cost != b.cost) return a.cost < b.cost;
+        if (a.applications != b.applications) return a.applications < b.applications;
+        return a.ranks < b.ranks;
+      });
+    }
+    if (TotalsFollowSums()) {
+      // Outcomes of a part alike in every sum the total and the ranking
+      // depend on: only the first (fewest applications, lowest ids) can win.
+      for (auto& part : choices_) {
+        std::vector<PartOutcome> kept;
+        for (PartOutcome& po : part) {
+          const bool twin = std::any_of(kept.begin(), kept.end(), [&](const PartOutcome& k) {
+            return k.cost == po.cost && k.inside == po.inside && k.reaches == po.reaches;
+          });
+          if (!twin) kept.push_back(std::move(po));
+        }
+        part = std::move(kept);
+      }
+    }
+    // What the parts from i on can give at best: least score per combination,
+    // least applications, most inside per threshold.
+    const size_t n = choices_.size();
+    rest_score_.assign(n + 1, std::vector<Int128>(combinations_.size(), 0));
+    rest_inside_.assign(n + 1, std::vector<int64_t>(thresholds_.size(), 0));
+    rest_apps_.assign(n + 1, 0);
+    for (size_t i = n; i-- > 0;) {
+      rest_score_[i] = rest_score_[i + 1];
+      rest_inside_[i] = rest_inside_[i + 1];
+      int64_t apps = INT64_MAX;
+      std::vector<Int128> score(combinations_.size(), INT64_MAX);
+      std::vector<int64_t> inside(thresholds_.size(), 0);
+      for (const PartOutcome& po : choices_[i]) {
+        apps = std::min(apps, po.applications);
+        for (size_t c = 0; c < score.size(); ++c) score[c] = std::min(score[c], po.score[c]);
+        for (size_t t = 0; t < inside.size(); ++t) inside[t] = std::max(inside[t], po.inside[t]);
+      }
+      for (size_t c = 0; c < score.size(); ++c) rest_score_[i][c] += score[c];
+      for (size_t t = 0; t < inside.size(); ++t) rest_inside_[i][t] += inside[t];
+      rest_apps_[i] = rest_apps_[i + 1] + apps;
+    }
+    chosen_.clear();
+    Descend(0, 0, std::vector<Int128>(combinations_.size(), 0), std::vector<int64_t>(thresholds_.size(), 0), mask);
+  }
+
+  // True when, for the choice being solved, the total of a complete choice
+  // follows from the parts' sums alone (cost, what each threshold can take):
+  // prices include tax, no two thresholds exclude each other, and every
+  // threshold after the first takes a fixed amount that the discounts before
+  // it can never shrink below (so no allocation of an earlier one matters).
+  bool TotalsFollowSums() const {
+    if (!tax_inclusive_) return false;
+    int64_t before = 0;  // the most the thresholds so far can take off
+    for (size_t t = 0; t < thresholds_.size(); ++t) {
+      const Promotion& p = *promos_[thresholds_[t]].p;
+      if (p.stacking == Stacking::kExclusive) return false;
+      for (size_t u = 0; u < t; ++u) {
+        const Promotion& o = *promos_[thresholds_[u]].p;
+        if (p.stacking == Stacking::kGroup && o.stacking == Stacking::kGroup && p.group == o.group) return false;
+      }
+      int64_t inside = 0;  // the most its units can sum to
+      for (const auto& part : choices_) {
+        int64_t most = 0;
+        for (const PartOutcome& po : part) most = std::max(most, po.inside.empty() ? 0 : po.inside[t]);
+        inside += most;
+      }
+      if (t > 0) {
+        if (p.type != PromoType::kThresholdAmount || p.repeat) return false;
+        for (const Tier& tier : p.tiers) {
+          if (tier.off > tier.min - before) return false;
+        }
+      }
+      const Tier& top = p.tiers.back();
+      before += p.type == PromoType::kThresholdPercent ? *MulDiv(inside, top.percent_bp, 10'000, RoundingMode::kUp)
+                                                        : (p.repeat ? top.off * (inside / top.min) : top.off);
+    }
+    return true;
+  }
+
+  // The least total any completion of the parts chosen so far can reach.
+  int64_t Bound(size_t i, const std::vector<Int128>& score, const std::vector<int64_t>& inside) const {
+    int64_t bound = INT64_MAX;
+    for (size_t c = 0; c < combinations_.size(); ++c) {
+      const TierCombination& combination = combinations_[c];
+      bool reachable = true;
+      int64_t off = 0;
+      for (size_t t = 0; t < thresholds_.size(); ++t) {
+        const int64_t most = inside[t] + rest_inside_[i][t];  // the most it could count
+        reachable = reachable && most >= combination.min[t];
+        const Promotion& p = *promos_[thresholds_[t]].p;
+        off += p.repeat && combination.min[t] > 0 ? combination.off[t] * (most / combination.min[t])
+                                                  : combination.off[t];
+      }
+      if (!reachable) continue;
+      // Each reached percent threshold rounds half up: at most half a fen
+      // more than its rate, so the total is at least ceil(sum / 10000 - n / 2).
+      const Int128 sum = score[c] + rest_score_[i][c] - 5'000 * combination.percent_thresholds;  // 10000 × fen
+      const Int128 ceil = sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000);
+      bound = std::min(bound, static_cast<int64_t>(ceil) - off);
+    }
+    return bound;
+  }
+
+  void Descend(size_t i, int64_t apps, const std::vector<Int128>& score, const std::vector<int64_t>& inside,
+               uint32_t mask) {
+    if (++steps_ > ctx_.step_budget) exhausted_ = true;
+    if (exhausted_ && best_.leaf) return;
+    if (best_.leaf) {
+      const int64_t bound = Bound(i, score, inside);
+      if (bound > best_.total || (bound == best_.total && apps + rest_apps_[i] > best_.applications)) return;
+    }
+    if (i == choices_.size()) {
+      State all;
+      for (const State* s : chosen_) all.insert(all.end(), s->begin(), s->end());
+      Normalize(all);
+      Outcome o = full_.Evaluate(all, mask);
+      if (o.BetterThan(best_)) best_ = std::move(o);
+      return;
+    }
+    for (const PartOutcome& po : choices_[i]) {
+      std::vector<Int128> next_score = score;
+      std::vector<int64_t> next_inside = inside;
+      for (size_t c = 0; c < next_score.size(); ++c) next_score[c] += po.score[c];
+      for (size_t t = 0; t < next_inside.size(); ++t) next_inside[t] += po.inside[t];
+      chosen_.push_back(po.state);
+      Descend(i + 1, apps + po.applications, next_score, next_inside, mask);
+      chosen_.pop_back();
+      if (exhausted_ && best_.leaf) return;
+    }
+  }
+
+  const std::vector<LineInfo>& lines_;
+  const std::vector<ActivePromo>& promos_;
+  bool tax_inclusive_;
+  const Context& ctx_;
+  int64_t& steps_;
+  Search full_;  // the whole component: layers 2-3 and scoring
+  bool exhausted_ = false;
+  Outcome best_;
+  std::vector<std::vector<State>> outcomes_;  // per part: its layer-1 outcomes
+  // For the choice of layer-2/3 promotions being solved:
+  std::vector<int> thresholds_;                    // its thresholds, in application order
+  std::vector<TierCombination> combinations_;      // every combination of their tiers
+  std::vector<std::vector<PartOutcome>> choices_;  // per part, cheapest first
+  std::vector<std::vector<Int128>> rest_score_;    // per part index: the parts from there on
+  std::vector<std::vector<int64_t>> rest_inside_;
+  std::vector<int64_t> rest_apps_;
+  std::vector<const State*> chosen_;
 };
 
 }  // namespace
@@ -875,9 +985,16 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
         promo_ids.push_back(static_cast<int>(q));
       }
     }
-    Search search(lines, promos, rules.tax_inclusive, ctx, result.steps);
-    Outcome best = search.Run(line_ids, promo_ids);
-    if (search.exhausted() || ctx.greedy) result.optimal = false;
+    Outcome best;
+    if (ctx.greedy) {  // for comparisons: the first path of the joint search
+      Search search(lines, promos, rules.tax_inclusive, ctx, result.steps);
+      best = search.Run(line_ids, promo_ids);
+      result.optimal = false;
+    } else {
+      PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps);
+      best = search.Run(line_ids, promo_ids);
+      if (search.exhausted()) result.optimal = false;
+    }
     units.insert(units.end(), best.leaf->begin(), best.leaf->end());
   }
 
