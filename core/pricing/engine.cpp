@@ -4,6 +4,7 @@
 #include <memory>
 #include <numeric>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace aisle::core::pricing {
 namespace {
@@ -148,7 +149,12 @@ bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
 }
 
 // ---------------------------------------------------------------------------
-// The search over one component of the cart.
+// The walk over the layer-1 choices of a set of lines. It serves three ways:
+// Outcomes() lists every state layer 1 can leave a part in (PartsSearch
+// chooses among them); Evaluate() applies layers 2-3 to a state and scores
+// it; Run() follows the first path only, for the greedy comparison (each
+// promotion, in order, takes every application it can; every layer-2/3
+// promotion applies).
 
 class Search {
  public:
@@ -164,13 +170,12 @@ class Search {
   }
 
   // Every state layer 1 can leave the lines in (for a part of the cart that
-  // no layer-1 promotion couples to the rest), in a fixed order; no bounds.
+  // no layer-1 promotion couples to the rest), in the order found: the first
+  // is the greedy one (more applications are tried before fewer).
   std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     collect_ = true;
     Run(line_ids, promo_ids);
-    std::vector<State> out;
-    for (auto& [key, state] : collected_) out.push_back(std::move(state));
-    return out;
+    return std::move(collected_);
   }
 
   // Layers 2 and 3 of `mask` (bit i: layer23()[i]) on a state after layer 1.
@@ -199,8 +204,7 @@ class Search {
   }
 
   // Out of budget, or asked for the greedy answer: follow only the first
-  // branch everywhere (each promotion, in order, takes every application it
-  // can in cart order; every layer-2/3 promotion applies).
+  // branch everywhere.
   bool FirstPathOnly() const { return exhausted_ || greedy_; }
 
   // May promotion q touch unit u, given what already touches it?
@@ -392,7 +396,7 @@ class Search {
   // Layers 2 and 3: every subset of their promotions, more before fewer.
   Outcome Leaf(const State& s) {
     if (collect_) {
-      collected_.emplace(Key(0, s), s);
+      if (seen_.insert(Key(0, s)).second) collected_.push_back(s);
       return Outcome{0, 0, {}, std::make_shared<const State>()};
     }
     Outcome best;
@@ -519,7 +523,8 @@ class Search {
   std::vector<int> layer23_;
   std::unordered_map<std::string, Outcome> memo_;
   bool collect_ = false;
-  std::map<std::string, State> collected_;  // collect mode: the layer-1 outcomes by key
+  std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
+  std::unordered_set<std::string> seen_;
 };
 
 // Union-find over lines, for the independent components.
@@ -647,6 +652,9 @@ class PartsSearch {
     choices_.assign(outcomes_.size(), {});
     for (size_t i = 0; i < outcomes_.size(); ++i) {
       for (const State& o : outcomes_[i]) {
+        // Each outcome priced counts a step; out of budget, one per part will do.
+        if (++steps_ > ctx_.step_budget) exhausted_ = true;
+        if (exhausted_ && !choices_[i].empty()) break;
         PartOutcome po;
         po.state = &o;
         po.inside.assign(thresholds_.size(), 0);
