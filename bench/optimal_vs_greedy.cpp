@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   core::pricing::Context optimal = chain.context();
   core::pricing::Context greedy = optimal;
   greedy.greedy = true;
-  int64_t list = 0, saved_optimal = 0, saved_greedy = 0, better = 0, worse = 0, not_proven = 0, most = 0;
+  int64_t list = 0, saved_optimal = 0, saved_greedy = 0, better = 0, worse = 0, worse_unproven = 0, not_proven = 0,
+          most = 0;
   for (int i = 0; i < carts; ++i) {
     const core::Cart cart = chain.RandomCart(3 + static_cast<int>(rng() % 18), rng);
     auto a = core::pricing::PriceWithRules(cart, chain.rules(), optimal);
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
     saved_optimal += a->list_total - a->total;
     saved_greedy += b->list_total - b->total;
     if (a->total < b->total) ++better;
-    if (a->total > b->total) ++worse;
+    if (a->total > b->total && a->optimal) ++worse;  // a bug: the optimum lost to greedy
+    if (a->total > b->total && !a->optimal) ++worse_unproven;
     if (!a->optimal) ++not_proven;
     most = std::max(most, b->total - a->total);
   }
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(better), 100.0 * static_cast<double>(better) / carts,
               100.0 * static_cast<double>(saved_optimal - saved_greedy) / static_cast<double>(saved_greedy),
               static_cast<long long>(most));
-  std::printf("greedy cheaper (must be 0 when proven optimal): %lld; not proven optimal within the budget: %lld\n",
-              static_cast<long long>(worse), static_cast<long long>(not_proven));
-  return worse > 0 && not_proven == 0 ? 1 : 0;
+  std::printf("greedy cheaper on a proven optimum (must be 0): %lld; not proven optimal within the budget: %lld"
+              " (greedy cheaper on %lld of them)\n",
+              static_cast<long long>(worse), static_cast<long long>(not_proven), static_cast<long long>(worse_unproven));
+  return worse > 0 ? 1 : 0;
 }

@@ -118,7 +118,7 @@ export function renderPay(main: HTMLElement): void {
         lines: cart.lines.map((l) => ({ barcode: l.barcode, qty: l.qty, unit_price: l.unit_price })),
         tenders: [{ type: 'cash', amount: cash }],
         total: due,
-        ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: pricedAt.toISOString() } : {}),
+        ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: pricedAt.toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
       },
     };
     const names: SaleRecord['names'] = {};
