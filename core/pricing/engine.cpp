@@ -1001,7 +1001,16 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     } else {
       PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps);
       best = search.Run(line_ids, promo_ids);
-      if (search.exhausted()) result.optimal = false;
+      if (search.exhausted()) {
+        // Out of budget: the answer is never worse than the greedy one.
+        result.optimal = false;
+        Context first = ctx;
+        first.greedy = true;
+        int64_t greedy_steps = 0;
+        Search greedy(lines, promos, rules.tax_inclusive, first, greedy_steps);
+        Outcome g = greedy.Run(line_ids, promo_ids);
+        if (g.BetterThan(best)) best = std::move(g);
+      }
     }
     units.insert(units.end(), best.leaf->begin(), best.leaf->end());
   }
