@@ -163,8 +163,9 @@ class Search {
       : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), member_tier_(ctx.member_tier),
         budget_(ctx.step_budget), greedy_(ctx.greedy), steps_(steps) {}
 
-  // Solves the component made of `line_ids` with the promotions `promo_ids`
-  // (indices into promos_, in application order).
+  // The walk over the lines `line_ids` with the promotions `promo_ids`
+  // (indices into promos_, in application order): the best answer it meets,
+  // which with ctx.greedy is the greedy one.
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     return Solve(0, Prepare(line_ids, promo_ids));
   }
