@@ -702,12 +702,14 @@ class PartsSearch {
     if (TotalsFollowSums()) {
       // Outcomes of a part alike in every sum the total and the ranking
       // depend on: only the first (fewest applications, lowest ids) can win.
+      // The outcomes are sorted by cost, so twins are neighbours in a run of equal cost.
       for (auto& part : choices_) {
         std::vector<PartOutcome> kept;
+        size_t run = 0;  // where the run of kept outcomes of the current cost starts
         for (PartOutcome& po : part) {
-          const bool twin = std::any_of(kept.begin(), kept.end(), [&](const PartOutcome& k) {
-            return k.cost == po.cost && k.inside == po.inside && k.reaches == po.reaches;
-          });
+          if (!kept.empty() && kept.back().cost != po.cost) run = kept.size();
+          const bool twin = std::any_of(kept.begin() + static_cast<std::ptrdiff_t>(run), kept.end(),
+                                        [&](const PartOutcome& k) { return k.inside == po.inside && k.reaches == po.reaches; });
           if (!twin) kept.push_back(std::move(po));
         }
         part = std::move(kept);
