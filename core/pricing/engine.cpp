@@ -4,7 +4,6 @@
 #include <memory>
 #include <numeric>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace aisle::core::pricing {
 namespace {
@@ -397,7 +396,7 @@ class Search {
   // Layers 2 and 3: every subset of their promotions, more before fewer.
   Outcome Leaf(const State& s) {
     if (collect_) {
-      if (seen_.insert(Key(0, s)).second) collected_.push_back(s);
+      collected_.push_back(s);  // Solve's memory already keeps a state from reaching here twice
       return Outcome{0, 0, {}, std::make_shared<const State>()};
     }
     Outcome best;
@@ -525,7 +524,6 @@ class Search {
   std::unordered_map<std::string, Outcome> memo_;
   bool collect_ = false;
   std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
-  std::unordered_set<std::string> seen_;
 };
 
 // Union-find over lines, for the independent components.
@@ -649,18 +647,24 @@ class PartsSearch {
     }
     thresholds_ = std::move(thresholds);
 
-    // Each part's outcomes after layer 2, cheapest first.
+    // Each part's outcomes after layer 2, cheapest first. The states after
+    // layer 2 depend only on the layer-2 promotions chosen: kept for the other
+    // choices of thresholds.
+    auto& after_layer2 = after_layer2_[layer2];
+    after_layer2.resize(outcomes_.size());
     choices_.assign(outcomes_.size(), {});
     for (size_t i = 0; i < outcomes_.size(); ++i) {
-      for (const State& o : outcomes_[i]) {
+      for (size_t j = 0; j < outcomes_[i].size(); ++j) {
         // Each outcome priced counts a step; out of budget, one per part will do.
         if (++steps_ > ctx_.step_budget) exhausted_ = true;
         if (exhausted_ && !choices_[i].empty()) break;
+        const State& o = outcomes_[i][j];
         PartOutcome po;
         po.state = &o;
         po.inside.assign(thresholds_.size(), 0);
-        const Outcome after = full_.Evaluate(o, layer2);
-        for (const Slot& x : *after.leaf) {
+        if (after_layer2[i].size() == j) after_layer2[i].push_back(full_.Evaluate(o, layer2).leaf);
+        const State& after = *after_layer2[i][j];
+        for (const Slot& x : after) {
           const int64_t sum = x.unit.price * x.count;
           po.cost += sum;
           for (size_t t = 0; t < thresholds_.size(); ++t) {
@@ -685,7 +689,7 @@ class PartsSearch {
         for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
           if (!(mask & (1u << bit))) continue;
           const int q = layer23[bit];
-          po.reaches.push_back(std::any_of(after.leaf->begin(), after.leaf->end(), [&](const Slot& x) {
+          po.reaches.push_back(std::any_of(after.begin(), after.end(), [&](const Slot& x) {
             return promos_[q].p->layer() == 2 ? std::any_of(x.unit.history.begin(), x.unit.history.end(),
                                                              [&](const auto& h) { return h.first == q; })
                                               : full_.Takes(x.unit, q);
@@ -835,6 +839,8 @@ class PartsSearch {
   bool exhausted_ = false;
   Outcome best_;
   std::vector<std::vector<State>> outcomes_;  // per part: its layer-1 outcomes
+  // Per choice of layer-2 promotions, per part, per outcome: the state after layer 2.
+  std::map<uint32_t, std::vector<std::vector<std::shared_ptr<const State>>>> after_layer2_;
   // For the choice of layer-2/3 promotions being solved:
   std::vector<int> thresholds_;                    // its thresholds, in application order
   std::vector<TierCombination> combinations_;      // every combination of their tiers

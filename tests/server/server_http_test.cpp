@@ -353,6 +353,14 @@ TEST_F(AisledTest, SaleIsRePricedWithTheRulesVersionItNames) {
   EXPECT_EQ(r.Json()["results"][0]["status"], "rejected") << r.body;
   EXPECT_EQ(r.Json()["results"][0]["error"]["field"], "payload.rules_version") << r.body;
   EXPECT_EQ(Http(Port(), "GET", "/api/v1/sales/sale-43", "", token_).status, 404);
+  op = SaleOp(44, 1, price, price);
+  op["payload"]["rules_version"] = "t-10";
+  op["payload"]["priced_at"] = "yesterday";
+  r = Push(json::array({op}));
+  EXPECT_EQ(r.Json()["results"][0]["status"], "rejected") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["error"]["code"], "invalid_time") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["error"]["field"], "payload.priced_at") << r.body;
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sales/sale-44", "", token_).status, 404);
 }
 
 TEST_F(AisledTest, WeighedLineRoundsHalfUp) {

@@ -77,6 +77,11 @@ function call<T>(fn: (m: AisleCoreModule) => string): Result<T> {
   return { ok: true, value: parsed as T };
 }
 
+/** An instant as the engine reads it: ISO 8601 UTC in whole seconds ("2026-11-24T10:00:00Z"). */
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** Who and where a cart is priced for: promotions depend on the time, the store and the member tier. */
 export interface PricingContext {
   now: Date;
@@ -106,7 +111,7 @@ export function priceCart(
       ? {
           rules,
           context: {
-            now: context.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            now: isoSeconds(context.now),
             store_id: context.storeId,
             member_tier: context.memberTier ?? null,
           },

@@ -5,7 +5,7 @@
 
 import { go } from '../app';
 import { cartLines, clearCart, priced } from '../cart';
-import { cashChange, coreReady } from '../core';
+import { cashChange, coreReady, isoSeconds } from '../core';
 import { queueSale } from '../db';
 import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
@@ -118,7 +118,7 @@ export function renderPay(main: HTMLElement): void {
         lines: cart.lines.map((l) => ({ barcode: l.barcode, qty: l.qty, unit_price: l.unit_price })),
         tenders: [{ type: 'cash', amount: cash }],
         total: due,
-        ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: pricedAt.toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+        ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: isoSeconds(pricedAt) } : {}),
       },
     };
     const names: SaleRecord['names'] = {};
