@@ -127,6 +127,27 @@ struct Outcome {
   }
 };
 
+// The applications a state's units record and their promotions' id ranks,
+// sorted: what the tie-break compares.
+struct Tally {
+  int64_t applications = 0;
+  std::vector<int> ranks;
+
+  Tally(const State& s, const std::vector<ActivePromo>& promos) {
+    std::map<int, int64_t> touched;  // promotion -> units
+    for (const Slot& x : s) {
+      for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
+    }
+    for (const auto& [q, units] : touched) {
+      const int64_t size = promos[static_cast<size_t>(q)].p->ApplicationSize();
+      const int64_t apps = size > 0 ? units / size : 1;
+      applications += apps;
+      ranks.insert(ranks.end(), static_cast<size_t>(apps), promos[static_cast<size_t>(q)].rank);
+    }
+    std::sort(ranks.begin(), ranks.end());
+  }
+};
+
 bool Active(const Promotion& p, const Context& ctx) {
   if (p.start && ctx.now < *p.start) return false;
   if (p.end && ctx.now >= *p.end) return false;
@@ -486,11 +507,9 @@ class Search {
     Outcome o;
     std::vector<int64_t> line_sum(lines_.size(), 0);
     std::vector<bool> present(lines_.size(), false);
-    std::map<int, int64_t> touched;  // promotion -> units
     for (const Slot& x : *leaf) {
       line_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
       present[static_cast<size_t>(x.unit.line)] = true;
-      for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
     }
     o.total = 0;
     for (size_t l = 0; l < lines_.size(); ++l) {
@@ -499,13 +518,9 @@ class Search {
                      ? line_sum[l]
                      : line_sum[l] + *MulDiv(line_sum[l], lines_[l].line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
     }
-    for (const auto& [q, units] : touched) {
-      const int64_t size = promos_[q].p->ApplicationSize();
-      const int64_t apps = size > 0 ? units / size : 1;
-      o.applications += apps;
-      o.ranks.insert(o.ranks.end(), static_cast<size_t>(apps), promos_[q].rank);
-    }
-    std::sort(o.ranks.begin(), o.ranks.end());
+    Tally tally(*leaf, promos_);
+    o.applications = tally.applications;
+    o.ranks = std::move(tally.ranks);
     o.leaf = std::move(leaf);
     return o;
   }
@@ -534,16 +549,22 @@ struct Components {
   std::vector<size_t> parent;
 };
 
-// One layer-1 outcome of a part, as the branch and bound over parts sees it
-// for one choice of layer-2/3 promotions.
-struct PartOutcome {
+// One layer-1 outcome of a part after a choice of layer-2 promotions: what
+// every choice of thresholds needs to know of it.
+struct Scored {
   const State* state = nullptr;  // after layer 1
   int64_t cost = 0;              // the units' sum after layer 2
   int64_t applications = 0;      // layer-1 applications
-  std::vector<int64_t> inside;   // per threshold of the choice: the sum of the units it could take
-  std::vector<Int128> score;     // per combination of tiers: 10000 × cost − Σ percent_bp × inside
-  std::vector<int> ranks;        // the layer-1 applications' promotions (id ranks), sorted
-  std::vector<bool> reaches;     // per layer-2/3 promotion of the choice: touches a unit
+  std::vector<int> ranks;        // their promotions (id ranks), sorted
+  std::vector<int64_t> inside;   // per layer-2/3 promotion (thresholds only): the sum of the units it could take
+  uint32_t reaches = 0;          // per layer-2/3 promotion (bit): it touches (layer 2) or could take (layer 3) a unit
+};
+
+struct PartOutcome {
+  const Scored* s = nullptr;
+  std::vector<int64_t> inside;  // per threshold of the choice
+  std::vector<Int128> score;    // per combination of tiers: 10000 × cost − Σ percent_bp × inside
+  uint32_t reaches = 0;         // of the choice's promotions
 };
 
 // Which tier each threshold of a choice reaches (0: none), and what that means.
@@ -618,12 +639,14 @@ class PartsSearch {
     const std::vector<int>& layer23 = full_.layer23();
     uint32_t layer2 = 0;
     std::vector<int> thresholds;
+    threshold_bits_.clear();
     for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
       if (!(mask & (1u << bit))) continue;
       if (promos_[layer23[bit]].p->layer() == 2) {
         layer2 |= 1u << bit;
       } else {
         thresholds.push_back(layer23[bit]);
+        threshold_bits_.push_back(bit);
       }
     }
     // Every combination of tiers.
@@ -647,74 +670,40 @@ class PartsSearch {
     }
     thresholds_ = std::move(thresholds);
 
-    // Each part's outcomes after layer 2, cheapest first. The states after
-    // layer 2 depend only on the layer-2 promotions chosen: kept for the other
-    // choices of thresholds.
-    auto& after_layer2 = after_layer2_[layer2];
-    after_layer2.resize(outcomes_.size());
+    // Each part's outcomes after layer 2, cheapest first, for this choice.
+    const std::vector<std::vector<Scored>>& scored = ScoredFor(layer2);
+    if (best_.leaf && LowerBound(scored) > best_.total) return;  // this choice cannot win
     choices_.assign(outcomes_.size(), {});
-    for (size_t i = 0; i < outcomes_.size(); ++i) {
-      for (size_t j = 0; j < outcomes_[i].size(); ++j) {
-        // Each outcome priced counts a step; out of budget, one per part will do.
-        if (++steps_ > ctx_.step_budget) exhausted_ = true;
-        if (exhausted_ && !choices_[i].empty()) break;
-        const State& o = outcomes_[i][j];
+    for (size_t i = 0; i < scored.size(); ++i) {
+      for (const Scored& x : scored[i]) {
         PartOutcome po;
-        po.state = &o;
-        po.inside.assign(thresholds_.size(), 0);
-        if (after_layer2[i].size() == j) after_layer2[i].push_back(full_.Evaluate(o, layer2).leaf);
-        const State& after = *after_layer2[i][j];
-        for (const Slot& x : after) {
-          const int64_t sum = x.unit.price * x.count;
-          po.cost += sum;
-          for (size_t t = 0; t < thresholds_.size(); ++t) {
-            if (full_.Takes(x.unit, thresholds_[t])) po.inside[t] += sum;
-          }
-        }
+        po.s = &x;
+        for (size_t t : threshold_bits_) po.inside.push_back(x.inside[t]);
         for (const TierCombination& c : combinations_) {
-          Int128 score = Int128{po.cost} * 10'000;
-          for (size_t t = 0; t < thresholds_.size(); ++t) score -= Int128{c.percent_bp[t]} * po.inside[t];
+          Int128 score = Int128{x.cost} * 10'000;
+          for (size_t t = 0; t < po.inside.size(); ++t) score -= Int128{c.percent_bp[t]} * po.inside[t];
           po.score.push_back(score);
         }
-        std::map<int, int64_t> touched;
-        for (const Slot& x : o) {
-          for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
-        }
-        for (const auto& [q, units] : touched) {
-          const int64_t apps = units / promos_[q].p->ApplicationSize();
-          po.applications += apps;
-          po.ranks.insert(po.ranks.end(), static_cast<size_t>(apps), promos_[q].rank);
-        }
-        std::sort(po.ranks.begin(), po.ranks.end());
-        for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
-          if (!(mask & (1u << bit))) continue;
-          const int q = layer23[bit];
-          po.reaches.push_back(std::any_of(after.begin(), after.end(), [&](const Slot& x) {
-            return promos_[q].p->layer() == 2 ? std::any_of(x.unit.history.begin(), x.unit.history.end(),
-                                                             [&](const auto& h) { return h.first == q; })
-                                              : full_.Takes(x.unit, q);
-          }));
-        }
+        po.reaches = x.reaches & mask;
         choices_[i].push_back(std::move(po));
       }
-      std::stable_sort(choices_[i].begin(), choices_[i].end(), [](const PartOutcome& a, const PartOutcome& b) {
-        if (a.cost != b.cost) return a.cost < b.cost;
-        if (a.applications != b.applications) return a.applications < b.applications;
-        return a.ranks < b.ranks;
-      });
     }
     if (TotalsFollowSums()) {
-      // Outcomes of a part alike in every sum the total and the ranking
-      // depend on: only the first (fewest applications, lowest ids) can win.
-      // The outcomes are sorted by cost, so twins are neighbours in a run of equal cost.
+      // The total grows with a part's cost and shrinks with what each
+      // threshold can take: an outcome that costs no less than an earlier
+      // one (it ranks no better), lets every threshold take no more and
+      // reaches the same promotions cannot win.
       for (auto& part : choices_) {
         std::vector<PartOutcome> kept;
-        size_t run = 0;  // where the run of kept outcomes of the current cost starts
         for (PartOutcome& po : part) {
-          if (!kept.empty() && kept.back().cost != po.cost) run = kept.size();
-          const bool twin = std::any_of(kept.begin() + static_cast<std::ptrdiff_t>(run), kept.end(),
-                                        [&](const PartOutcome& k) { return k.inside == po.inside && k.reaches == po.reaches; });
-          if (!twin) kept.push_back(std::move(po));
+          const bool dominated = std::any_of(kept.begin(), kept.end(), [&](const PartOutcome& k) {
+            if (k.reaches != po.reaches) return false;
+            for (size_t t = 0; t < po.inside.size(); ++t) {
+              if (k.inside[t] < po.inside[t]) return false;
+            }
+            return true;
+          });
+          if (!dominated) kept.push_back(std::move(po));
         }
         part = std::move(kept);
       }
@@ -732,7 +721,7 @@ class PartsSearch {
       std::vector<Int128> score(combinations_.size(), INT64_MAX);
       std::vector<int64_t> inside(thresholds_.size(), 0);
       for (const PartOutcome& po : choices_[i]) {
-        apps = std::min(apps, po.applications);
+        apps = std::min(apps, po.s->applications);
         for (size_t c = 0; c < score.size(); ++c) score[c] = std::min(score[c], po.score[c]);
         for (size_t t = 0; t < inside.size(); ++t) inside[t] = std::max(inside[t], po.inside[t]);
       }
@@ -742,6 +731,74 @@ class PartsSearch {
     }
     chosen_.clear();
     Descend(0, 0, std::vector<Int128>(combinations_.size(), 0), std::vector<int64_t>(thresholds_.size(), 0), mask);
+  }
+
+  // The parts' outcomes scored after the layer-2 promotions `layer2`
+  // (computed once per choice of them), cheapest first, then by the tie-break.
+  const std::vector<std::vector<Scored>>& ScoredFor(uint32_t layer2) {
+    auto [it, fresh] = scored_.try_emplace(layer2);
+    if (!fresh) return it->second;
+    const std::vector<int>& layer23 = full_.layer23();
+    std::vector<std::vector<Scored>>& scored = it->second;
+    scored.resize(outcomes_.size());
+    for (size_t i = 0; i < outcomes_.size(); ++i) {
+      for (const State& o : outcomes_[i]) {
+        // Each outcome scored counts a step; out of budget, one per part will do.
+        if (++steps_ > ctx_.step_budget) exhausted_ = true;
+        if (exhausted_ && !scored[i].empty()) break;
+        Scored x;
+        x.state = &o;
+        x.inside.assign(layer23.size(), 0);
+        const Outcome after = full_.Evaluate(o, layer2);
+        for (const Slot& slot : *after.leaf) {
+          const int64_t sum = slot.unit.price * slot.count;
+          x.cost += sum;
+          for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
+            const int q = layer23[bit];
+            const bool reaches = promos_[q].p->layer() == 2
+                                     ? std::any_of(slot.unit.history.begin(), slot.unit.history.end(),
+                                                   [&](const auto& h) { return h.first == q; })
+                                     : full_.Takes(slot.unit, q);
+            if (!reaches) continue;
+            x.reaches |= 1u << bit;
+            if (promos_[q].p->layer() == 3) x.inside[bit] += sum;
+          }
+        }
+        Tally tally(o, promos_);
+        x.applications = tally.applications;
+        x.ranks = std::move(tally.ranks);
+        scored[i].push_back(std::move(x));
+      }
+      std::stable_sort(scored[i].begin(), scored[i].end(), [](const Scored& a, const Scored& b) {
+        if (a.cost != b.cost) return a.cost < b.cost;
+        if (a.applications != b.applications) return a.applications < b.applications;
+        return a.ranks < b.ranks;
+      });
+    }
+    return scored;
+  }
+
+  // The least total any outcome of the choice being solved can reach: the
+  // parts at their cheapest, every threshold at its top tier taking all it can.
+  int64_t LowerBound(const std::vector<std::vector<Scored>>& scored) const {
+    int64_t bound = 0;
+    std::vector<int64_t> most(threshold_bits_.size(), 0);
+    for (const auto& part : scored) {
+      if (part.empty()) continue;
+      bound += part.front().cost;
+      for (size_t t = 0; t < threshold_bits_.size(); ++t) {
+        int64_t m = 0;
+        for (const Scored& x : part) m = std::max(m, x.inside[threshold_bits_[t]]);
+        most[t] += m;
+      }
+    }
+    for (size_t t = 0; t < thresholds_.size(); ++t) {
+      const Promotion& p = *promos_[thresholds_[t]].p;
+      const Tier& top = p.tiers.back();
+      bound -= p.type == PromoType::kThresholdPercent ? *MulDiv(most[t], top.percent_bp, 10'000, RoundingMode::kUp)
+                                                      : (p.repeat ? top.off * (most[t] / top.min) : top.off);
+    }
+    return bound;
   }
 
   // True when, for the choice being solved, the total of a complete choice
@@ -762,7 +819,7 @@ class PartsSearch {
       int64_t inside = 0;  // the most its units can sum to
       for (const auto& part : choices_) {
         int64_t most = 0;
-        for (const PartOutcome& po : part) most = std::max(most, po.inside.empty() ? 0 : po.inside[t]);
+        for (const PartOutcome& po : part) most = std::max(most, po.inside[t]);
         inside += most;
       }
       if (t > 0) {
@@ -823,8 +880,8 @@ class PartsSearch {
       std::vector<int64_t> next_inside = inside;
       for (size_t c = 0; c < next_score.size(); ++c) next_score[c] += po.score[c];
       for (size_t t = 0; t < next_inside.size(); ++t) next_inside[t] += po.inside[t];
-      chosen_.push_back(po.state);
-      Descend(i + 1, apps + po.applications, next_score, next_inside, mask);
+      chosen_.push_back(po.s->state);
+      Descend(i + 1, apps + po.s->applications, next_score, next_inside, mask);
       chosen_.pop_back();
       if (exhausted_ && best_.leaf) return;
     }
@@ -839,10 +896,11 @@ class PartsSearch {
   bool exhausted_ = false;
   Outcome best_;
   std::vector<std::vector<State>> outcomes_;  // per part: its layer-1 outcomes
-  // Per choice of layer-2 promotions, per part, per outcome: the state after layer 2.
-  std::map<uint32_t, std::vector<std::vector<std::shared_ptr<const State>>>> after_layer2_;
+  // Per choice of layer-2 promotions, per part: its outcomes scored.
+  std::map<uint32_t, std::vector<std::vector<Scored>>> scored_;
   // For the choice of layer-2/3 promotions being solved:
   std::vector<int> thresholds_;                    // its thresholds, in application order
+  std::vector<size_t> threshold_bits_;             // their positions in layer23()
   std::vector<TierCombination> combinations_;      // every combination of their tiers
   std::vector<std::vector<PartOutcome>> choices_;  // per part, cheapest first
   std::vector<std::vector<Int128>> rest_score_;    // per part index: the parts from there on
