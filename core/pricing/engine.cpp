@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <numeric>
+#include <limits>
 #include <unordered_map>
 
 namespace aisle::core::pricing {
@@ -168,6 +169,19 @@ bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
   return scope.Matches(l.sku, l.category, l.brand) && !p.exclude.Matches(l.sku, l.category, l.brand);
 }
 
+// What a part's outcome is worth for one choice of layer-2/3 promotions and
+// tiers, when the total follows from sums (PartsSearch::Prunable): 10000 ×
+// its cost after the layer-2 promotions `layer2` (bits of layer23) minus, per
+// percent threshold reached, percent_bp × what it could take (weight per bit).
+// Outcomes within `band` of the least are kept: the percent thresholds round
+// the combined sum, so a part's second best may still win by a fen.
+struct Objective {
+  uint32_t layer2 = 0;
+  std::vector<int64_t> weight;
+  Int128 band = 0;
+  Int128 best = std::numeric_limits<Int128>::max();
+};
+
 // ---------------------------------------------------------------------------
 // The walk over the layer-1 choices of a set of lines. It serves three ways:
 // Outcomes() lists every state layer 1 can leave a part in (PartsSearch
@@ -193,10 +207,28 @@ class Search {
   // Every state layer 1 can leave the lines in (for a part of the cart that
   // no layer-1 promotion couples to the rest), in the order found: the first
   // is the greedy one (more applications are tried before fewer).
-  std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
+  //
+  // With objectives, a branch and bound: a state whose bound (Bound) is worse
+  // than every objective's best so far by more than its band is not
+  // followed, and only outcomes within the band of an objective's best are
+  // returned. promo_ids then also lists the layer-2/3 promotions the
+  // objectives' bits refer to.
+  std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
+                              std::vector<Objective> objectives = {}) {
     collect_ = true;
+    objectives_ = std::move(objectives);
     Run(line_ids, promo_ids);
-    return std::move(collected_);
+    if (objectives_.empty()) return std::move(collected_);
+    std::vector<State> kept;
+    for (size_t j = 0; j < collected_.size(); ++j) {
+      for (size_t o = 0; o < objectives_.size(); ++o) {
+        if (scores_[j][o] <= objectives_[o].best + objectives_[o].band) {
+          kept.push_back(std::move(collected_[j]));
+          break;
+        }
+      }
+    }
+    return kept;
   }
 
   // Layers 2 and 3 of `mask` (bit i: layer23()[i]) on a state after layer 1.
@@ -270,6 +302,11 @@ class Search {
     const std::string key = Key(k, s);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     Step();
+    if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) {
+      Outcome none{0, 0, {}, std::make_shared<const State>()};
+      memo_.emplace(key, none);
+      return none;
+    }
     Outcome best;
     best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
     memo_.emplace(key, best);
@@ -414,10 +451,87 @@ class Search {
     return next;
   }
 
+  // The most the layer-1 promotions from k on could take off unit u,
+  // whatever the stacking rules allow (a bundle or mix and match may take all).
+  int64_t MostOff(size_t k, const Unit& u) const {
+    int64_t off = 0;
+    for (size_t i = k; i < layer1_.size() && off < u.price; ++i) {
+      const ActivePromo& ap = promos_[layer1_[i]];
+      if (!ap.in_scope[static_cast<size_t>(u.line)]) continue;
+      const Promotion& p = *ap.p;
+      switch (p.type) {
+        case PromoType::kPercentOff: off += *MulDiv(u.price, p.percent_bp, 10'000, RoundingMode::kUp); break;
+        case PromoType::kAmountOff: off += p.amount; break;
+        case PromoType::kFixedPrice:
+        case PromoType::kFlashSale: off += std::max<int64_t>(0, u.price - p.price); break;
+        case PromoType::kBuyXGetY: off += *MulDiv(u.price, p.get_percent_bp, 10'000, RoundingMode::kUp); break;
+        default: off = u.price; break;
+      }
+    }
+    return std::min(off, u.price);
+  }
+
+  // True when no outcome reachable from state s (before promotion k) can
+  // come within any objective's band of its best: each unit at the least
+  // the promotions left could bring it to, the layer-2 ones applied where in
+  // scope (a lower price never ends dearer after them), and each threshold
+  // taking the units it still could at their current prices.
+  bool Hopeless(size_t k, const State& s) const {
+    for (const Objective& o : objectives_) {
+      if (o.best == std::numeric_limits<Int128>::max()) return false;
+      Int128 bound = 0;
+      std::map<int32_t, int64_t> line_sum;  // the least each line can come to
+      for (const Slot& x : s) {
+        int64_t price = x.unit.price - MostOff(k, x.unit);
+        for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
+          const ActivePromo& ap = promos_[layer23_[bit]];
+          if ((o.layer2 & (1u << bit)) && ap.in_scope[static_cast<size_t>(x.unit.line)]) {
+            price -= *MulDiv(price, MemberBp(*ap.p), 10'000, RoundingMode::kHalfUp);
+          }
+          if (o.weight[bit] != 0 && Takes(x.unit, layer23_[bit])) bound -= Int128{o.weight[bit]} * x.unit.price * x.count;
+        }
+        line_sum[x.unit.line] += price * x.count;
+      }
+      bound += Int128{WithTax(line_sum)} * 10'000;
+      if (bound <= o.best + o.band) return false;
+    }
+    return true;
+  }
+
+  // The lines' sums, with tax when prices exclude it (it only grows with a sum).
+  int64_t WithTax(const std::map<int32_t, int64_t>& line_sum) const {
+    int64_t total = 0;
+    for (const auto& [l, sum] : line_sum) {
+      total += sum;
+      if (!tax_inclusive_) total += *MulDiv(sum, lines_[static_cast<size_t>(l)].line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
+    }
+    return total;
+  }
+
   // Layers 2 and 3: every subset of their promotions, more before fewer.
   Outcome Leaf(const State& s) {
     if (collect_) {
       collected_.push_back(s);  // Solve's memory already keeps a state from reaching here twice
+      if (!objectives_.empty()) {
+        std::map<uint32_t, std::shared_ptr<const State>> after;  // per layer-2 choice
+        std::vector<Int128>& scores = scores_.emplace_back();
+        for (Objective& o : objectives_) {
+          auto& a = after[o.layer2];
+          if (!a) a = Finish(s, o.layer2).leaf;
+          std::map<int32_t, int64_t> line_sum;
+          Int128 score = 0;
+          for (const Slot& x : *a) {
+            const int64_t sum = x.unit.price * x.count;
+            line_sum[x.unit.line] += sum;
+            for (size_t bit = 0; bit < o.weight.size(); ++bit) {
+              if (o.weight[bit] != 0 && Takes(x.unit, layer23_[bit])) score -= Int128{o.weight[bit]} * sum;
+            }
+          }
+          score += Int128{WithTax(line_sum)} * 10'000;
+          scores.push_back(score);
+          o.best = std::min(o.best, score);
+        }
+      }
       return Outcome{0, 0, {}, std::make_shared<const State>()};
     }
     Outcome best;
@@ -539,6 +653,8 @@ class Search {
   std::unordered_map<std::string, Outcome> memo_;
   bool collect_ = false;
   std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
+  std::vector<Objective> objectives_;
+  std::vector<std::vector<Int128>> scores_;  // per collected outcome, per objective
 };
 
 // Union-find over lines, for the independent components.
@@ -594,6 +710,25 @@ class PartsSearch {
 
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     full_.Prepare(line_ids, promo_ids);
+    // First each part's outcomes only near the best for some choice of
+    // layer-2/3 promotions and tiers; if that cannot be shown to be enough
+    // (a threshold's spend must be reached by parts not at their best), all.
+    std::vector<Objective> objectives = Objectives();
+    if (!objectives.empty()) {
+      Solve(line_ids, promo_ids, objectives);
+      if (exhausted_ || Enough()) return best_;
+      outcomes_.clear();
+      scored_.clear();
+    }
+    Solve(line_ids, promo_ids, {});
+    return best_;
+  }
+
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  void Solve(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
+             const std::vector<Objective>& objectives) {
     // The parts: lines joined by layer-1 promotions that couple units.
     Components comp(lines_.size());
     for (int q : promo_ids) {
@@ -617,8 +752,9 @@ class PartsSearch {
           part_promos.push_back(q);
         }
       }
+      for (int q : full_.layer23()) part_promos.push_back(q);
       Search part(lines_, promos_, tax_inclusive_, ctx_, steps_);
-      outcomes_.push_back(part.Outcomes(part_lines, part_promos));
+      outcomes_.push_back(part.Outcomes(part_lines, part_promos, objectives));
       exhausted_ = exhausted_ || part.exhausted();
     }
 
@@ -629,22 +765,132 @@ class PartsSearch {
       SolveMask(mask);
       if (mask == 0 || (exhausted_ && best_.leaf)) break;
     }
-    return best_;
   }
 
-  bool exhausted() const { return exhausted_; }
-
- private:
-  void SolveMask(uint32_t mask) {
+  // Every choice of layer-2/3 promotions and of the thresholds' tiers (a
+  // threshold's combination lists which tier each reaches, 0: none).
+  template <typename F>
+  void ForEachChoice(F&& f) {
     const std::vector<int>& layer23 = full_.layer23();
+    for (uint32_t mask = (1u << layer23.size()) - 1;; --mask) {
+      PrepareMask(mask);
+      for (const TierCombination& c : combinations_) f(mask, c);
+      if (mask == 0) break;
+    }
+  }
+
+  // The objectives of the first pass, or none when the total does not
+  // follow from the parts' sums whatever the choice (then every outcome is
+  // needed): there are no thresholds, or prices include tax, no threshold is
+  // exclusive or shares a group with another, a threshold never takes more
+  // than the spend it needs, and every threshold after the first takes a
+  // fixed amount.
+  std::vector<Objective> Objectives() {
+    const std::vector<int>& layer23 = full_.layer23();
+    if (layer23.size() > 8) return {};
+    size_t thresholds = 0;
+    for (size_t bit = 0; bit < layer23.size(); ++bit) {
+      const Promotion& p = *promos_[layer23[bit]].p;
+      if (p.layer() != 3) continue;
+      if (!tax_inclusive_) return {};
+      if (p.stacking == Stacking::kExclusive) return {};
+      for (size_t other = 0; other < bit; ++other) {
+        const Promotion& o = *promos_[layer23[other]].p;
+        if (o.layer() == 3 && p.stacking == Stacking::kGroup && o.stacking == Stacking::kGroup && p.group == o.group) {
+          return {};
+        }
+      }
+      for (const Tier& tier : p.tiers) {
+        if (tier.off > tier.min) return {};
+      }
+      if (thresholds++ > 0 && (p.type != PromoType::kThresholdAmount || p.repeat)) return {};
+    }
+    std::vector<Objective> out;
+    ForEachChoice([&](uint32_t mask, const TierCombination& c) {
+      Objective o;
+      o.layer2 = 0;
+      o.weight.assign(layer23.size(), 0);
+      for (size_t bit = 0; bit < layer23.size(); ++bit) {
+        if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 2) o.layer2 |= 1u << bit;
+      }
+      for (size_t t = 0; t < thresholds_.size(); ++t) o.weight[threshold_bits_[t]] = c.percent_bp[t];
+      o.band = Int128{10'000} * c.percent_thresholds;
+      const bool known = std::any_of(out.begin(), out.end(), [&](const Objective& x) {
+        return x.layer2 == o.layer2 && x.weight == o.weight && x.band == o.band;
+      });
+      if (!known) out.push_back(std::move(o));
+    });
+    return out;
+  }
+
+  // After the first pass: true when no choice could beat the answer with
+  // outcomes the first pass left out. For each choice of promotions and
+  // tiers, the parts' outcomes at their best (which the first pass kept)
+  // either reach every tier of the choice — then the choice's best was among
+  // the outcomes searched — or cannot beat the answer even if they did.
+  bool Enough() {
+    bool enough = true;
+    ForEachChoice([&](uint32_t mask, const TierCombination& c) {
+      if (!enough) return;
+      const std::vector<std::vector<Scored>>& scored = ScoredFor(LayerTwo(mask));
+      Int128 score = 0;
+      std::vector<int64_t> inside(thresholds_.size(), 0);
+      for (const auto& part : scored) {
+        const Scored* least = nullptr;
+        Int128 least_score = 0;
+        for (const Scored& x : part) {
+          Int128 v = Int128{x.cost} * 10'000;
+          for (size_t t = 0; t < thresholds_.size(); ++t) v -= Int128{c.percent_bp[t]} * x.inside[threshold_bits_[t]];
+          if (least == nullptr || v < least_score) {
+            least = &x;
+            least_score = v;
+          }
+        }
+        if (least == nullptr) continue;
+        score += least_score;
+        for (size_t t = 0; t < thresholds_.size(); ++t) inside[t] += least->inside[threshold_bits_[t]];
+      }
+      bool reaches = true;
+      int64_t off = 0;
+      for (size_t t = 0; t < thresholds_.size(); ++t) {
+        reaches = reaches && inside[t] >= c.min[t];
+        const Promotion& p = *promos_[thresholds_[t]].p;
+        off += p.repeat && c.min[t] > 0 ? c.off[t] * (MostInside(scored, t) / c.min[t]) : c.off[t];
+      }
+      if (reaches) return;
+      const Int128 sum = score - 5'000 * c.percent_thresholds;
+      const Int128 ceil = sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000);
+      if (static_cast<int64_t>(ceil) - off <= best_.total) enough = false;
+    });
+    return enough;
+  }
+
+  int64_t MostInside(const std::vector<std::vector<Scored>>& scored, size_t t) const {
+    int64_t most = 0;
+    for (const auto& part : scored) {
+      int64_t m = 0;
+      for (const Scored& x : part) m = std::max(m, x.inside[threshold_bits_[t]]);
+      most += m;
+    }
+    return most;
+  }
+
+  uint32_t LayerTwo(uint32_t mask) const {
     uint32_t layer2 = 0;
+    const std::vector<int>& layer23 = full_.layer23();
+    for (size_t bit = 0; bit < layer23.size(); ++bit) {
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 2) layer2 |= 1u << bit;
+    }
+    return layer2;
+  }
+
+  // The thresholds of a choice of layer-2/3 promotions and every combination of their tiers.
+  void PrepareMask(uint32_t mask) {
+    const std::vector<int>& layer23 = full_.layer23();
     std::vector<int> thresholds;
     threshold_bits_.clear();
     for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
-      if (!(mask & (1u << bit))) continue;
-      if (promos_[layer23[bit]].p->layer() == 2) {
-        layer2 |= 1u << bit;
-      } else {
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 3) {
         thresholds.push_back(layer23[bit]);
         threshold_bits_.push_back(bit);
       }
@@ -669,9 +915,12 @@ class PartsSearch {
       if (t == pick.size()) break;
     }
     thresholds_ = std::move(thresholds);
+  }
 
+  void SolveMask(uint32_t mask) {
+    PrepareMask(mask);
     // Each part's outcomes after layer 2, cheapest first, for this choice.
-    const std::vector<std::vector<Scored>>& scored = ScoredFor(layer2);
+    const std::vector<std::vector<Scored>>& scored = ScoredFor(LayerTwo(mask));
     if (best_.leaf && LowerBound(scored) > best_.total) return;  // this choice cannot win
     choices_.assign(outcomes_.size(), {});
     for (size_t i = 0; i < scored.size(); ++i) {
