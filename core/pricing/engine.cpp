@@ -839,8 +839,7 @@ class PartsSearch {
         const Scored* least = nullptr;
         Int128 least_score = 0;
         for (const Scored& x : part) {
-          Int128 v = Int128{x.cost} * 10'000;
-          for (size_t t = 0; t < thresholds_.size(); ++t) v -= Int128{c.percent_bp[t]} * x.inside[threshold_bits_[t]];
+          const Int128 v = ScoreOf(x, c);
           if (least == nullptr || v < least_score) {
             least = &x;
             least_score = v;
@@ -858,9 +857,7 @@ class PartsSearch {
         off += p.repeat && c.min[t] > 0 ? c.off[t] * (MostInside(scored, t) / c.min[t]) : c.off[t];
       }
       if (reaches) return;
-      const Int128 sum = score - 5'000 * c.percent_thresholds;
-      const Int128 ceil = sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000);
-      if (static_cast<int64_t>(ceil) - off <= best_.total) enough = false;
+      if (LeastTotal(score, c) - off <= best_.total) enough = false;
     });
     return enough;
   }
@@ -873,6 +870,22 @@ class PartsSearch {
       most += m;
     }
     return most;
+  }
+
+  // 10000 × a part outcome's cost minus what the percent thresholds of
+  // tier combination c take of it.
+  Int128 ScoreOf(const Scored& x, const TierCombination& c) const {
+    Int128 score = Int128{x.cost} * 10'000;
+    for (size_t t = 0; t < thresholds_.size(); ++t) score -= Int128{c.percent_bp[t]} * x.inside[threshold_bits_[t]];
+    return score;
+  }
+
+  // The least total (before amount thresholds) a sum of scores under c can
+  // mean: each reached percent threshold rounds half up, at most half a fen
+  // more than its rate, so it is at least ceil(score / 10000 - n / 2).
+  static int64_t LeastTotal(Int128 score, const TierCombination& c) {
+    const Int128 sum = score - 5'000 * c.percent_thresholds;
+    return static_cast<int64_t>(sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000));
   }
 
   uint32_t LayerTwo(uint32_t mask) const {
@@ -928,11 +941,7 @@ class PartsSearch {
         PartOutcome po;
         po.s = &x;
         for (size_t t : threshold_bits_) po.inside.push_back(x.inside[t]);
-        for (const TierCombination& c : combinations_) {
-          Int128 score = Int128{x.cost} * 10'000;
-          for (size_t t = 0; t < po.inside.size(); ++t) score -= Int128{c.percent_bp[t]} * po.inside[t];
-          po.score.push_back(score);
-        }
+        for (const TierCombination& c : combinations_) po.score.push_back(ScoreOf(x, c));
         po.reaches = x.reaches & mask;
         choices_[i].push_back(std::move(po));
       }
@@ -1031,21 +1040,13 @@ class PartsSearch {
   // parts at their cheapest, every threshold at its top tier taking all it can.
   int64_t LowerBound(const std::vector<std::vector<Scored>>& scored) const {
     int64_t bound = 0;
-    std::vector<int64_t> most(threshold_bits_.size(), 0);
-    for (const auto& part : scored) {
-      if (part.empty()) continue;
-      bound += part.front().cost;
-      for (size_t t = 0; t < threshold_bits_.size(); ++t) {
-        int64_t m = 0;
-        for (const Scored& x : part) m = std::max(m, x.inside[threshold_bits_[t]]);
-        most[t] += m;
-      }
-    }
+    for (const auto& part : scored) bound += part.empty() ? 0 : part.front().cost;
     for (size_t t = 0; t < thresholds_.size(); ++t) {
+      const int64_t most = MostInside(scored, t);
       const Promotion& p = *promos_[thresholds_[t]].p;
       const Tier& top = p.tiers.back();
-      bound -= p.type == PromoType::kThresholdPercent ? *MulDiv(most[t], top.percent_bp, 10'000, RoundingMode::kUp)
-                                                      : (p.repeat ? top.off * (most[t] / top.min) : top.off);
+      bound -= p.type == PromoType::kThresholdPercent ? *MulDiv(most, top.percent_bp, 10'000, RoundingMode::kUp)
+                                                      : (p.repeat ? top.off * (most / top.min) : top.off);
     }
     return bound;
   }
@@ -1099,11 +1100,7 @@ class PartsSearch {
                                                   : combination.off[t];
       }
       if (!reachable) continue;
-      // Each reached percent threshold rounds half up: at most half a fen
-      // more than its rate, so the total is at least ceil(sum / 10000 - n / 2).
-      const Int128 sum = score[c] + rest_score_[i][c] - 5'000 * combination.percent_thresholds;  // 10000 × fen
-      const Int128 ceil = sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000);
-      bound = std::min(bound, static_cast<int64_t>(ceil) - off);
+      bound = std::min(bound, LeastTotal(score[c] + rest_score_[i][c], combination) - off);
     }
     return bound;
   }
