@@ -1,10 +1,14 @@
 #include "core/pricing/engine.h"
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
+#include <deque>
 #include <memory>
 #include <numeric>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace aisle::core::pricing {
 namespace {
@@ -14,32 +18,65 @@ __extension__ using Int128 = __int128;
 // ---------------------------------------------------------------------------
 // Units and their states.
 
+// What has happened to a unit: (active promotion, discount), in order.
+using History = std::vector<std::pair<int32_t, int64_t>>;
+
+// Every history met while pricing one cart, each stored once: a unit holds
+// its history's id, so units and states are plain values that copy, compare
+// and hash without allocating.
+class Histories {
+ public:
+  Histories() : list_(1) {}  // id 0: untouched
+
+  const History& operator[](int32_t id) const { return list_[static_cast<size_t>(id)]; }
+
+  // The id of history `id` followed by (q, discount).
+  int32_t Extend(int32_t id, int32_t q, int64_t discount) {
+    const auto [it, fresh] = next_.try_emplace(Next{id, q, discount}, static_cast<int32_t>(list_.size()));
+    if (fresh) {
+      History h = list_[static_cast<size_t>(id)];
+      h.emplace_back(q, discount);
+      list_.push_back(std::move(h));
+    }
+    return it->second;
+  }
+
+  // The unit order of docs/pricing.md, for two units of one line at one
+  // price: the promotions touching them as a list of application positions,
+  // then the discounts (which only make the order total).
+  bool Less(int32_t a, int32_t b) const {
+    if (a == b) return false;
+    const History& x = (*this)[a];
+    const History& y = (*this)[b];
+    const auto by_promotion = [](const auto& l, const auto& r) { return l.first < r.first; };
+    if (std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(), by_promotion)) return true;
+    if (std::lexicographical_compare(y.begin(), y.end(), x.begin(), x.end(), by_promotion)) return false;
+    return x < y;
+  }
+
+ private:
+  struct Next {
+    int32_t id;
+    int32_t q;
+    int64_t discount;
+    bool operator==(const Next&) const = default;
+  };
+  struct Hash {
+    size_t operator()(const Next& n) const {
+      return std::hash<int64_t>()(n.discount) * 31 + (static_cast<size_t>(n.id) << 20) + static_cast<size_t>(n.q);
+    }
+  };
+  std::deque<History> list_;  // a deque: references stay valid as it grows
+  std::unordered_map<Next, int32_t, Hash> next_;
+};
+
 // One unit of a line and what has happened to it so far.
 struct Unit {
   int32_t line = 0;
-  int64_t price = 0;  // current price
-  std::vector<std::pair<int32_t, int64_t>> history;  // (active promotion, discount), in order
+  int32_t history = 0;  // id in Histories
+  int64_t price = 0;    // current price
 
-  friend bool operator==(const Unit& a, const Unit& b) {
-    return a.line == b.line && a.price == b.price && a.history == b.history;
-  }
-  // The unit order of docs/pricing.md: line, current price, then the
-  // promotions touching it as a list of application positions; units equal
-  // so far are interchangeable, and their discounts only make the order total.
-  friend bool operator<(const Unit& a, const Unit& b) {
-    if (a.line != b.line) return a.line < b.line;
-    if (a.price != b.price) return a.price < b.price;
-    const auto by_promotion = [](const auto& x, const auto& y) { return x.first < y.first; };
-    if (std::lexicographical_compare(a.history.begin(), a.history.end(), b.history.begin(), b.history.end(),
-                                     by_promotion)) {
-      return true;
-    }
-    if (std::lexicographical_compare(b.history.begin(), b.history.end(), a.history.begin(), a.history.end(),
-                                     by_promotion)) {
-      return false;
-    }
-    return a.history < b.history;
-  }
+  bool operator==(const Unit&) const = default;
 };
 
 // `count` identical units. A state is a sorted vector of slots with no two
@@ -51,19 +88,23 @@ struct Slot {
 };
 using State = std::vector<Slot>;
 
-// Sorts by unit and merges equal units; drops empty slots.
-void Normalize(State& s) {
-  std::sort(s.begin(), s.end(), [](const Slot& a, const Slot& b) { return a.unit < b.unit; });
-  State out;
-  for (Slot& x : s) {
-    if (x.count == 0) continue;
-    if (!out.empty() && out.back().unit == x.unit) {
-      out.back().count += x.count;
+// Sorts by unit (line, price, history) and merges equal units; drops empty slots.
+void Normalize(State& s, const Histories& histories) {
+  std::sort(s.begin(), s.end(), [&](const Slot& a, const Slot& b) {
+    if (a.unit.line != b.unit.line) return a.unit.line < b.unit.line;
+    if (a.unit.price != b.unit.price) return a.unit.price < b.unit.price;
+    return histories.Less(a.unit.history, b.unit.history);
+  });
+  size_t out = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i].count == 0) continue;
+    if (out > 0 && s[out - 1].unit == s[i].unit) {
+      s[out - 1].count += s[i].count;
     } else {
-      out.push_back(std::move(x));
+      s[out++] = s[i];
     }
   }
-  s = std::move(out);
+  s.resize(out);
 }
 
 // Spreads `amount` over units with allocate() semantics (largest remainder,
@@ -95,6 +136,15 @@ std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const
   }
   return out;
 }
+
+// Per line, the sum of its units, added in state order (slots are sorted by line).
+struct LineSums {
+  std::vector<std::pair<int32_t, int64_t>> sums;
+  void Add(int32_t line, int64_t amount) {
+    if (sums.empty() || sums.back().first != line) sums.emplace_back(line, 0);
+    sums.back().second += amount;
+  }
+};
 
 // A line as the engine sees it after the price sources.
 struct LineInfo {
@@ -134,10 +184,10 @@ struct Tally {
   int64_t applications = 0;
   std::vector<int> ranks;
 
-  Tally(const State& s, const std::vector<ActivePromo>& promos) {
+  Tally(const State& s, const std::vector<ActivePromo>& promos, const Histories& histories) {
     std::map<int, int64_t> touched;  // promotion -> units
     for (const Slot& x : s) {
-      for (const auto& [q, d] : x.unit.history) touched[q] += x.count;
+      for (const auto& [q, d] : histories[x.unit.history]) touched[q] += x.count;
     }
     for (const auto& [q, units] : touched) {
       const int64_t size = promos[static_cast<size_t>(q)].p->ApplicationSize();
@@ -193,9 +243,9 @@ struct Objective {
 class Search {
  public:
   Search(const std::vector<LineInfo>& lines, const std::vector<ActivePromo>& promos, bool tax_inclusive,
-         const Context& ctx, int64_t& steps)
+         const Context& ctx, int64_t& steps, Histories& histories)
       : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), member_tier_(ctx.member_tier),
-        budget_(ctx.step_budget), greedy_(ctx.greedy), steps_(steps) {}
+        budget_(ctx.step_budget), greedy_(ctx.greedy), steps_(steps), histories_(histories) {}
 
   // The walk over the lines `line_ids` with the promotions `promo_ids`
   // (indices into promos_, in application order): the best answer it meets,
@@ -243,8 +293,8 @@ class Search {
   State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
     State start;
-    for (int32_t l : line_ids) start.push_back(Slot{Unit{l, lines_[l].unit_base, {}}, lines_[l].units});
-    Normalize(start);
+    for (int32_t l : line_ids) start.push_back(Slot{Unit{l, 0, lines_[l].unit_base}, lines_[l].units});
+    Normalize(start, histories_);
     return start;
   }
 
@@ -263,7 +313,7 @@ class Search {
   // May promotion q touch unit u, given what already touches it?
   bool Compatible(const Unit& u, int q) const {
     const Promotion& p = *promos_[q].p;
-    for (const auto& [other, discount] : u.history) {
+    for (const auto& [other, discount] : histories_[u.history]) {
       const Promotion& o = *promos_[other].p;
       if (other == q || o.stacking == Stacking::kExclusive || p.stacking == Stacking::kExclusive) return false;
       if (p.stacking == Stacking::kGroup && o.stacking == Stacking::kGroup && p.group == o.group) return false;
@@ -280,28 +330,19 @@ class Search {
   }
 
   std::string Key(size_t k, const State& s) const {
-    std::string key;
-    key.reserve(16 + s.size() * 24);
-    const auto put = [&key](int64_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
-    put(static_cast<int64_t>(k));
-    for (const Slot& x : s) {
-      put(x.count);
-      put(x.unit.line);
-      put(x.unit.price);
-      put(static_cast<int64_t>(x.unit.history.size()));
-      for (const auto& [q, d] : x.unit.history) {
-        put(q);
-        put(d);
-      }
-    }
+    static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
+    std::string key(sizeof(int64_t) + s.size() * sizeof(Slot), '\0');
+    const int64_t at = static_cast<int64_t>(k);
+    std::memcpy(key.data(), &at, sizeof at);
+    if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
     return key;
   }
 
   // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
+    Step();  // a state seen before counts too: reaching it cost an Apply
     const std::string key = Key(k, s);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-    Step();
     if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) {
       Outcome none{0, 0, {}, std::make_shared<const State>()};
       memo_.emplace(key, none);
@@ -364,10 +405,33 @@ class Search {
     const int64_t max_apps = std::min<int64_t>(p.max_applications.value_or(INT64_MAX),
                                                p.remaining_units ? *p.remaining_units / static_cast<int64_t>(size)
                                                                  : INT64_MAX);
-    std::vector<size_t> chosen;  // tuple indices, non-decreasing
+    std::vector<size_t> chosen;  // tuple indices, in the order added
     std::vector<int64_t> taken(classes.size(), 0);
     Outcome best;
+    const bool bounded = collect_ && !objectives_.empty();
+    // Each set of applications is tried once (tuples added in
+    // non-decreasing order). Sets that leave the units in the same state
+    // (a buy X get Y paired differently) lead to the same outcomes: a state
+    // met again is followed only if it may now add tuples it could not.
+    std::unordered_map<std::string, size_t> seen;  // state -> least tuple it was extended from
     auto pick = [&](auto&& self, size_t from) -> void {
+      State next = Apply(s, classes, tuples, chosen, q);
+      bool again = false;
+      if (!chosen.empty()) {
+        auto [it, fresh] = seen.try_emplace(Key(k, next), from);
+        if (!fresh && it->second <= from) {
+          Step();
+          return;
+        }
+        again = !fresh;
+        it->second = from;
+        // With a bound: no more applications of q, nor any later promotion,
+        // can bring this state within reach (Hopeless at k+1 follows).
+        if (bounded && Hopeless(k, next)) {
+          Step();
+          return;
+        }
+      }
       if (static_cast<int64_t>(chosen.size()) < max_apps) {
         for (size_t t = from; t < tuples.size(); ++t) {
           bool fits = true;
@@ -382,7 +446,8 @@ class Search {
           if (FirstPathOnly() && best.leaf) return;  // out of budget: keep the first complete answer
         }
       }
-      Outcome o = Solve(k + 1, Apply(s, classes, tuples, chosen, q));
+      if (again) return;  // its own outcome is known
+      Outcome o = Solve(k + 1, next);
       if (o.BetterThan(best)) best = std::move(o);
     };
     pick(pick, 0);
@@ -442,47 +507,137 @@ class Search {
       }
       for (size_t i = 0; i < units.size(); ++i) {
         units[i].price -= discount[i];
-        units[i].history.emplace_back(q, discount[i]);
+        units[i].history = histories_.Extend(units[i].history, q, discount[i]);
         produced.push_back(Slot{std::move(units[i]), 1});
       }
     }
     next.insert(next.end(), std::make_move_iterator(produced.begin()), std::make_move_iterator(produced.end()));
-    Normalize(next);
+    Normalize(next, histories_);
     return next;
   }
 
-  // The most the layer-1 promotions from k on could take off unit u,
-  // whatever the stacking rules allow (a bundle or mix and match may take all).
+  // The most the single-unit layer-1 promotions from k on could take off
+  // unit u: each at today's price (prices only fall), those the unit's
+  // history already excludes left out, one per group, and an exclusive one
+  // only alone.
   int64_t MostOff(size_t k, const Unit& u) const {
-    int64_t off = 0;
-    for (size_t i = k; i < layer1_.size() && off < u.price; ++i) {
-      const ActivePromo& ap = promos_[layer1_[i]];
-      if (!ap.in_scope[static_cast<size_t>(u.line)]) continue;
+    int64_t stackable = 0;
+    int64_t exclusive = 0;
+    std::vector<std::pair<std::string_view, int64_t>> grouped;  // the most per group
+    for (size_t i = k; i < layer1_.size(); ++i) {
+      const int q = layer1_[i];
+      const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
+      if (p.ApplicationSize() != 1 || !ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q)) continue;
+      int64_t off = 0;
       switch (p.type) {
-        case PromoType::kPercentOff: off += *MulDiv(u.price, p.percent_bp, 10'000, RoundingMode::kUp); break;
-        case PromoType::kAmountOff: off += p.amount; break;
-        case PromoType::kFixedPrice:
-        case PromoType::kFlashSale: off += std::max<int64_t>(0, u.price - p.price); break;
-        case PromoType::kBuyXGetY: off += *MulDiv(u.price, p.get_percent_bp, 10'000, RoundingMode::kUp); break;
-        default: off = u.price; break;
+        case PromoType::kPercentOff: off = *MulDiv(u.price, p.percent_bp, 10'000, RoundingMode::kUp); break;
+        case PromoType::kAmountOff: off = p.amount; break;
+        default: off = std::max<int64_t>(0, u.price - p.price); break;  // fixed price, flash sale
+      }
+      if (p.stacking == Stacking::kExclusive) {
+        exclusive = std::max(exclusive, off);
+      } else if (p.stacking == Stacking::kGroup) {
+        auto g = std::find_if(grouped.begin(), grouped.end(), [&](const auto& x) { return x.first == p.group; });
+        if (g == grouped.end()) {
+          grouped.emplace_back(p.group, off);
+        } else {
+          g->second = std::max(g->second, off);
+        }
+      } else {
+        stackable += off;
       }
     }
-    return std::min(off, u.price);
+    for (const auto& [group, off] : grouped) stackable += off;
+    return std::min(std::max(stackable, exclusive), u.price);
+  }
+
+  // The most multi-unit promotion layer1_[i] could take off state s in all,
+  // at today's prices: its applications on the dearest units it may still
+  // use (a buy X get Y discounts the cheapest of each application, a mix
+  // and match or bundle takes what its units cost above its price).
+  int64_t MostOffTogether(size_t i, const State& s) const {
+    const int q = layer1_[i];
+    const ActivePromo& ap = promos_[q];
+    const Promotion& p = *ap.p;
+    const int64_t size = p.ApplicationSize();
+    const auto may_use = [&](const Slot& x, const std::vector<bool>& scope) {
+      return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q);
+    };
+    // Prices of the units a scope admits, dearest first.
+    const auto prices = [&](const std::vector<bool>& scope) {
+      std::vector<int64_t> out;
+      for (auto it = s.rbegin(); it != s.rend(); ++it) {
+        if (may_use(*it, scope)) out.insert(out.end(), static_cast<size_t>(it->count), it->unit.price);
+      }
+      std::sort(out.begin(), out.end(), std::greater<>());
+      return out;
+    };
+    int64_t max_apps = p.max_applications.value_or(INT64_MAX);
+    if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
+    int64_t off = 0;
+    if (p.type == PromoType::kBundle) {
+      std::vector<std::vector<int64_t>> groups;
+      for (const auto& scope : ap.group_scope) groups.push_back(prices(scope));
+      for (int64_t a = 0; a < max_apps; ++a) {
+        int64_t sum = 0;
+        for (const auto& g : groups) {
+          if (static_cast<size_t>(a) >= g.size()) return off;
+          sum += g[static_cast<size_t>(a)];
+        }
+        if (sum <= p.price) break;
+        off += sum - p.price;
+      }
+      return off;
+    }
+    const std::vector<int64_t> units = prices(ap.in_scope);
+    for (int64_t a = 0; a < max_apps && static_cast<size_t>((a + 1) * size) <= units.size(); ++a) {
+      const auto first = units.begin() + a * size;
+      if (p.type == PromoType::kBuyXGetY) {
+        for (int64_t g = size - p.get; g < size; ++g) {
+          off += *MulDiv(first[g], p.get_percent_bp, 10'000, RoundingMode::kUp);
+        }
+      } else {  // mix and match
+        const int64_t sum = std::accumulate(first, first + size, int64_t{0});
+        if (sum <= p.price) break;
+        off += sum - p.price;
+      }
+    }
+    return off;
   }
 
   // True when no outcome reachable from state s (before promotion k) can
   // come within any objective's band of its best: each unit at the least
-  // the promotions left could bring it to, the layer-2 ones applied where in
-  // scope (a lower price never ends dearer after them), and each threshold
-  // taking the units it still could at their current prices.
+  // the single-unit promotions left could bring it to, the layer-2 ones
+  // applied where in scope (a lower price never ends dearer after them),
+  // the most the multi-unit ones left could take off in all (with tax on
+  // it, and a fen of tax rounding per line, when prices exclude tax), and
+  // each threshold taking the units it still could at their current prices.
   bool Hopeless(size_t k, const State& s) const {
+    Int128 together = 0;
+    for (size_t i = k; i < layer1_.size(); ++i) {
+      if (promos_[layer1_[i]].p->ApplicationSize() != 1) together += MostOffTogether(i, s);
+    }
+    if (together > 0 && !tax_inclusive_) {
+      int64_t rate = 0;
+      int64_t lines = 0;
+      for (size_t j = 0; j < s.size(); ++j) {
+        rate = std::max<int64_t>(rate, lines_[static_cast<size_t>(s[j].unit.line)].line->tax_rate_bp);
+        lines += j == 0 || s[j].unit.line != s[j - 1].unit.line ? 1 : 0;
+      }
+      together = together * (10'000 + rate) + Int128{10'000} * lines;
+    } else {
+      together *= 10'000;
+    }
+    std::vector<int64_t> least;
+    for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
     for (const Objective& o : objectives_) {
       if (o.best == std::numeric_limits<Int128>::max()) return false;
-      Int128 bound = 0;
-      std::map<int32_t, int64_t> line_sum;  // the least each line can come to
-      for (const Slot& x : s) {
-        int64_t price = x.unit.price - MostOff(k, x.unit);
+      Int128 bound = -together;
+      LineSums line_sum;  // the least each line can come to
+      for (size_t j = 0; j < s.size(); ++j) {
+        const Slot& x = s[j];
+        int64_t price = least[j];
         for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
           const ActivePromo& ap = promos_[layer23_[bit]];
           if ((o.layer2 & (1u << bit)) && ap.in_scope[static_cast<size_t>(x.unit.line)]) {
@@ -490,7 +645,7 @@ class Search {
           }
           if (o.weight[bit] != 0 && Takes(x.unit, layer23_[bit])) bound -= Int128{o.weight[bit]} * x.unit.price * x.count;
         }
-        line_sum[x.unit.line] += price * x.count;
+        line_sum.Add(x.unit.line, price * x.count);
       }
       bound += Int128{WithTax(line_sum)} * 10'000;
       if (bound <= o.best + o.band) return false;
@@ -499,9 +654,9 @@ class Search {
   }
 
   // The lines' sums, with tax when prices exclude it (it only grows with a sum).
-  int64_t WithTax(const std::map<int32_t, int64_t>& line_sum) const {
+  int64_t WithTax(const LineSums& line_sum) const {
     int64_t total = 0;
-    for (const auto& [l, sum] : line_sum) {
+    for (const auto& [l, sum] : line_sum.sums) {
       total += sum;
       if (!tax_inclusive_) total += *MulDiv(sum, lines_[static_cast<size_t>(l)].line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
     }
@@ -518,11 +673,11 @@ class Search {
         for (Objective& o : objectives_) {
           auto& a = after[o.layer2];
           if (!a) a = Finish(s, o.layer2).leaf;
-          std::map<int32_t, int64_t> line_sum;
+          LineSums line_sum;
           Int128 score = 0;
           for (const Slot& x : *a) {
             const int64_t sum = x.unit.price * x.count;
-            line_sum[x.unit.line] += sum;
+            line_sum.Add(x.unit.line, sum);
             for (size_t bit = 0; bit < o.weight.size(); ++bit) {
               if (o.weight[bit] != 0 && Takes(x.unit, layer23_[bit])) score -= Int128{o.weight[bit]} * sum;
             }
@@ -549,7 +704,7 @@ class Search {
   // A unit's price after layers 1-2: what a threshold counts as spend.
   int64_t SpendPrice(const Unit& unit) const {
     int64_t price = unit.price;
-    for (const auto& [q, d] : unit.history) {
+    for (const auto& [q, d] : histories_[unit.history]) {
       if (promos_[q].p->layer() == 3) price += d;
     }
     return price;
@@ -604,15 +759,15 @@ class Search {
         if (extra > 0) {
           Slot more{x.unit, extra};
           more.unit.price -= d + 1;
-          more.unit.history.emplace_back(q, d + 1);
+          more.unit.history = histories_.Extend(more.unit.history, q, d + 1);
           split.push_back(std::move(more));
         }
         x.count -= extra;
         x.unit.price -= d;
-        x.unit.history.emplace_back(q, d);
+        x.unit.history = histories_.Extend(x.unit.history, q, d);
       }
       u.insert(u.end(), std::make_move_iterator(split.begin()), std::make_move_iterator(split.end()));
-      Normalize(u);
+      Normalize(u, histories_);
     }
     return Score(std::make_shared<const State>(std::move(u)));
   }
@@ -632,7 +787,7 @@ class Search {
                      ? line_sum[l]
                      : line_sum[l] + *MulDiv(line_sum[l], lines_[l].line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
     }
-    Tally tally(*leaf, promos_);
+    Tally tally(*leaf, promos_, histories_);
     o.applications = tally.applications;
     o.ranks = std::move(tally.ranks);
     o.leaf = std::move(leaf);
@@ -647,6 +802,7 @@ class Search {
   int64_t budget_;
   bool greedy_;
   int64_t& steps_;
+  Histories& histories_;
   bool exhausted_ = false;
   std::vector<int> layer1_;
   std::vector<int> layer23_;
@@ -704,9 +860,9 @@ struct TierCombination {
 class PartsSearch {
  public:
   PartsSearch(const std::vector<LineInfo>& lines, const std::vector<ActivePromo>& promos, bool tax_inclusive,
-              const Context& ctx, int64_t& steps)
+              const Context& ctx, int64_t& steps, Histories& histories)
       : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), ctx_(ctx), steps_(steps),
-        full_(lines, promos, tax_inclusive, ctx, steps) {}
+        histories_(histories), full_(lines, promos, tax_inclusive, ctx, steps, histories) {}
 
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     full_.Prepare(line_ids, promo_ids);
@@ -753,7 +909,7 @@ class PartsSearch {
         }
       }
       for (int q : full_.layer23()) part_promos.push_back(q);
-      Search part(lines_, promos_, tax_inclusive_, ctx_, steps_);
+      Search part(lines_, promos_, tax_inclusive_, ctx_, steps_, histories_);
       outcomes_.push_back(part.Outcomes(part_lines, part_promos, objectives));
       exhausted_ = exhausted_ || part.exhausted();
     }
@@ -1014,7 +1170,8 @@ class PartsSearch {
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
             const int q = layer23[bit];
             const bool reaches = promos_[q].p->layer() == 2
-                                     ? std::any_of(slot.unit.history.begin(), slot.unit.history.end(),
+                                     ? std::any_of(histories_[slot.unit.history].begin(),
+                                                   histories_[slot.unit.history].end(),
                                                    [&](const auto& h) { return h.first == q; })
                                      : full_.Takes(slot.unit, q);
             if (!reaches) continue;
@@ -1022,7 +1179,7 @@ class PartsSearch {
             if (promos_[q].p->layer() == 3) x.inside[bit] += sum;
           }
         }
-        Tally tally(o, promos_);
+        Tally tally(o, promos_, histories_);
         x.applications = tally.applications;
         x.ranks = std::move(tally.ranks);
         scored[i].push_back(std::move(x));
@@ -1116,7 +1273,7 @@ class PartsSearch {
     if (i == choices_.size()) {
       State all;
       for (const State* s : chosen_) all.insert(all.end(), s->begin(), s->end());
-      Normalize(all);
+      Normalize(all, histories_);
       Outcome o = full_.Evaluate(all, mask);
       if (o.BetterThan(best_)) best_ = std::move(o);
       return;
@@ -1138,6 +1295,7 @@ class PartsSearch {
   bool tax_inclusive_;
   const Context& ctx_;
   int64_t& steps_;
+  Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
   bool exhausted_ = false;
   Outcome best_;
@@ -1297,6 +1455,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   for (size_t l = 0; l < lines.size(); ++l) groups[comp.Find(l)].push_back(static_cast<int32_t>(l));
 
   PricingResult result;
+  Histories histories;
   State units;
   for (const auto& [root, line_ids] : groups) {
     std::vector<int> promo_ids;
@@ -1308,11 +1467,11 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     }
     Outcome best;
     if (ctx.greedy) {  // for comparisons: the first path of the joint search
-      Search search(lines, promos, rules.tax_inclusive, ctx, result.steps);
+      Search search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
       best = search.Run(line_ids, promo_ids);
       result.optimal = false;
     } else {
-      PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps);
+      PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
       best = search.Run(line_ids, promo_ids);
       if (search.exhausted()) {
         // Out of budget: the answer is never worse than the greedy one.
@@ -1320,7 +1479,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
         Context first = ctx;
         first.greedy = true;
         int64_t greedy_steps = 0;
-        Search greedy(lines, promos, rules.tax_inclusive, first, greedy_steps);
+        Search greedy(lines, promos, rules.tax_inclusive, first, greedy_steps, histories);
         Outcome g = greedy.Run(line_ids, promo_ids);
         if (g.BetterThan(best)) best = std::move(g);
       }
@@ -1334,7 +1493,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   std::map<int, std::map<size_t, std::pair<int64_t, int64_t>>> by_promo;  // q -> line -> (units, discount)
   for (const Slot& x : units) {
     final_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
-    for (const auto& [q, d] : x.unit.history) {
+    for (const auto& [q, d] : histories[x.unit.history]) {
       auto& cell = by_promo[q][static_cast<size_t>(x.unit.line)];
       cell.first += x.count;
       cell.second += d * x.count;
