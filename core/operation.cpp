@@ -48,15 +48,49 @@ Result<Operation> ParseOperation(const Json& op) {
   auto type = ReadString(op, "type", "");
   if (!type) return type.error();
   out.type = std::move(*type);
+  auto version = ReadOptionalInt(op, "version", "");
+  if (!version) return version.error();
+  out.version = version->value_or(1);
+  if (out.version < 1) return Error::Make("invalid_version", "version must be 1 or more", "version");
   auto store = ReadId(op, "store_id", "");
   if (!store) return store.error();
   out.store_id = std::move(*store);
   auto device = ReadId(op, "device_id", "");
   if (!device) return device.error();
   out.device_id = std::move(*device);
+  if (op.contains("staff_id")) {
+    auto staff = ReadId(op, "staff_id", "");
+    if (!staff) return staff.error();
+    out.staff_id = std::move(*staff);
+  }
+  auto seq = ReadInt(op, "device_seq", "");
+  if (!seq) return seq.error();
+  if (*seq < 1) return Error::Make("invalid_device_seq", "device_seq must be 1 or more", "device_seq");
+  out.device_seq = *seq;
   auto time = ReadString(op, "device_time", "");
   if (!time) return time.error();
   out.device_time = std::move(*time);
+  auto hlc_text = ReadString(op, "hlc", "");
+  if (!hlc_text) return hlc_text.error();
+  auto hlc = ParseHlc(*hlc_text, "hlc");
+  if (!hlc) return hlc.error();
+  out.hlc = *hlc;
+  if (op.contains("depends_on")) {
+    auto deps = ReadArray(op, "depends_on", "");
+    if (!deps) return deps.error();
+    if ((*deps)->size() > kMaxDependencies) {
+      return Error::Make("too_many_dependencies", "an operation depends on at most 16 others", "depends_on");
+    }
+    for (size_t i = 0; i < (*deps)->size(); ++i) {
+      const Json& d = (**deps)[i];
+      const std::string path = "depends_on[" + std::to_string(i) + "]";
+      if (!d.is_string() || !IsUuid(d.get<std::string>())) {
+        return Error::Make("invalid_op_id", path + " must be an op_id (UUID)", path);
+      }
+      if (d.get<std::string>() == out.op_id) return Error::Make("invalid_dependency", "an operation cannot depend on itself", path);
+      out.depends_on.push_back(d.get<std::string>());
+    }
+  }
   auto payload = ReadObject(op, "payload", "");
   if (!payload) return payload.error();
   out.payload = **payload;
@@ -151,6 +185,25 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
     return Error::Make("invalid_time", "priced_at must be an ISO 8601 instant", "payload.priced_at");
   }
   return sale;
+}
+
+Result<FeedbackPayload> ParseFeedbackPayload(const Json& payload) {
+  const std::string base = "payload";
+  FeedbackPayload out;
+  auto sale_id = ReadId(payload, "sale_id", base);
+  if (!sale_id) return sale_id.error();
+  out.sale_id = std::move(*sale_id);
+  auto rating = ReadInt(payload, "rating", base);
+  if (!rating) return rating.error();
+  if (*rating < 1 || *rating > 5) return Error::Make("invalid_rating", "rating must be 1 to 5", "payload.rating");
+  out.rating = *rating;
+  auto comment = ReadOptionalString(payload, "comment", base);
+  if (!comment) return comment.error();
+  out.comment = comment->value_or("");
+  if (out.comment.size() > 500) {
+    return Error::Make("comment_too_long", "comment holds at most 500 bytes", "payload.comment");
+  }
+  return out;
 }
 
 }  // namespace aisle::core

@@ -4,8 +4,7 @@
 //
 // Two operations are the same when their canonical JSON (sorted keys, no
 // white space) is equal. Unknown fields are ignored; known fields of the
-// wrong type are errors. The envelope grows (device_seq, hlc, staff_id,
-// version) with the sync work: new fields are optional here.
+// wrong type are errors.
 #ifndef AISLE_CORE_OPERATION_H_
 #define AISLE_CORE_OPERATION_H_
 
@@ -14,19 +13,28 @@
 #include <string_view>
 #include <vector>
 
+#include "core/hlc.h"
 #include "core/json_read.h"
 #include "core/money.h"
 
 namespace aisle::core {
 
 inline constexpr std::string_view kSaleCompleted = "sale.completed";
+inline constexpr std::string_view kFeedbackGiven = "feedback.given";
+
+inline constexpr size_t kMaxDependencies = 16;
 
 struct Operation {
   std::string op_id;  // UUID (v7 expected) made on the device
   std::string type;   // "sale.completed", ...
+  int64_t version = 1;  // of the type's payload format
   std::string store_id;
   std::string device_id;
+  std::string staff_id;  // who did it ("" = the signed-in staff)
+  int64_t device_seq = 0;   // 1, 2, 3 ... per device install
   std::string device_time;  // ISO 8601 as the device saw it
+  Hlc hlc;                  // the device's hybrid logical clock
+  std::vector<std::string> depends_on;  // op_ids that must be applied first
   Json payload;
   std::string canonical;  // canonical JSON of the whole operation
 };
@@ -67,6 +75,15 @@ struct SalePayload {
 // tenders cover the total with change only out of cash. Field paths in
 // errors start with "payload.".
 Result<SalePayload> ParseSalePayload(const Json& payload);
+
+// What a customer said on the device after being served (feedback.given).
+struct FeedbackPayload {
+  std::string sale_id;
+  int64_t rating = 0;   // 1..5
+  std::string comment;  // at most 500 bytes
+};
+
+Result<FeedbackPayload> ParseFeedbackPayload(const Json& payload);
 
 }  // namespace aisle::core
 

@@ -130,6 +130,12 @@ ApiResponse Api::Handle(const ApiRequest& request) {
     if (request.method != "POST") return wrong_method();
     return Push(request, *session);
   }
+  if (path == "/api/v1/sync/status") {
+    if (request.method != "GET") return wrong_method();
+    const auto params = ParseQuery(query);
+    auto it = params.find("device_id");
+    return JsonResponse(200, DeviceSyncStatus(store_, it == params.end() ? session->device_id : it->second));
+  }
   if (path == "/api/v1/pricing/rules") {
     if (request.method == "GET") return GetRules(query);
     if (request.method == "POST") return PublishRules(request, *session);
@@ -253,7 +259,7 @@ ApiResponse Api::Pull(const std::string& query) {
 ApiResponse Api::Push(const ApiRequest& request, const Session& session) {
   auto body = core::ParseJson(request.body);
   if (!body) return ErrorResponse(body.error());
-  auto results = PushOperations(store_, *body, session, rules_cache_);
+  auto results = PushOperations(store_, *body, session, rules_cache_, clock_);
   if (!results) return ErrorResponse(results.error());
   return JsonResponse(200, *results);
 }

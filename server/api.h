@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/hlc.h"
 #include "core/result.h"
 #include "server/auth.h"
 #include "server/pricing_rules.h"
@@ -64,6 +65,7 @@ class Api {
   ApiOptions options_;
   LoginThrottle throttle_;
   CompiledRulesCache rules_cache_;
+  core::HybridClock clock_;  // used only inside the store's transactions
 };
 
 }  // namespace aisle::server

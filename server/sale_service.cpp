@@ -1,5 +1,7 @@
 #include "server/sale_service.h"
 
+#include <chrono>
+
 #include "core/cart.h"
 #include "core/cart_json.h"
 #include "core/operation.h"
@@ -196,14 +198,158 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
               {"price_differences", differences}};
 }
 
-json ApplyOne(Database& db, const json& raw, const Session& session, CompiledRulesCache& rules_cache,
-              int64_t now) {
-  const std::string raw_id =
-      raw.is_object() && raw.contains("op_id") && raw["op_id"].is_string() ? raw["op_id"].get<std::string>() : "";
-  auto op = core::ParseOperation(raw);
-  if (!op) return Rejected(raw_id, op.error());
+core::Result<json> ApplyFeedback(Database& db, const core::Operation& op, const std::string& staff_code,
+                                 int64_t now) {
+  auto feedback = core::ParseFeedbackPayload(op.payload);
+  if (!feedback) return feedback.error();
+  auto sale = db.Prepare("SELECT 1 FROM sales WHERE sale_id = ?");
+  sale.Bind(1, feedback->sale_id);
+  if (!sale.Step()) {
+    return Error::Make("unknown_sale", "no sale " + feedback->sale_id + " (name its op in depends_on to wait for it)",
+                       "payload.sale_id");
+  }
+  db.Prepare(
+        "INSERT INTO feedback (op_id, sale_id, store_id, staff_code, rating, comment, device_time, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .Bind(1, op.op_id)
+      .Bind(2, feedback->sale_id)
+      .Bind(3, op.store_id)
+      .Bind(4, staff_code)
+      .Bind(5, feedback->rating)
+      .Bind(6, feedback->comment)
+      .Bind(7, op.device_time)
+      .Bind(8, now)
+      .Run();
+  return json{{"op_id", op.op_id}, {"status", "applied"}, {"sale_id", feedback->sale_id}};
+}
 
-  if (auto stored = Store::FindOp(db, op->op_id)) {
+// Records that the server holds an answer for (device, seq) and moves the
+// device's contiguous mark past every seq it now holds.
+void NoteSeq(Database& db, const std::string& device_id, int64_t seq, const std::string& op_id, int64_t now) {
+  db.Prepare("INSERT OR IGNORE INTO device_seqs (device_id, device_seq, op_id) VALUES (?, ?, ?)")
+      .Bind(1, device_id).Bind(2, seq).Bind(3, op_id).Run();
+  db.Prepare(
+        "INSERT INTO device_progress (device_id, contiguous, highest, last_push) VALUES (?, 0, ?, ?) "
+        "ON CONFLICT (device_id) DO UPDATE SET highest = max(highest, excluded.highest), last_push = excluded.last_push")
+      .Bind(1, device_id).Bind(2, seq).Bind(3, now).Run();
+  auto get = db.Prepare("SELECT contiguous FROM device_progress WHERE device_id = ?");
+  get.Bind(1, device_id);
+  get.Step();
+  int64_t contiguous = get.Int(0);
+  if (seq != contiguous + 1) return;
+  auto next = db.Prepare("SELECT 1 FROM device_seqs WHERE device_id = ? AND device_seq = ?");
+  for (;;) {
+    next.Reset();
+    next.Bind(1, device_id).Bind(2, contiguous + 1);
+    if (!next.Step()) break;
+    ++contiguous;
+  }
+  db.Prepare("UPDATE device_progress SET contiguous = ? WHERE device_id = ?").Bind(1, contiguous).Bind(2, device_id).Run();
+}
+
+json Rejection(Database& db, const json& raw, const Error& error, int64_t now) {
+  const std::string op_id =
+      raw.is_object() && raw.contains("op_id") && raw["op_id"].is_string() ? raw["op_id"].get<std::string>() : "";
+  // Remembered when the op says who sent it, so the refused seq is not reported as a gap.
+  if (core::IsUuid(op_id) && raw.contains("device_id") && raw["device_id"].is_string() &&
+      raw.contains("device_seq") && raw["device_seq"].is_number_integer() && raw["device_seq"].get<int64_t>() > 0) {
+    const std::string device = raw["device_id"].get<std::string>().substr(0, 64);
+    const int64_t seq = raw["device_seq"].get<int64_t>();
+    db.Prepare(
+          "INSERT OR IGNORE INTO rejected_ops (op_id, device_id, device_seq, code, message, field, received_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .Bind(1, op_id).Bind(2, device).Bind(3, seq).Bind(4, error.code).Bind(5, error.message).Bind(6, error.field)
+        .Bind(7, now).Run();
+    NoteSeq(db, device, seq, op_id, now);
+  }
+  return Rejected(op_id, error);
+}
+
+// What one push (or the release of held ops) shares.
+struct Ingest {
+  Database& db;
+  CompiledRulesCache& rules_cache;
+  core::HybridClock& clock;
+  int64_t now;     // unix seconds
+  int64_t now_ms;  // for the clock
+};
+
+bool OpStored(Database& db, const std::string& op_id) {
+  auto s = db.Prepare("SELECT 1 FROM ops WHERE op_id = ?");
+  s.Bind(1, op_id);
+  return s.Step();
+}
+
+void ReleaseHeld(Ingest& in, const std::string& applied_op_id);
+
+// Applies a parsed op whose dependencies are all stored: its savepoint, its
+// rows, its ops row; then any held op that waited for it.
+json ApplyReady(Ingest& in, const core::Operation& op, const json& raw, const std::string& staff_code) {
+  core::Result<json> result = json();
+  {
+    Savepoint savepoint(in.db, "op");
+    if (op.type == core::kSaleCompleted) {
+      result = ApplySale(in.db, op, staff_code, in.rules_cache, in.now);
+    } else {
+      result = ApplyFeedback(in.db, op, staff_code, in.now);
+    }
+    if (result) {
+      const core::Hlc server_hlc = in.clock.Receive(op.hlc, in.now_ms);
+      in.db.Prepare(
+            "INSERT INTO ops (op_id, type, version, store_id, device_id, staff_code, device_seq, device_time, hlc, "
+            "server_hlc, received_at, canonical, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .Bind(1, op.op_id)
+          .Bind(2, op.type)
+          .Bind(3, op.version)
+          .Bind(4, op.store_id)
+          .Bind(5, op.device_id)
+          .Bind(6, staff_code)
+          .Bind(7, op.device_seq)
+          .Bind(8, op.device_time)
+          .Bind(9, core::FormatHlc(op.hlc))
+          .Bind(10, core::FormatHlc(server_hlc))
+          .Bind(11, in.now)
+          .Bind(12, op.canonical)
+          .Bind(13, core::ToCanonicalJson(*result))
+          .Run();
+      NoteSeq(in.db, op.device_id, op.device_seq, op.op_id, in.now);
+      savepoint.Release();
+    }
+  }  // a failed op's savepoint rolls back here
+  if (!result) return Rejection(in.db, raw, result.error(), in.now);
+  ReleaseHeld(in, op.op_id);
+  return *result;
+}
+
+// Held ops that waited for `applied_op_id` and now have everything they need.
+void ReleaseHeld(Ingest& in, const std::string& applied_op_id) {
+  std::vector<std::string> ready;
+  {
+    auto waiting = in.db.Prepare("SELECT op_id FROM held_waits WHERE waiting_for = ?");
+    waiting.Bind(1, applied_op_id);
+    while (waiting.Step()) ready.push_back(waiting.Text(0));
+  }
+  in.db.Prepare("DELETE FROM held_waits WHERE waiting_for = ?").Bind(1, applied_op_id).Run();
+  for (const std::string& op_id : ready) {
+    auto left = in.db.Prepare("SELECT 1 FROM held_waits WHERE op_id = ?");
+    left.Bind(1, op_id);
+    if (left.Step()) continue;  // still waits for another
+    auto held = in.db.Prepare("SELECT raw, staff_code FROM held_ops WHERE op_id = ?");
+    held.Bind(1, op_id);
+    if (!held.Step()) continue;
+    const json raw = json::parse(held.Text(0));
+    const std::string staff_code = held.Text(1);
+    in.db.Prepare("DELETE FROM held_ops WHERE op_id = ?").Bind(1, op_id).Run();
+    auto op = core::ParseOperation(raw);  // it parsed when it was held
+    if (op) ApplyReady(in, *op, raw, staff_code);
+  }
+}
+
+json ApplyOne(Ingest& in, const json& raw, const Session& session) {
+  auto op = core::ParseOperation(raw);
+  if (!op) return Rejection(in.db, raw, op.error(), in.now);
+
+  if (auto stored = Store::FindOp(in.db, op->op_id)) {
     if (stored->canonical != op->canonical) {
       return Rejected(op->op_id, Error::Make("op_id_conflict",
                                              "this op_id was already used for a different operation",
@@ -211,43 +357,54 @@ json ApplyOne(Database& db, const json& raw, const Session& session, CompiledRul
     }
     return json{{"op_id", op->op_id}, {"status", "duplicate"}, {"first", json::parse(stored->result)}};
   }
+  {
+    auto held = in.db.Prepare("SELECT raw, result FROM held_ops WHERE op_id = ?");
+    held.Bind(1, op->op_id);
+    if (held.Step()) {
+      if (held.Text(0) != op->canonical) {
+        return Rejected(op->op_id, Error::Make("op_id_conflict",
+                                               "this op_id was already used for a different operation", "op_id"));
+      }
+      return json{{"op_id", op->op_id}, {"status", "duplicate"}, {"first", json::parse(held.Text(1))}};
+    }
+  }
   if (op->store_id != session.store_id) {
-    return Rejected(op->op_id, Error::Make("store_mismatch",
-                                           "signed in to " + session.store_id + ", not " + op->store_id,
-                                           "store_id"));
+    return Rejection(in.db, raw,
+                     Error::Make("store_mismatch", "signed in to " + session.store_id + ", not " + op->store_id,
+                                 "store_id"),
+                     in.now);
   }
-  if (op->type != core::kSaleCompleted) {
-    return Rejected(op->op_id, Error::Make("unsupported_op_type", "unknown operation type '" + op->type + "'", "type"));
+  if (op->type != core::kSaleCompleted && op->type != core::kFeedbackGiven) {
+    return Rejection(in.db, raw, Error::Make("unsupported_op_type", "unknown operation type '" + op->type + "'", "type"),
+                     in.now);
   }
-  // The staff who made the sale, when the device says (future envelope field), else the signed-in one.
-  auto staff = core::ReadOptionalString(raw, "staff_id", "");
-  if (!staff) return Rejected(op->op_id, staff.error());
-  const std::string staff_code = staff->value_or(session.staff_code);
+  const std::string staff_code = op->staff_id.empty() ? session.staff_code : op->staff_id;
 
-  Savepoint savepoint(db, "op");
-  auto result = ApplySale(db, *op, staff_code, rules_cache, now);
-  if (!result) return Rejected(op->op_id, result.error());  // savepoint rolls back
-  db.Prepare(
-        "INSERT INTO ops (op_id, type, store_id, device_id, staff_code, device_time, received_at, "
-        "canonical, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .Bind(1, op->op_id)
-      .Bind(2, op->type)
-      .Bind(3, op->store_id)
-      .Bind(4, op->device_id)
-      .Bind(5, staff_code)
-      .Bind(6, op->device_time)
-      .Bind(7, now)
-      .Bind(8, op->canonical)
-      .Bind(9, core::ToCanonicalJson(*result))
-      .Run();
-  savepoint.Release();
-  return *result;
+  std::vector<std::string> missing;
+  for (const std::string& d : op->depends_on) {
+    if (!OpStored(in.db, d)) missing.push_back(d);
+  }
+  if (!missing.empty()) {
+    const json result = {{"op_id", op->op_id}, {"status", "held"}, {"waiting_for", missing}};
+    in.db.Prepare(
+          "INSERT INTO held_ops (op_id, device_id, staff_code, raw, result, received_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .Bind(1, op->op_id).Bind(2, op->device_id).Bind(3, staff_code).Bind(4, op->canonical)
+        .Bind(5, core::ToCanonicalJson(result)).Bind(6, in.now).Run();
+    auto wait = in.db.Prepare("INSERT OR IGNORE INTO held_waits (op_id, waiting_for) VALUES (?, ?)");
+    for (const std::string& d : missing) {
+      wait.Reset();
+      wait.Bind(1, op->op_id).Bind(2, d).Run();
+    }
+    NoteSeq(in.db, op->device_id, op->device_seq, op->op_id, in.now);
+    return result;
+  }
+  return ApplyReady(in, *op, raw, staff_code);
 }
 
 }  // namespace
 
 core::Result<json> PushOperations(Store& store, const json& body, const Session& session,
-                                  CompiledRulesCache& rules_cache) {
+                                  CompiledRulesCache& rules_cache, core::HybridClock& clock) {
   if (!body.is_object()) return core::WrongType("(body)", "an object");
   auto ops = core::ReadArray(body, "ops", "");
   if (!ops) return ops.error();
@@ -255,11 +412,59 @@ core::Result<json> PushOperations(Store& store, const json& body, const Session&
     return Error::Make("batch_too_large", "at most 500 operations per push", "ops");
   }
   json results = json::array();
-  const int64_t now = UnixNow();
+  std::string stamp;
   store.WithTransaction([&](Database& db) {
-    for (const json& raw : **ops) results.push_back(ApplyOne(db, raw, session, rules_cache, now));
+    const auto wall = std::chrono::system_clock::now().time_since_epoch();
+    Ingest in{db, rules_cache, clock, UnixNow(),
+              std::chrono::duration_cast<std::chrono::milliseconds>(wall).count()};
+    for (const json& raw : **ops) results.push_back(ApplyOne(in, raw, session));
+    stamp = core::FormatHlc(clock.Now(in.now_ms));  // sending the answer is an event too
   });
-  return json{{"results", std::move(results)}};
+  // The server's clock: devices move their own past it.
+  return json{{"results", std::move(results)}, {"hlc", stamp}};
+}
+
+json DeviceSyncStatus(Store& store, const std::string& device_id) {
+  json out = {{"device_id", device_id}, {"contiguous", 0}, {"highest", 0}, {"last_push", nullptr},
+              {"missing", json::array()}, {"held", json::array()}, {"rejected", json::array()}};
+  store.WithConnection([&](Database& db) {
+    auto progress = db.Prepare("SELECT contiguous, highest, last_push FROM device_progress WHERE device_id = ?");
+    progress.Bind(1, device_id);
+    if (!progress.Step()) return;
+    const int64_t contiguous = progress.Int(0);
+    const int64_t highest = progress.Int(1);
+    out["contiguous"] = contiguous;
+    out["highest"] = highest;
+    out["last_push"] = IsoTime(progress.Int(2));
+    // Gaps: runs of seqs above the contiguous mark that nothing answered yet (first 100).
+    auto seqs = db.Prepare(
+        "SELECT DISTINCT device_seq FROM device_seqs WHERE device_id = ? AND device_seq > ? ORDER BY device_seq");
+    seqs.Bind(1, device_id).Bind(2, contiguous);
+    int64_t expected = contiguous + 1;
+    while (seqs.Step() && out["missing"].size() < 100) {
+      const int64_t seq = seqs.Int(0);
+      if (seq > expected) out["missing"].push_back({{"from", expected}, {"to", seq - 1}});
+      expected = seq + 1;
+    }
+    auto held = db.Prepare(
+        "SELECT h.op_id, s.device_seq, h.result FROM held_ops h JOIN device_seqs s ON s.op_id = h.op_id "
+        "WHERE h.device_id = ? ORDER BY s.device_seq LIMIT 100");
+    held.Bind(1, device_id);
+    while (held.Step()) {
+      out["held"].push_back({{"op_id", held.Text(0)}, {"device_seq", held.Int(1)},
+                             {"waiting_for", json::parse(held.Text(2))["waiting_for"]}});
+    }
+    auto rejected = db.Prepare(
+        "SELECT op_id, device_seq, code, message, field FROM rejected_ops WHERE device_id = ? "
+        "ORDER BY device_seq LIMIT 100");
+    rejected.Bind(1, device_id);
+    while (rejected.Step()) {
+      out["rejected"].push_back({{"op_id", rejected.Text(0)}, {"device_seq", rejected.Int(1)},
+                                 {"error", {{"code", rejected.Text(2)}, {"message", rejected.Text(3)},
+                                            {"field", rejected.Text(4)}}}});
+    }
+  });
+  return out;
 }
 
 std::optional<json> LoadSale(Store& store, const std::string& sale_id) {

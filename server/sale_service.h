@@ -3,8 +3,10 @@
 // A push is a batch; each operation is applied atomically in its own
 // savepoint of one transaction, and the batch commits durably
 // (synchronous=FULL) before any answer leaves. Per operation the answer is
-// applied, duplicate (with the first answer) or rejected (with the error);
-// one bad operation never spoils the others. A sale is re-priced with core
+// applied, duplicate (with the first answer), held (stored, waiting for the
+// ops in its depends_on; applied when the last arrives) or rejected (with
+// the error); one bad operation never spoils the others. Every answered
+// (device, device_seq) is recorded, so gaps can be reported (docs/sync.md). A sale is re-priced with core
 // from the server's own catalog and the rules version the device priced it
 // with; any difference with what the device charged is recorded beside the
 // sale, which is kept as the customer paid it.
@@ -13,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hlc.h"
 #include "core/result.h"
 #include "server/pricing_rules.h"
 #include "server/store.h"
@@ -23,8 +26,15 @@ inline constexpr size_t kMaxOpsPerPush = 500;
 
 // body: {"ops":[...]}. Errors only for a body that is not a batch at all.
 // Sales are re-priced with the rules version they name (rules_cache).
+// The server's hybrid logical clock stamps each op applied (clock is only
+// touched inside the store's transaction, so the store's lock guards it).
 core::Result<nlohmann::json> PushOperations(Store& store, const nlohmann::json& body,
-                                            const Session& session, CompiledRulesCache& rules_cache);
+                                            const Session& session, CompiledRulesCache& rules_cache,
+                                            core::HybridClock& clock);
+
+// What the server holds of a device install's ops: the contiguous seq mark,
+// the highest seq, missing runs, held and rejected ops (GET /api/v1/sync/status).
+nlohmann::json DeviceSyncStatus(Store& store, const std::string& device_id);
 
 // The stored sale as GET /api/v1/sales/{id} shows it, or nullopt.
 std::optional<nlohmann::json> LoadSale(Store& store, const std::string& sale_id);

@@ -162,6 +162,66 @@ ALTER TABLE sale_lines ADD COLUMN list_amount INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sale_lines ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sale_lines ADD COLUMN promotions TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // 3: sync I (docs/sync.md): the envelope's device seq and clocks, ops
+    // waiting for the ops they depend on, what was refused, per-device seq
+    // tracking, and customer feedback.
+    R"sql(
+ALTER TABLE ops ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE ops ADD COLUMN device_seq INTEGER;            -- NULL: stored before schema 3
+ALTER TABLE ops ADD COLUMN hlc TEXT NOT NULL DEFAULT '';  -- the device's stamp
+ALTER TABLE ops ADD COLUMN server_hlc TEXT NOT NULL DEFAULT '';
+CREATE INDEX ops_by_hlc ON ops (hlc);
+-- Every (device, seq) the server holds an answer for: applied, held or rejected.
+CREATE TABLE device_seqs (
+  device_id   TEXT NOT NULL,
+  device_seq  INTEGER NOT NULL,
+  op_id       TEXT NOT NULL,
+  PRIMARY KEY (device_id, device_seq, op_id)
+);
+-- Per device install: every seq up to `contiguous` is held; `highest` is the largest seen.
+CREATE TABLE device_progress (
+  device_id   TEXT PRIMARY KEY,
+  contiguous  INTEGER NOT NULL,
+  highest     INTEGER NOT NULL,
+  last_push   INTEGER NOT NULL
+);
+-- Ops stored durably until the ops they depend on arrive.
+CREATE TABLE held_ops (
+  op_id       TEXT PRIMARY KEY,
+  device_id   TEXT NOT NULL,
+  staff_code  TEXT NOT NULL,
+  raw         TEXT NOT NULL,      -- canonical JSON of the op as pushed
+  result      TEXT NOT NULL,      -- the answer given ("held")
+  received_at INTEGER NOT NULL
+);
+CREATE TABLE held_waits (
+  op_id       TEXT NOT NULL REFERENCES held_ops (op_id),
+  waiting_for TEXT NOT NULL,
+  PRIMARY KEY (op_id, waiting_for)
+);
+CREATE INDEX held_waits_by_dependency ON held_waits (waiting_for);
+-- Ops refused (malformed or unauthorised), so a device's refused seqs are not gaps.
+CREATE TABLE rejected_ops (
+  op_id       TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  device_seq  INTEGER NOT NULL,
+  code        TEXT NOT NULL,
+  message     TEXT NOT NULL,
+  field       TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, device_seq, op_id)
+);
+CREATE TABLE feedback (
+  op_id       TEXT PRIMARY KEY REFERENCES ops (op_id) DEFERRABLE INITIALLY DEFERRED,
+  sale_id     TEXT NOT NULL REFERENCES sales (sale_id),
+  store_id    TEXT NOT NULL,
+  staff_code  TEXT NOT NULL,
+  rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+  comment     TEXT NOT NULL,
+  device_time TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

@@ -77,7 +77,9 @@ class AisledTest : public ::testing::Test {
                 {"type", "sale.completed"},
                 {"store_id", "SH01"},
                 {"device_id", "demo-device-1"},
+                {"device_seq", n},
                 {"device_time", "2026-11-24T10:00:00Z"},
+                {"hlc", "1795000000000-" + std::string(5 - std::to_string(n).size(), '0') + std::to_string(n)},
                 {"payload",
                  {{"sale_id", "sale-" + std::to_string(n)},
                   {"currency", "CNY"},
@@ -438,6 +440,93 @@ TEST_F(AisledTest, BadOperationsAreRejectedAndWriteNothing) {
     EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM stock_movements"), moves) << c.name;
     ++n;
   }
+}
+
+// An op of another device install, with its own seq and clock.
+json OnDevice(json op, const std::string& device, int64_t seq) {
+  op["device_id"] = device;
+  op["device_seq"] = seq;
+  op["hlc"] = "1795000000000-" + std::string(5 - std::to_string(seq).size(), '0') + std::to_string(seq);
+  return op;
+}
+
+json FeedbackOp(int n, const std::string& sale_id, int64_t rating) {
+  return json{{"op_id", Uuid(n)},
+              {"type", "feedback.given"},
+              {"store_id", "SH01"},
+              {"device_id", "demo-device-1"},
+              {"device_seq", n},
+              {"device_time", "2026-11-24T10:05:00Z"},
+              {"hlc", "1795000000000-00000"},
+              {"payload", {{"sale_id", sale_id}, {"rating", rating}, {"comment", "导购很耐心 / very patient"}}}};
+}
+
+TEST_F(AisledTest, FeedbackWaitsHeldForItsSaleThenApplies) {
+  const int64_t price = unit_["price"];
+  json sale = OnDevice(SaleOp(200, 1, price, price), "held-device", 1);
+  json feedback = OnDevice(FeedbackOp(201, "sale-200", 5), "held-device", 2);
+  feedback["depends_on"] = {sale["op_id"]};
+
+  auto r = Push(json::array({feedback}));  // the feedback overtook its sale
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["status"], "held") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["waiting_for"], json::array({sale["op_id"]}));
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM held_ops"), 1);
+  r = Push(json::array({feedback}));  // a retry of the held op
+  EXPECT_EQ(r.Json()["results"][0]["status"], "duplicate") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["first"]["status"], "held");
+
+  json status = Http(Port(), "GET", "/api/v1/sync/status?device_id=held-device", "", token_).Json();
+  EXPECT_EQ(status["contiguous"], 0) << status.dump();
+  EXPECT_EQ(status["missing"], json::parse(R"([{"from":1,"to":1}])")) << status.dump();
+  ASSERT_EQ(status["held"].size(), 1u) << status.dump();
+  EXPECT_EQ(status["held"][0]["device_seq"], 2);
+
+  r = Push(json::array({sale}));
+  EXPECT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM held_ops"), 0);
+  EXPECT_EQ(SqlCount(dir_, "SELECT rating FROM feedback WHERE sale_id = 'sale-200'"), 5);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM ops WHERE op_id = '" + Uuid(201) + "'"), 1);
+  r = Push(json::array({feedback}));  // and once applied, its first answer is "held"
+  EXPECT_EQ(r.Json()["results"][0]["status"], "duplicate") << r.body;
+
+  status = Http(Port(), "GET", "/api/v1/sync/status?device_id=held-device", "", token_).Json();
+  EXPECT_EQ(status["contiguous"], 2) << status.dump();
+  EXPECT_TRUE(status["missing"].empty());
+  EXPECT_TRUE(status["held"].empty());
+}
+
+TEST_F(AisledTest, FeedbackOnAnUnknownSaleWithoutDependencyIsRejected) {
+  auto r = Push(json::array({OnDevice(FeedbackOp(210, "no-such-sale", 4), "fb-device", 1)}));
+  EXPECT_EQ(r.Json()["results"][0]["status"], "rejected") << r.body;
+  EXPECT_EQ(r.Json()["results"][0]["error"]["code"], "unknown_sale");
+}
+
+TEST_F(AisledTest, StatusReportsContiguousSeqGapsAndRejections) {
+  const int64_t price = unit_["price"];
+  json bad = OnDevice(SaleOp(222, 1, price, price), "gap-device", 3);
+  bad["payload"]["lines"][0]["qty"] = 0;
+  auto r = Push(json::array({OnDevice(SaleOp(220, 1, price, price), "gap-device", 1),
+                             OnDevice(SaleOp(221, 1, price, price), "gap-device", 2), bad,
+                             OnDevice(SaleOp(225, 1, price, price), "gap-device", 6),
+                             OnDevice(SaleOp(227, 1, price, price), "gap-device", 9)}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["results"][2]["status"], "rejected");
+  json status = Http(Port(), "GET", "/api/v1/sync/status?device_id=gap-device", "", token_).Json();
+  EXPECT_EQ(status["contiguous"], 3) << status.dump();  // a refused seq is answered, not missing
+  EXPECT_EQ(status["highest"], 9);
+  EXPECT_EQ(status["missing"], json::parse(R"([{"from":4,"to":5},{"from":7,"to":8}])")) << status.dump();
+  ASSERT_EQ(status["rejected"].size(), 1u);
+  EXPECT_EQ(status["rejected"][0]["device_seq"], 3);
+  EXPECT_EQ(status["rejected"][0]["error"]["field"], "payload.lines[0].qty");
+  // A gap never blocks what follows, and filling it moves the mark.
+  r = Push(json::array({OnDevice(SaleOp(223, 1, price, price), "gap-device", 4),
+                        OnDevice(SaleOp(224, 1, price, price), "gap-device", 5)}));
+  status = Http(Port(), "GET", "/api/v1/sync/status?device_id=gap-device", "", token_).Json();
+  EXPECT_EQ(status["contiguous"], 6) << status.dump();
+  EXPECT_EQ(status["missing"], json::parse(R"([{"from":7,"to":8}])"));
+  // The stamps are stored: the device's and the server's, later than it.
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM ops WHERE device_id = 'gap-device' AND server_hlc > hlc"), 6);
 }
 
 TEST_F(AisledTest, BodiesThatAreNotABatchGet400) {

@@ -121,10 +121,10 @@ export function pull(since: number, scope: string, limit: number) {
 
 export interface PushResult {
   op_id: string;
-  status: 'applied' | 'duplicate' | 'accepted_with_exception' | 'rejected' | string;
+  status: 'applied' | 'duplicate' | 'accepted_with_exception' | 'held' | 'rejected' | string;
   error?: ApiErrorBody;
 }
 
 export function push(ops: unknown[]) {
-  return request<{ results: PushResult[] }>('POST', '/api/v1/sync/push', { ops });
+  return request<{ results: PushResult[]; hlc?: string }>('POST', '/api/v1/sync/push', { ops });
 }

@@ -1,10 +1,12 @@
 // The terminal's IndexedDB: the store's catalog (to sell offline), the outbox of operations
 // not yet acknowledged by the server, operations the server rejected, the device's own record
 // of its sales (for receipts), and small settings (device id, catalog cursor).
-// Nothing is ever deleted from the outbox except on the server's "applied" or "duplicate".
+// Nothing is ever deleted from the outbox before the server has it durably (any answer but
+// "rejected"; a rejected op moves to `rejected`).
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { Operation, Product, RejectedOperation, SaleRecord } from './types';
+import { formatHlc, observe, parseHlc, tick } from './hlc';
+import type { NewOperation, Operation, Product, RejectedOperation, SaleRecord } from './types';
 
 interface AisleDB extends DBSchema {
   products: { key: string; value: Product; indexes: { sku: string } };
@@ -84,11 +86,30 @@ export async function resetCatalog(storeId: string): Promise<void> {
 
 // ---- outbox
 
-/** Queues a completed sale and keeps its receipt, atomically. */
-export async function queueSale(op: Operation, record: SaleRecord): Promise<void> {
-  const tx = (await db()).transaction(['outbox', 'sales'], 'readwrite');
-  void tx.objectStore('outbox').add(op);
+/**
+ * Queues a completed sale and keeps its receipt, atomically. The op gets the device's next
+ * sequence number and clock stamp in the same transaction, so no two ops share either.
+ */
+export async function queueSale(op: NewOperation, record: SaleRecord): Promise<Operation> {
+  const tx = (await db()).transaction(['outbox', 'sales', 'meta'], 'readwrite');
+  const meta = tx.objectStore('meta');
+  const seq = ((await meta.get('device_seq')) as number | undefined) ?? 0;
+  const stamp = tick(parseHlc(await meta.get('hlc')), Date.now());
+  const queued: Operation = { ...op, device_seq: seq + 1, hlc: formatHlc(stamp) };
+  void meta.put(seq + 1, 'device_seq');
+  void meta.put(queued.hlc, 'hlc');
+  void tx.objectStore('outbox').add(queued);
   void tx.objectStore('sales').put(record);
+  await tx.done;
+  return queued;
+}
+
+/** Moves the device's clock past a stamp the server sent (never backwards). */
+export async function observeHlc(remote: string | undefined): Promise<void> {
+  const tx = (await db()).transaction('meta', 'readwrite');
+  const last = parseHlc(await tx.store.get('hlc'));
+  const next = observe(last, parseHlc(remote));
+  if (next && next !== last) void tx.store.put(formatHlc(next), 'hlc');
   await tx.done;
 }
 

@@ -141,14 +141,16 @@ export function pushOutbox(): Promise<void> {
         for (;;) {
           const ops = await store.outboxBatch(batchSize);
           if (ops.length === 0) break;
-          const { results } = await push(ops);
+          const { results, hlc } = await push(ops);
+          await store.observeHlc(hlc);
           const done: string[] = [];
           const rejected: RejectedOperation[] = [];
           const now = new Date().toISOString();
           for (const r of results) {
             const op = ops.find((o) => o.op_id === r.op_id);
             if (!op) continue;
-            if (r.status === 'applied' || r.status === 'duplicate' || r.status === 'accepted_with_exception') {
+            // Every answer but "rejected" means the server has the op durably.
+            if (['applied', 'duplicate', 'accepted_with_exception', 'held'].includes(r.status)) {
               done.push(r.op_id);
             } else if (r.status === 'rejected') {
               rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });

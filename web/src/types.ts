@@ -114,9 +114,16 @@ export interface Operation {
   type: 'sale.completed';
   store_id: string;
   device_id: string;
+  /** 1, 2, 3 ... per device install, given when the op is queued (docs/sync.md). */
+  device_seq: number;
   device_time: string;
+  /** The device's hybrid logical clock at that moment (hlc.ts). */
+  hlc: string;
   payload: SalePayload;
 }
+
+/** An operation before the outbox numbers and stamps it. */
+export type NewOperation = Omit<Operation, 'device_seq' | 'hlc'>;
 
 export interface RejectedOperation {
   op_id: string;

@@ -12,7 +12,7 @@ import { localName, t } from '../i18n';
 import { formatGrams, formatMoney, minorToInput, parseMoneyInput } from '../money';
 import { ensureDeviceId, session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
-import type { Operation, SaleRecord } from '../types';
+import type { NewOperation, SaleRecord } from '../types';
 import { uuidv7 } from '../uuid';
 
 let tenderedText = '';
@@ -106,7 +106,7 @@ export function renderPay(main: HTMLElement): void {
     const deviceId = await ensureDeviceId();
     const saleId = uuidv7();
     const now = new Date().toISOString();
-    const op: Operation = {
+    const op: NewOperation = {
       op_id: uuidv7(),
       type: 'sale.completed',
       store_id: sess.store.store_id,
