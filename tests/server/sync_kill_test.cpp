@@ -1,9 +1,12 @@
-// Sync I proof 1 (docs/sync.md): SIGKILL aisled while a push is in flight,
-// restart it, retry everything; every acknowledged op is there exactly once
-// after each restart, every op is there after the retries, and the stock
-// ledger balances. Real process, real SQLite file, real HTTP on loopback.
-//
-// AISLE_KILL_ITERATIONS (default 50) sets the number of kills.
+// Sync I proofs (docs/sync.md), on a real aisled process, a real SQLite file
+// and real HTTP on loopback:
+// 1. SIGKILL aisled while a push is in flight, restart it, retry everything;
+//    every acknowledged op is there exactly once after each restart, every op
+//    is there after the retries, and the stock ledger balances
+//    (AISLE_KILL_ITERATIONS, default 50, sets the number of kills).
+// 2. Duplicated, reordered and split batches pushed concurrently by several
+//    devices leave the same state as one clean push (AISLE_SYNC_SEEDS,
+//    default 8, sets the number of shuffles).
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -16,8 +19,10 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <algorithm>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/server/aisled_process.h"
@@ -144,7 +149,8 @@ TEST(SyncKillLoop, EveryAcknowledgedOpSurvivesAndEveryOpLandsOnce) {
     if (answer && answer->status == 200) {
       ++answered_first;
       push_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      for (const json& r : answer->Json()["results"]) {
+      const json body = answer->Json();  // kept: a range over a temporary's member would dangle
+      for (const json& r : body["results"]) {
         ASSERT_TRUE(r["status"] == "applied" || r["status"] == "duplicate") << r.dump();
         acknowledged.insert(r["op_id"].get<std::string>());
         pending.erase(r["op_id"].get<std::string>());
@@ -153,8 +159,10 @@ TEST(SyncKillLoop, EveryAcknowledgedOpSurvivesAndEveryOpLandsOnce) {
       ++mid_request;
     }
   }
-  std::printf("[kill loop] %d kills: %d landed while a push was in flight, %d after the answer; %zu ops made\n",
-              iterations, mid_request, answered_first, sales.size());
+  std::printf("[kill loop] %d kills: %d landed while a push was in flight, %d after the answer; %zu ops made, "
+              "%zu acknowledged before a kill and checked after each restart\n",
+              iterations, mid_request, answered_first, sales.size(), acknowledged.size());
+  EXPECT_GT(acknowledged.size(), 0u) << "some pushes should be answered before the kill";
   EXPECT_GE(mid_request, iterations / 2) << "most kills should land mid-request";
 
   // Retry everything, without kills, until the server has it all.
@@ -165,7 +173,8 @@ TEST(SyncKillLoop, EveryAcknowledgedOpSurvivesAndEveryOpLandsOnce) {
       for (size_t i = from; i < std::min(sales.size(), from + 500); ++i) batch.push_back(sales[i].op);
       auto r = Http(server.port(), "POST", "/api/v1/sync/push", json{{"ops", batch}}.dump(), token);
       ASSERT_EQ(r.status, 200) << r.body;
-      for (const json& x : r.Json()["results"]) {
+      const json body = r.Json();
+      for (const json& x : body["results"]) {
         ASSERT_TRUE(x["status"] == "applied" || x["status"] == "duplicate") << x.dump();
         if (acknowledged.count(x["op_id"])) {
           EXPECT_EQ(x["status"], "duplicate") << x.dump();
@@ -196,6 +205,139 @@ TEST(SyncKillLoop, EveryAcknowledgedOpSurvivesAndEveryOpLandsOnce) {
     EXPECT_EQ(row[0].second, highest) << device;
   }
   std::filesystem::remove_all(dir);
+}
+
+// Everything a push leaves behind, minus the server's receive times and row ids.
+std::string StateDump(const std::string& dir) {
+  const char* const queries[] = {
+      "SELECT op_id || '|' || type || '|' || device_id || '|' || device_seq || '|' || hlc || '|' || canonical || '|' "
+      "|| result FROM ops ORDER BY op_id",
+      "SELECT sale_id || '|' || op_id || '|' || total || '|' || net || '|' || tax || '|' || server_total || '|' || "
+      "discount || '|' || adjustments FROM sales ORDER BY sale_id",
+      "SELECT sale_id || '|' || line_no || '|' || sku || '|' || qty || '|' || net || '|' || promotions FROM sale_lines "
+      "ORDER BY sale_id, line_no",
+      "SELECT sale_id || '|' || tender_no || '|' || type || '|' || amount FROM sale_tenders ORDER BY sale_id, tender_no",
+      "SELECT location_id || '|' || sku || '|' || qty_delta || '|' || reason || '|' || ref FROM stock_movements "
+      "WHERE reason = 'sale' ORDER BY location_id, sku, ref",
+      "SELECT op_id || '|' || sale_id || '|' || rating || '|' || comment FROM feedback ORDER BY op_id",
+      "SELECT device_id || '|' || contiguous || '|' || highest FROM device_progress ORDER BY device_id",
+      "SELECT 'held ' || count(*) FROM held_ops",
+      "SELECT 'waits ' || count(*) FROM held_waits",
+  };
+  std::ostringstream out;
+  for (const char* q : queries) {
+    for (const auto& [row, unused] : SqlRows(dir, q)) out << row << '\n';
+    out << "--\n";
+  }
+  return out.str();
+}
+
+TEST(SyncProperty, DuplicatedReorderedSplitBatchesLeaveTheStateOfOneCleanPush) {
+  const int seeds = std::getenv("AISLE_SYNC_SEEDS") ? std::atoi(std::getenv("AISLE_SYNC_SEEDS")) : 8;
+  // The ops: three devices, sales of one to three lines, and feedback on some
+  // sales that names the sale's op in depends_on (held when it comes first).
+  std::string clean_dir = MakeTempDir();
+  std::vector<json> ops;
+  std::string token;
+  {
+    AisledProcess server(clean_dir);
+    token = Http(server.port(), "POST", "/api/v1/sessions",
+                 R"({"store_id":"SH01","device_id":"demo-device-1","staff_code":"1001","pin":"1111"})")
+                .Json()["token"];
+    json feed = Http(server.port(), "GET", "/api/v1/sync/pull?since=0&scope=catalog&limit=1000", "", token).Json();
+    std::vector<json> products;
+    for (const json& c : feed["changes"]) {
+      const json& p = c["product"];
+      if (p["sold_by"] == "unit" && p["barcode"].get<std::string>().size() == 13) products.push_back(p);
+    }
+    std::mt19937_64 rng(7);
+    std::map<std::string, int64_t> seq;
+    for (uint64_t id = 1; id <= 240; ++id) {
+      const std::string device = "prop-device-" + std::to_string(rng() % 3);
+      char hlc[32];
+      std::snprintf(hlc, sizeof hlc, "%013lld-%05d", 1795000000000LL + static_cast<long long>(id) * 7, 0);
+      json op = {{"op_id", Uuid(0x100000 + id)}, {"store_id", "SH01"}, {"device_id", device},
+                 {"device_seq", ++seq[device]}, {"device_time", "2026-11-25T10:00:00Z"}, {"hlc", hlc}};
+      if (id > 1 && rng() % 4 == 0 && ops.back()["type"] == "sale.completed" && ops.back()["device_id"] == device) {
+        op["type"] = "feedback.given";
+        op["depends_on"] = {ops.back()["op_id"]};
+        op["payload"] = {{"sale_id", ops.back()["payload"]["sale_id"]}, {"rating", 1 + rng() % 5}};
+      } else {
+        json lines = json::array();
+        int64_t total = 0;
+        for (uint64_t l = 0, n = 1 + rng() % 3; l < n; ++l) {
+          const json& p = products[rng() % products.size()];
+          const int64_t qty = 1 + static_cast<int64_t>(rng() % 2);
+          lines.push_back({{"barcode", p["barcode"]}, {"qty", qty}, {"unit_price", p["price"]}});
+          total += qty * p["price"].get<int64_t>();
+        }
+        op["type"] = "sale.completed";
+        op["payload"] = {{"sale_id", "prop-sale-" + std::to_string(id)}, {"currency", "CNY"}, {"lines", lines},
+                         {"tenders", {{{"type", "cash"}, {"amount", total}}}}, {"total", total}};
+      }
+      ops.push_back(std::move(op));
+    }
+    auto r = Http(server.port(), "POST", "/api/v1/sync/push", json{{"ops", ops}}.dump(), token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = r.Json();
+    ASSERT_EQ(body["results"].size(), ops.size());
+    for (const json& x : body["results"]) ASSERT_EQ(x["status"], "applied") << x.dump();
+    server.Stop(SIGTERM);
+  }
+  const std::string clean = StateDump(clean_dir);
+  ASSERT_NE(clean.find("prop-sale-"), std::string::npos);
+
+  std::atomic<int> held{0};
+  std::atomic<int> duplicates{0};
+  for (int seed = 1; seed <= seeds; ++seed) {
+    std::mt19937_64 rng(static_cast<uint64_t>(seed));
+    const std::string dir = MakeTempDir();
+    AisledProcess server(dir);
+    const std::string messy_token =
+        Http(server.port(), "POST", "/api/v1/sessions",
+             R"({"store_id":"SH01","device_id":"demo-device-1","staff_code":"1001","pin":"1111"})")
+            .Json()["token"];
+    // Each device sends its own ops, shuffled, a third of them twice, in
+    // batches of 1 to 40, all devices at once.
+    std::map<std::string, std::vector<json>> by_device;
+    for (const json& op : ops) {
+      by_device[op["device_id"]].push_back(op);
+      if (rng() % 3 == 0) by_device[op["device_id"]].push_back(op);
+    }
+    std::vector<std::thread> devices;
+    std::atomic<int> bad{0};
+    for (auto& [device, list] : by_device) {
+      std::shuffle(list.begin(), list.end(), rng);
+      const uint64_t device_seed = rng();
+      devices.emplace_back([&, device_seed, list] {
+        std::mt19937_64 local(device_seed);
+        for (size_t from = 0; from < list.size();) {
+          const size_t n = std::min(list.size() - from, static_cast<size_t>(1 + local() % 40));
+          json batch = json::array();
+          for (size_t i = from; i < from + n; ++i) batch.push_back(list[i]);
+          auto r = Http(server.port(), "POST", "/api/v1/sync/push", json{{"ops", batch}}.dump(), messy_token);
+          const json body = r.Json();
+          bad += body["results"].size() == n ? 0 : 1;
+          for (const json& x : body["results"]) {
+            bad += x["status"] == "rejected" ? 1 : 0;
+            held += x["status"] == "held" ? 1 : 0;
+            duplicates += x["status"] == "duplicate" ? 1 : 0;
+          }
+          from += n;
+        }
+      });
+    }
+    for (std::thread& t : devices) t.join();
+    EXPECT_EQ(bad.load(), 0) << "seed " << seed;
+    server.Stop(SIGTERM);
+    EXPECT_EQ(StateDump(dir), clean) << "seed " << seed;
+    std::filesystem::remove_all(dir);
+  }
+  std::printf("[sync property] %d shuffled, duplicated, split pushes from 3 devices = one clean push of %zu ops "
+              "(%d answers held, %d duplicate)\n",
+              seeds, ops.size(), held.load(), duplicates.load());
+  EXPECT_GT(held.load(), 0) << "some feedback should have overtaken its sale";
+  std::filesystem::remove_all(clean_dir);
 }
 
 }  // namespace
