@@ -24,7 +24,7 @@ constexpr Flag kFlags[] = {
     {"tls-key", "AISLE_TLS_KEY", "FILE", "PEM private key for --tls-cert"},
     {"web-root", "AISLE_WEB_ROOT", "DIR", "the built web app (default <aisled dir>/../web/dist)"},
     {"max-body", "AISLE_MAX_BODY", "BYTES", "largest request body accepted (default 1048576)"},
-    {"threads", "AISLE_THREADS", "N", "I/O threads (default 2)"},
+    {"threads", "AISLE_THREADS", "N", "I/O threads (default 8: a push waits on one for its group commit)"},
     {"session-ttl", "AISLE_SESSION_TTL", "SECONDS", "how long a sign-in lasts (default 43200)"},
     {"lockout", "AISLE_LOCKOUT", "SECONDS", "sign-in lockout after 5 wrong PINs (default 300)"},
     {"help", "", "", "show this help"},

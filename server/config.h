@@ -23,7 +23,7 @@ struct Config {
   std::string tls_key;
   std::string web_root;  // default: <exe dir>/../web/dist
   int64_t max_body_bytes = 1 << 20;
-  int threads = 2;
+  int threads = 8;
   int64_t session_ttl_seconds = 12 * 3600;
   int64_t lockout_seconds = 300;
   bool help = false;

@@ -22,7 +22,7 @@ struct HttpServerOptions {
   uint16_t port = 8080;
   std::string web_root;
   int64_t max_body_bytes = 1 << 20;
-  int threads = 2;
+  int threads = 8;
   std::string tls_cert;  // empty: plain HTTP
   std::string tls_key;
   int grace_seconds = 10;

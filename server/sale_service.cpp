@@ -413,7 +413,7 @@ core::Result<json> PushOperations(Store& store, const json& body, const Session&
   }
   json results = json::array();
   std::string stamp;
-  store.WithTransaction([&](Database& db) {
+  store.WithGroupedTransaction([&](Database& db) {
     const auto wall = std::chrono::system_clock::now().time_since_epoch();
     Ingest in{db, rules_cache, clock, UnixNow(),
               std::chrono::duration_cast<std::chrono::milliseconds>(wall).count()};

@@ -286,6 +286,54 @@ void Store::WithTransaction(const std::function<void(Database&)>& fn) {
   tx.Commit();
 }
 
+void Store::WithGroupedTransaction(const std::function<void(Database&)>& fn) {
+  GroupedCall call{&fn, nullptr, false};
+  std::unique_lock queue_lock(queue_mutex_);
+  queue_.push_back(&call);
+  while (!call.done) {
+    if (leading_) {
+      queue_cv_.wait(queue_lock);
+      continue;
+    }
+    leading_ = true;
+    std::vector<GroupedCall*> group;
+    group.swap(queue_);
+    queue_lock.unlock();
+    std::exception_ptr commit_error;
+    try {
+      std::lock_guard lock(mutex_);
+      Transaction tx(db_);
+      for (GroupedCall* c : group) {
+        try {
+          Savepoint savepoint(db_, "grouped");
+          (*c->fn)(db_);
+          savepoint.Release();
+        } catch (...) {
+          c->error = std::current_exception();
+        }
+      }
+      tx.Commit();
+    } catch (...) {
+      commit_error = std::current_exception();
+    }
+    queue_lock.lock();
+    for (GroupedCall* c : group) {
+      if (commit_error) c->error = commit_error;
+      c->done = true;
+    }
+    ++stats_.commits;
+    stats_.calls += static_cast<int64_t>(group.size());
+    leading_ = false;
+    queue_cv_.notify_all();
+  }
+  if (call.error) std::rethrow_exception(call.error);
+}
+
+Store::GroupStats Store::group_stats() {
+  std::lock_guard lock(queue_mutex_);
+  return stats_;
+}
+
 void Store::WithConnection(const std::function<void(Database&)>& fn) {
   std::lock_guard lock(mutex_);
   fn(db_);

@@ -9,7 +9,9 @@
 #ifndef AISLE_SERVER_STORE_H_
 #define AISLE_SERVER_STORE_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -82,8 +84,22 @@ class Store {
   // Runs fn inside BEGIN IMMEDIATE ... COMMIT holding the lock; fn gets the
   // connection. An exception rolls everything back.
   void WithTransaction(const std::function<void(Database&)>& fn);
+  // Group commit: runs fn in its own savepoint of a transaction that other
+  // threads' calls may share, and returns once that transaction has
+  // committed durably. The first caller to find no commit under way leads:
+  // it takes every call queued so far, runs them one after the other under
+  // the lock, commits once (one fsync for all), and wakes them. An
+  // exception from fn rolls back only fn's savepoint and is rethrown to its
+  // caller; a failed COMMIT is rethrown to every caller of the group.
+  void WithGroupedTransaction(const std::function<void(Database&)>& fn);
   // Runs fn holding the lock, outside a transaction (reads).
   void WithConnection(const std::function<void(Database&)>& fn);
+  // Transactions committed by WithGroupedTransaction and the calls they held.
+  struct GroupStats {
+    int64_t commits = 0;
+    int64_t calls = 0;
+  };
+  GroupStats group_stats();
 
   std::optional<Product> FindProductByBarcode(const std::string& gtin);
   std::optional<Location> FindLocation(const std::string& location_id);
@@ -111,6 +127,17 @@ class Store {
 
   std::mutex mutex_;
   Database db_;
+
+  struct GroupedCall {
+    const std::function<void(Database&)>* fn;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  std::mutex queue_mutex_;  // guards the fields below
+  std::condition_variable queue_cv_;
+  std::vector<GroupedCall*> queue_;
+  bool leading_ = false;
+  GroupStats stats_;
 };
 
 // The product as the API and the change feed show it.

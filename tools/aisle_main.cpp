@@ -15,6 +15,7 @@
 #include "server/auth.h"
 #include "server/demo_data.h"
 #include "server/store.h"
+#include "tools/load.h"
 
 namespace {
 
@@ -30,6 +31,9 @@ constexpr const char* kUsage =
     "                                   try a rules document on a cart before publishing it\n"
     "  aisle demo-load [--data-dir D]   load the demo chain into D/aisle.db (default ./data)\n"
     "  aisle stats [--data-dir D]       row counts: products, sales, operations, price differences\n"
+    "  aisle load [--url http://127.0.0.1:8080] [--devices 50] [--seconds 10] [--batch 1]\n"
+    "                                   push-ingest load test against a running aisled, and the raw\n"
+    "                                   SQLite commit rate of the same rows on this machine\n"
     "  aisle version\n";
 
 std::string DataDir(const std::vector<std::string>& args) {
@@ -156,6 +160,7 @@ int main(int argc, char** argv) {
     if (command == "price") return Price(args);
     if (command == "demo-load") return DemoLoad(args);
     if (command == "stats") return Stats(args);
+    if (command == "load") return tools::Load(args);
     if (command == "version") {
       std::cout << "aisle " << AISLE_VERSION << "\n";
       return 0;

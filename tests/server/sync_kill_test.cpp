@@ -340,5 +340,27 @@ TEST(SyncProperty, DuplicatedReorderedSplitBatchesLeaveTheStateOfOneCleanPush) {
   std::filesystem::remove_all(clean_dir);
 }
 
+// `aisle load` end to end: a short run against a live aisled applies sales
+// and prints both rates and their ratio.
+TEST(AisleLoad, ShortRunAgainstALiveServer) {
+  const std::string dir = MakeTempDir();
+  AisledProcess server(dir);
+  const std::string command = std::string(AISLE_PATH) + " load --url http://127.0.0.1:" +
+                              std::to_string(server.port()) + " --devices 4 --seconds 1 --raw-dir " + dir + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+  const int status = pclose(pipe);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("sales/s"), std::string::npos) << out;
+  EXPECT_NE(out.find("% of raw"), std::string::npos) << out;
+  const auto sales = SqlRows(dir, "SELECT 'x', count(*) FROM sales WHERE sale_id LIKE 'load-%'");
+  EXPECT_GT(sales.at(0).second, 0) << out;
+  server.Stop(SIGTERM);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace aisle::testing
