@@ -14,6 +14,8 @@ using nlohmann::json;
 
 constexpr int kDefaultPullLimit = 500;
 constexpr int kMaxPullLimit = 1000;
+constexpr int kDefaultSnapshotLimit = 1000;
+constexpr int kMaxSnapshotLimit = 5000;
 
 ApiResponse JsonResponse(int status, const json& body) {
   return ApiResponse{status, core::ToCanonicalJson(body), {}};
@@ -74,9 +76,12 @@ core::Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, 
 
 }  // namespace
 
+std::map<std::string, std::string> ParseQueryString(std::string_view query) { return ParseQuery(query); }
+
 int HttpStatusFor(std::string_view code) {
   static const std::map<std::string_view, int> kStatus = {
       {"unauthorized", 401},        {"invalid_credentials", 401}, {"token_expired", 401},
+      {"invalid_ticket", 401},      {"upgrade_required", 426},
       {"device_not_enrolled", 403}, {"forbidden", 403},           {"not_found", 404},
       {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
@@ -92,7 +97,13 @@ ApiResponse ErrorResponse(const Error& error) {
 }
 
 Api::Api(Store& store, ApiOptions options)
-    : store_(store), options_(std::move(options)), throttle_(options_.lockout_seconds) {}
+    : store_(store), options_(std::move(options)), throttle_(options_.lockout_seconds) {
+  store_.WithConnection([&](Database& db) {
+    auto s = db.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
+    s.Step();
+    nudged_cursor_ = s.Int(0);  // nudges cover what changes from now on
+  });
+}
 
 bool Api::Handles(std::string_view path) {
   return path == "/healthz" || path.starts_with("/api/");
@@ -129,6 +140,17 @@ ApiResponse Api::Handle(const ApiRequest& request) {
   if (path == "/api/v1/sync/push") {
     if (request.method != "POST") return wrong_method();
     return Push(request, *session);
+  }
+  if (path == "/api/v1/live/tickets") {
+    if (request.method != "POST") return wrong_method();
+    return NewLiveTicket(*session);
+  }
+  if (path == "/api/v1/live") {
+    return ErrorResponse(Error::Make("upgrade_required", "open /api/v1/live as a WebSocket with ?ticket="));
+  }
+  if (path == "/api/v1/sync/snapshot") {
+    if (request.method != "GET") return wrong_method();
+    return Snapshot(query);
   }
   if (path == "/api/v1/sync/status") {
     if (request.method != "GET") return wrong_method();
@@ -238,9 +260,7 @@ ApiResponse Api::Pull(const std::string& query) {
   }
   auto scope_it = params.find("scope");
   const std::string scope = scope_it == params.end() ? "catalog" : scope_it->second;
-  if (scope != "catalog" && scope != kPromotionsScope) {
-    return ErrorResponse(Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope"));
-  }
+  if (!KnownScope(scope)) return ErrorResponse(Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope"));
   auto changes = store_.PullChanges(scope, *since, static_cast<int>(*limit));
   const bool more = changes.size() > static_cast<size_t>(*limit);
   if (more) changes.pop_back();
@@ -256,11 +276,72 @@ ApiResponse Api::Pull(const std::string& query) {
   return JsonResponse(200, {{"changes", std::move(list)}, {"cursor", cursor}, {"more", more}});
 }
 
+// A new device's start: the current state of a scope, a page at a time in
+// key order, with the feed cursor it reflects. Every page is read under the
+// store's lock, so rows and cursor agree; a device continues the feed from
+// the first page's cursor (rows that changed after it are replayed by the
+// feed, and replaying an upsert is harmless).
+// The feed's scopes: catalog, promotions and stock:<a location that exists>.
+bool Api::KnownScope(const std::string& scope) {
+  if (scope == "catalog" || scope == kPromotionsScope) return true;
+  return scope.starts_with("stock:") && store_.FindLocation(scope.substr(6)).has_value();
+}
+
+ApiResponse Api::Snapshot(const std::string& query) {
+  const auto params = ParseQuery(query);
+  auto limit = QueryInt(params, "limit", kDefaultSnapshotLimit);
+  if (!limit) return ErrorResponse(limit.error());
+  if (*limit < 1 || *limit > kMaxSnapshotLimit) {
+    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1..5000", "limit"));
+  }
+  auto scope_it = params.find("scope");
+  const std::string scope = scope_it == params.end() ? "catalog" : scope_it->second;
+  auto after_it = params.find("after");
+  const std::string after = after_it == params.end() ? "" : after_it->second;
+  if (!KnownScope(scope)) return ErrorResponse(Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope"));
+  json items = json::array();
+  int64_t cursor = 0;
+  std::string last;
+  store_.WithConnection([&](Database& db) {
+    auto top = db.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
+    top.Step();
+    cursor = top.Int(0);
+    if (scope == kPromotionsScope) {
+      if (auto rules = FindRules(db, ""); rules && after.empty()) items.push_back(RulesToJson(*rules));
+      return;
+    }
+    auto rows = db.Prepare(
+        scope == "catalog"
+            ? "SELECT barcode FROM products WHERE barcode > ? ORDER BY barcode LIMIT ?"
+            : "SELECT sku, sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku > ? GROUP BY sku "
+              "ORDER BY sku LIMIT ?");
+    if (scope == "catalog") {
+      rows.Bind(1, after).Bind(2, *limit + 1);
+    } else {
+      rows.Bind(1, scope.substr(6)).Bind(2, after).Bind(3, *limit + 1);
+    }
+    while (rows.Step()) {
+      if (static_cast<int64_t>(items.size()) == *limit) {
+        last = items.back()[scope == "catalog" ? "barcode" : "sku"];
+        return;
+      }
+      if (scope == "catalog") {
+        items.push_back(ProductToJson(*Store::FindProduct(db, rows.Text(0))));
+      } else {
+        items.push_back({{"sku", rows.Text(0)}, {"qty", rows.Int(1)}});
+      }
+    }
+  });
+  return JsonResponse(200, {{"scope", scope}, {"cursor", cursor}, {"items", std::move(items)},
+                            {"next", last.empty() ? json(nullptr) : json(last)}});
+}
+
 ApiResponse Api::Push(const ApiRequest& request, const Session& session) {
   auto body = core::ParseJson(request.body);
   if (!body) return ErrorResponse(body.error());
   auto results = PushOperations(store_, *body, session, rules_cache_, clock_);
   if (!results) return ErrorResponse(results.error());
+  NudgeLive();
   return JsonResponse(200, *results);
 }
 
@@ -297,7 +378,52 @@ ApiResponse Api::PublishRules(const ApiRequest& request, const Session& session)
   core::Result<json> result = json();
   store_.WithTransaction([&](Database& db) { result = server::PublishRules(db, *body, session.staff_code, UnixNow()); });
   if (!result) return ErrorResponse(result.error());
+  NudgeLive();
   return JsonResponse((*result)["status"] == "published" ? 201 : 200, *result);
+}
+
+ApiResponse Api::NewLiveTicket(const Session& session) {
+  constexpr int64_t kTicketSeconds = 30;
+  const std::string ticket = NewToken();
+  const int64_t now = UnixNow();
+  std::lock_guard lock(live_mutex_);
+  std::erase_if(live_tickets_, [&](const auto& t) { return t.second.second <= now; });
+  live_tickets_[Sha256Hex(ticket)] = {session, now + kTicketSeconds};
+  return JsonResponse(201, {{"ticket", ticket}, {"expires_at", IsoTime(now + kTicketSeconds)}});
+}
+
+std::optional<Session> Api::RedeemLiveTicket(std::string_view ticket) {
+  std::lock_guard lock(live_mutex_);
+  auto it = live_tickets_.find(Sha256Hex(std::string(ticket)));
+  if (it == live_tickets_.end()) return std::nullopt;
+  const auto [session, expires] = it->second;
+  live_tickets_.erase(it);  // one time only
+  if (expires <= UnixNow()) return std::nullopt;
+  return session;
+}
+
+std::string Api::LiveHello() {
+  int64_t cursor = 0;
+  store_.WithConnection([&](Database& db) {
+    auto s = db.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
+    s.Step();
+    cursor = s.Int(0);
+  });
+  return json{{"type", "hello"}, {"cursor", cursor}}.dump();
+}
+
+void Api::NudgeLive() {
+  std::lock_guard lock(live_mutex_);
+  std::vector<std::pair<std::string, int64_t>> moved;
+  store_.WithConnection([&](Database& db) {
+    auto s = db.Prepare("SELECT scope, max(seq) FROM changes WHERE seq > ? GROUP BY scope ORDER BY 2");
+    s.Bind(1, nudged_cursor_);
+    while (s.Step()) moved.emplace_back(s.Text(0), s.Int(1));
+  });
+  for (const auto& [scope, cursor] : moved) {
+    live_.Publish(json{{"type", "moved"}, {"scope", scope}, {"cursor", cursor}}.dump());
+    nudged_cursor_ = std::max(nudged_cursor_, cursor);
+  }
 }
 
 }  // namespace aisle::server

@@ -6,6 +6,9 @@
 #define AISLE_SERVER_API_H_
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +17,7 @@
 #include "core/hlc.h"
 #include "core/result.h"
 #include "server/auth.h"
+#include "server/live_hub.h"
 #include "server/pricing_rules.h"
 #include "server/store.h"
 
@@ -39,6 +43,9 @@ struct ApiOptions {
   std::string version;
 };
 
+// The parameters of a query string ("a=1&b=x%20y"), percent-decoded.
+std::map<std::string, std::string> ParseQueryString(std::string_view query);
+
 // The HTTP status for an error code (one table for the whole API).
 int HttpStatusFor(std::string_view code);
 ApiResponse ErrorResponse(const core::Error& error);
@@ -51,21 +58,37 @@ class Api {
   static bool Handles(std::string_view path);
   ApiResponse Handle(const ApiRequest& request);
 
+  // GET /api/v1/live?ticket=T: the session a one-time ticket (from POST
+  // /api/v1/live/tickets, valid 30 s) was made for; the ticket is used up.
+  std::optional<Session> RedeemLiveTicket(std::string_view ticket);
+  LiveHub& live() { return live_; }
+  // {"type":"hello","cursor":C}: what a new live connection is told first.
+  std::string LiveHello();
+
  private:
   ApiResponse SignIn(const ApiRequest& request);
   ApiResponse Lookup(const std::string& query);
   ApiResponse Pull(const std::string& query);
+  ApiResponse Snapshot(const std::string& query);
+  bool KnownScope(const std::string& scope);
   ApiResponse Push(const ApiRequest& request, const Session& session);
   ApiResponse GetSale(const std::string& sale_id);
   ApiResponse GetRules(const std::string& query);
   ApiResponse PublishRules(const ApiRequest& request, const Session& session);
   core::Result<Session> Authenticate(const ApiRequest& request);
+  ApiResponse NewLiveTicket(const Session& session);
+  // Tells live connections about every scope the feed moved in since the last nudge.
+  void NudgeLive();
 
   Store& store_;
   ApiOptions options_;
   LoginThrottle throttle_;
   CompiledRulesCache rules_cache_;
   core::HybridClock clock_;  // used only inside the store's transactions
+  LiveHub live_;
+  std::mutex live_mutex_;  // guards the fields below
+  std::map<std::string, std::pair<Session, int64_t>> live_tickets_;  // SHA-256 of ticket -> (session, expires)
+  int64_t nudged_cursor_ = 0;                                        // the feed seq nudges have covered
 };
 
 }  // namespace aisle::server

@@ -174,6 +174,14 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
         .Bind(5, server_priced->total).Run();
     ++differences;
   }
+  // The store's stock moved: one change in its feed scope, so other devices can pull it.
+  json movements = json::array();
+  for (const core::CartLine& c : paid.lines) movements.push_back({{"sku", c.sku}, {"delta", -c.qty}});
+  Store::AppendChange(db, "stock:" + op.store_id,
+                      json{{"kind", "stock"}, {"op", "move"}, {"location_id", op.store_id}, {"reason", "sale"},
+                           {"ref", sale->sale_id}, {"movements", std::move(movements)}}
+                          .dump(),
+                      now);
   auto tender_stmt = db.Prepare(
       "INSERT INTO sale_tenders (sale_id, tender_no, type, amount) VALUES (?, ?, ?, ?)");
   for (size_t i = 0; i < sale->tenders.size(); ++i) {

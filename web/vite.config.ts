@@ -12,7 +12,7 @@ export default defineConfig({
   },
   server: {
     // `npm run dev` talks to a local aisled (default port 8080) for the API.
-    proxy: { '/api': 'http://127.0.0.1:8080' },
+    proxy: { '/api': { target: 'http://127.0.0.1:8080', ws: true } },
   },
   plugins: [
     VitePWA({

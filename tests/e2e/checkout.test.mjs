@@ -233,8 +233,26 @@ test('sell online, offline, reload offline, resync: every sale stored exactly on
     const page = await context.newPage();
     page.on('console', (m) => browserLog.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => browserLog.push(`[pageerror] ${e.message}`));
+    // The live WebSocket (docs/sync.md, "Live"): what the server told the terminal.
+    const liveFrames = [];
+    page.on('websocket', (ws) => {
+      if (!ws.url().includes('/api/v1/live')) return;
+      assert.ok(!ws.url().includes('Bearer'), 'the live URL carries a ticket, never the token');
+      ws.on('framereceived', (f) => {
+        try {
+          liveFrames.push(JSON.parse(String(f.payload)));
+        } catch {
+          // not JSON: ignore
+        }
+      });
+    });
+    const waitForFrame = async (pred, what) => {
+      for (let i = 0; i < 300 && !liveFrames.some(pred); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(liveFrames.some(pred), `no live ${what} within 30 s; got ${JSON.stringify(liveFrames)}`);
+    };
     await page.goto(base + '/');
     await signIn(page);
+    await waitForFrame((m) => m.type === 'hello', 'hello');
     await page.locator('#app[data-catalog-synced="true"][data-core="ready"]').waitFor({ state: 'attached', timeout: 60_000 });
     const count = Number(await page.locator('#app').getAttribute('data-catalog-count'));
     assert.ok(count >= 2, `catalog should hold products after sync, holds ${count}`);
@@ -273,6 +291,8 @@ test('sell online, offline, reload offline, resync: every sale stored exactly on
     saleIds.push(await payCash(page, { receiptShot: join(shotsDir, 'receipt-en.png') }));
     await waitPending(page, 0, 60_000);
     assert.equal((await badge(page)).online, 'true');
+    // The sale's commit moved the store's stock feed: the live connection was told.
+    await waitForFrame((m) => m.type === 'moved' && m.scope === 'stock:SH01', 'stock:SH01 nudge');
 
     step = '4. offline: sell, reload, sell again';
     await context.setOffline(true);

@@ -13,6 +13,11 @@
 #include <memory>
 #include <thread>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include "tests/server/aisled_process.h"
 
 namespace aisle::testing {
@@ -527,6 +532,110 @@ TEST_F(AisledTest, StatusReportsContiguousSeqGapsAndRejections) {
   EXPECT_EQ(status["missing"], json::parse(R"([{"from":7,"to":8}])"));
   // The stamps are stored: the device's and the server's, later than it.
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM ops WHERE device_id = 'gap-device' AND server_hlc > hlc"), 6);
+}
+
+// A WebSocket client of GET /api/v1/live, reading with a deadline.
+class LiveClient {
+ public:
+  LiveClient(uint16_t port, const std::string& ticket) : ws_(ioc_) {
+    namespace net = boost::asio;
+    net::ip::tcp::resolver resolver(ioc_);
+    net::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+    ws_.handshake("127.0.0.1", "/api/v1/live?ticket=" + ticket);  // throws unless 101
+  }
+  // The next message, or "" when none came within `seconds`.
+  std::string Read(int seconds) {
+    boost::beast::flat_buffer buffer;
+    bool done = false;
+    ws_.async_read(buffer, [&](boost::beast::error_code ec, size_t) { done = !ec; });
+    ioc_.restart();
+    ioc_.run_for(std::chrono::seconds(seconds));
+    if (!done) return "";
+    return boost::beast::buffers_to_string(buffer.data());
+  }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+};
+
+TEST_F(AisledTest, LiveConnectionsAreNudgedAfterACommitAndTicketsAreOneTime) {
+  auto t = Http(Port(), "POST", "/api/v1/live/tickets", "", token_);
+  ASSERT_EQ(t.status, 201) << t.body;
+  const std::string ticket = t.Json()["ticket"];
+  LiveClient first(Port(), ticket);
+  const json hello = json::parse(first.Read(10));
+  ASSERT_EQ(hello["type"], "hello");
+  const int64_t cursor = hello["cursor"];
+  // A second client on its own ticket: every device hears every nudge.
+  LiveClient second(Port(), Http(Port(), "POST", "/api/v1/live/tickets", "", token_).Json()["ticket"]);
+  ASSERT_EQ(json::parse(second.Read(10))["type"], "hello");
+
+  const int64_t price = unit_["price"];
+  ASSERT_EQ(Push(json::array({SaleOp(300, 1, price, price)})).Json()["results"][0]["status"], "applied");
+  for (LiveClient* client : {&first, &second}) {
+    json nudge;
+    for (int i = 0; i < 5 && nudge.is_null(); ++i) {  // a generous deadline; the latency is benchmarked
+      const json m = json::parse(client->Read(10), nullptr, false);
+      if (m.is_object() && m["scope"] == "stock:SH01") nudge = m;
+    }
+    ASSERT_FALSE(nudge.is_null()) << "no stock:SH01 nudge";
+    EXPECT_EQ(nudge["type"], "moved");
+    EXPECT_GT(nudge["cursor"].get<int64_t>(), cursor);
+  }
+  // The nudge is a hint: the change itself is in the feed.
+  json feed = Http(Port(), "GET", "/api/v1/sync/pull?scope=stock:SH01&since=" + std::to_string(cursor), "", token_).Json();
+  bool found = false;
+  for (const json& c : feed["changes"]) found = found || c["ref"] == "sale-300";
+  EXPECT_TRUE(found) << feed.dump();
+
+  EXPECT_THROW(LiveClient again(Port(), ticket), std::exception);  // used up
+  EXPECT_THROW(LiveClient none(Port(), "not-a-ticket"), std::exception);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/live", "", token_).status, 426);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/pull?scope=stock:NOWHERE", "", token_).status, 400);
+  EXPECT_EQ(server_->Log().find(ticket), std::string::npos) << "the ticket was logged";
+}
+
+TEST_F(AisledTest, SnapshotPagesTheCatalogAndStockWithTheCursorToContinueFrom) {
+  // The catalog, 100 products a page, in barcode order, until `next` is null.
+  std::vector<std::string> barcodes;
+  int64_t first_cursor = -1;
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    auto r = Http(Port(), "GET", "/api/v1/sync/snapshot?scope=catalog&limit=100&after=" + after, "", token_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = r.Json();
+    if (first_cursor < 0) first_cursor = body["cursor"];
+    for (const json& p : body["items"]) barcodes.push_back(p["barcode"]);
+    if (body["next"].is_null()) break;
+    after = body["next"];
+    EXPECT_EQ(body["items"].size(), 100u);
+  }
+  EXPECT_EQ(static_cast<int64_t>(barcodes.size()), SqlCount(dir_, "SELECT count(*) FROM products"));
+  EXPECT_TRUE(std::is_sorted(barcodes.begin(), barcodes.end()));
+  EXPECT_EQ(std::adjacent_find(barcodes.begin(), barcodes.end()), barcodes.end());
+  EXPECT_EQ(first_cursor, SqlCount(dir_, "SELECT max(seq) FROM changes"));
+
+  // Stock at the store: per SKU, the sum of its movements (a sale just moved some).
+  const int64_t price = unit_["price"];
+  ASSERT_EQ(Push(json::array({SaleOp(310, 2, price, 2 * price)})).Json()["results"][0]["status"], "applied");
+  const json stock = Http(Port(), "GET", "/api/v1/sync/snapshot?scope=stock:SH01&limit=5000", "", token_).Json();
+  ASSERT_TRUE(stock["items"].is_array()) << stock.dump();
+  bool seen = false;
+  for (const json& item : stock["items"]) {
+    if (item["sku"] != unit_["sku"]) continue;
+    seen = true;
+    EXPECT_EQ(item["qty"], SqlCount(dir_, "SELECT sum(qty_delta) FROM stock_movements WHERE location_id = 'SH01' "
+                                          "AND sku = '" + unit_["sku"].get<std::string>() + "'"));
+  }
+  EXPECT_TRUE(seen) << stock.dump();
+  EXPECT_GT(stock["cursor"].get<int64_t>(), first_cursor);  // the sale's stock change is in it
+
+  const json promotions = Http(Port(), "GET", "/api/v1/sync/snapshot?scope=promotions", "", token_).Json();
+  ASSERT_EQ(promotions["items"].size(), 1u) << promotions.dump();
+  EXPECT_TRUE(promotions["items"][0]["version"].is_string());
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/snapshot?scope=members", "", token_).status, 400);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/snapshot?limit=0", "", token_).status, 400);
 }
 
 TEST_F(AisledTest, BodiesThatAreNotABatchGet400) {

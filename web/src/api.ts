@@ -125,6 +125,11 @@ export interface PushResult {
   error?: ApiErrorBody;
 }
 
+/** A one-time ticket (valid 30 s) to open the live WebSocket with. */
+export function liveTicket() {
+  return request<{ ticket: string; expires_at: string }>('POST', '/api/v1/live/tickets', {});
+}
+
 export function push(ops: unknown[]) {
   return request<{ results: PushResult[]; hlc?: string }>('POST', '/api/v1/sync/push', { ops });
 }

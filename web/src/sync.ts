@@ -1,10 +1,11 @@
 // The sync loop. Pulls the store's catalog and the pricing rules into IndexedDB (on start, after sign-in, on coming
-// online and every 60 s) and pushes the outbox (after every sale, on coming online, and with
+// online, every 60 s, and when the live WebSocket says the catalog or promotions moved) and pushes the outbox (after every sale, on coming online, and with
 // backoff from 1 s doubling to 30 s while the server cannot be reached). Publishes a small
 // status (online, pending, rejected, catalog size) that the header shows.
 
 import { ApiError, NetworkError, onReachability, pull, push } from './api';
 import * as store from './db';
+import { liveNow, startLive } from './live';
 import { promotionsCursor, saveRules, type RulesDocument } from './rules';
 import { session } from './session';
 import type { RejectedOperation } from './types';
@@ -199,6 +200,9 @@ export function startSync(): void {
     void pullCatalog();
   });
   window.addEventListener('offline', publish);
+  startLive((scope) => {
+    if (scope === '*' || scope === 'catalog' || scope === 'promotions') void pullCatalog();
+  });
   window.setInterval(() => {
     void pullCatalog();
     if (status.pending > 0 && retryTimer === undefined) void pushOutbox();
@@ -210,6 +214,7 @@ export function startSync(): void {
 export function syncNow(): void {
   void pullCatalog();
   void pushOutbox();
+  liveNow();
 }
 
 export { refreshCounts };
