@@ -65,7 +65,9 @@ Result<Operation> ParseOperation(const Json& op) {
   }
   auto seq = ReadInt(op, "device_seq", "");
   if (!seq) return seq.error();
-  if (*seq < 1) return Error::Make("invalid_device_seq", "device_seq must be 1 or more", "device_seq");
+  if (*seq < 1 || *seq > kMaxDeviceSeq) {
+    return Error::Make("invalid_device_seq", "device_seq must be 1 to 10^15", "device_seq");
+  }
   out.device_seq = *seq;
   auto time = ReadString(op, "device_time", "");
   if (!time) return time.error();

@@ -23,6 +23,7 @@ inline constexpr std::string_view kSaleCompleted = "sale.completed";
 inline constexpr std::string_view kFeedbackGiven = "feedback.given";
 
 inline constexpr size_t kMaxDependencies = 16;
+inline constexpr int64_t kMaxDeviceSeq = 1'000'000'000'000'000;  // below 2^53: exact in JavaScript
 
 struct Operation {
   std::string op_id;  // UUID (v7 expected) made on the device

@@ -45,6 +45,7 @@ TEST(Operation, SyncFieldErrors) {
   const std::vector<std::pair<std::function<void(Json&)>, std::pair<std::string, std::string>>> cases = {
       {[](Json& o) { o.erase("device_seq"); }, {"missing_field", "device_seq"}},
       {[](Json& o) { o["device_seq"] = 0; }, {"invalid_device_seq", "device_seq"}},
+      {[](Json& o) { o["device_seq"] = kMaxDeviceSeq + 1; }, {"invalid_device_seq", "device_seq"}},
       {[](Json& o) { o["device_seq"] = "3"; }, {"invalid_type", "device_seq"}},
       {[](Json& o) { o.erase("hlc"); }, {"missing_field", "hlc"}},
       {[](Json& o) { o["hlc"] = "yesterday"; }, {"invalid_hlc", "hlc"}},

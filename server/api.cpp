@@ -1,5 +1,7 @@
 #include "server/api.h"
 
+#include <chrono>
+
 #include <map>
 
 #include "core/barcode.h"
@@ -420,8 +422,10 @@ void Api::NudgeLive() {
     s.Bind(1, nudged_cursor_);
     while (s.Step()) moved.emplace_back(s.Text(0), s.Int(1));
   });
+  const auto at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& [scope, cursor] : moved) {
-    live_.Publish(json{{"type", "moved"}, {"scope", scope}, {"cursor", cursor}}.dump());
+    live_.Publish(json{{"type", "moved"}, {"scope", scope}, {"cursor", cursor}, {"at_ms", at_ms}}.dump());
     nudged_cursor_ = std::max(nudged_cursor_, cursor);
   }
 }

@@ -260,7 +260,8 @@ json Rejection(Database& db, const json& raw, const Error& error, int64_t now) {
       raw.is_object() && raw.contains("op_id") && raw["op_id"].is_string() ? raw["op_id"].get<std::string>() : "";
   // Remembered when the op says who sent it, so the refused seq is not reported as a gap.
   if (core::IsUuid(op_id) && raw.contains("device_id") && raw["device_id"].is_string() &&
-      raw.contains("device_seq") && raw["device_seq"].is_number_integer() && raw["device_seq"].get<int64_t>() > 0) {
+      raw.contains("device_seq") && raw["device_seq"].is_number_integer() && raw["device_seq"].get<int64_t>() > 0 &&
+      raw["device_seq"].get<int64_t>() <= core::kMaxDeviceSeq) {
     const std::string device = raw["device_id"].get<std::string>().substr(0, 64);
     const int64_t seq = raw["device_seq"].get<int64_t>();
     db.Prepare(

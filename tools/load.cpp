@@ -5,9 +5,16 @@
 // the same schema and settings (WAL, synchronous=FULL) with the same batch
 // size by one writer: the raw rate this machine's disk allows. Prints both
 // and their ratio.
+//
+// With --live N it measures live nudges instead: N WebSocket clients on
+// /api/v1/live, one sale pushed every 50 ms for S seconds, and for each
+// nudge the time from the server sending it after the commit ("at_ms") to
+// each client reading it (same machine, same clock).
 #include "tools/load.h"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +29,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
 #include "server/store.h"
@@ -46,6 +54,7 @@ struct Options {
   std::string staff = "1001";
   std::string pin = "1111";
   std::string raw_dir;  // default: a temporary folder
+  int live = 0;         // > 0: the nudge-latency test with this many WebSocket clients
 };
 
 // One keep-alive HTTP/1.1 connection.
@@ -165,10 +174,77 @@ void WriteRawSale(server::Database& db, const json& op, int64_t now) {
       .Bind(3, op["op_id"].get<std::string>()).Run();
 }
 
+// N live clients read nudges on one thread while sales are pushed; prints
+// the latency from the nudge's send to each client's read.
+int RunLive(const Options& o, const std::string& token, const std::vector<Product>& products) {
+  namespace websocket = boost::beast::websocket;
+  struct Client {
+    explicit Client(net::io_context& ioc) : ws(ioc) {}
+    websocket::stream<tcp::socket> ws;
+    beast::flat_buffer buffer;
+  };
+  net::io_context ioc;
+  std::vector<std::unique_ptr<Client>> clients;
+  std::mutex mutex;
+  std::vector<double> latencies;
+  int64_t nudges = 0;
+  Connection http_conn(o.host, o.port);
+  tcp::resolver resolver(ioc);
+  const auto endpoints = resolver.resolve(o.host, o.port);
+  for (int i = 0; i < o.live; ++i) {
+    const json ticket = http_conn.Request(http::verb::post, "/api/v1/live/tickets", "", token);
+    auto c = std::make_unique<Client>(ioc);
+    net::connect(c->ws.next_layer(), endpoints);
+    c->ws.handshake(o.host, "/api/v1/live?ticket=" + ticket["ticket"].get<std::string>());
+    clients.push_back(std::move(c));
+  }
+  std::function<void(Client*)> read = [&](Client* c) {
+    c->ws.async_read(c->buffer, [&, c](beast::error_code ec, size_t) {
+      if (ec) return;
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+      const json m = json::parse(beast::buffers_to_string(c->buffer.data()), nullptr, false);
+      c->buffer.consume(c->buffer.size());
+      if (m.is_object() && m.value("type", "") == "moved" && m.contains("at_ms")) {
+        std::lock_guard lock(mutex);
+        latencies.push_back(static_cast<double>(now_ms - m["at_ms"].get<int64_t>()));
+        ++nudges;
+      }
+      read(c);
+    });
+  };
+  for (auto& c : clients) read(c.get());
+  std::thread reader([&] { ioc.run(); });
+  std::cout << "aisle load --live: " << o.live << " WebSocket clients connected; one sale every 50 ms for "
+            << o.seconds << " s" << std::endl;
+  std::mt19937_64 rng(5);
+  int64_t pushes = 0;
+  const auto stop_at = Clock::now() + std::chrono::seconds(o.seconds);
+  while (Clock::now() < stop_at) {
+    json batch = json::array({SaleOp("live-load-device", ++pushes, products, rng, o.store)});
+    http_conn.Request(http::verb::post, "/api/v1/sync/push", json{{"ops", batch}}.dump(), token);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the last nudges in flight
+  for (auto& c : clients) {
+    beast::error_code ec;
+    c->ws.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+  }
+  ioc.stop();
+  reader.join();
+  std::lock_guard lock(mutex);
+  std::printf("nudges:     %lld of %lld expected (%lld pushes x %d clients); latency send -> read p50 %.1f ms, "
+              "p99 %.1f ms, max %.1f ms\n",
+              static_cast<long long>(nudges), static_cast<long long>(pushes) * o.live, static_cast<long long>(pushes),
+              o.live, Percentile(latencies, 0.5), Percentile(latencies, 0.99), Percentile(latencies, 1.0));
+  return nudges > 0 ? 0 : 1;
+}
+
 int Usage(const std::string& message) {
   std::cerr << "aisle load: " << message << "\n"
             << "Usage: aisle load [--url http://127.0.0.1:8080] [--devices 50] [--seconds 10] [--batch 1]\n"
-            << "                  [--store SH01 --staff 1001 --pin 1111] [--raw-dir DIR]\n";
+            << "                  [--store SH01 --staff 1001 --pin 1111] [--raw-dir DIR]\n"
+            << "       aisle load --live 500 [--url ...] [--seconds 10]   (nudge latency to N WebSocket clients)\n";
   return 2;
 }
 
@@ -203,6 +279,8 @@ int Load(const std::vector<std::string>& args) {
         o.pin = value;
       } else if (flag == "--raw-dir") {
         o.raw_dir = value;
+      } else if (flag == "--live") {
+        o.live = std::stoi(value);
       } else {
         return Usage("unknown flag " + flag);
       }
@@ -210,8 +288,9 @@ int Load(const std::vector<std::string>& args) {
       return Usage(flag + " needs a number");
     }
   }
-  if (o.devices < 1 || o.devices > 1000 || o.seconds < 1 || o.batch < 1 || o.batch > 500) {
-    return Usage("--devices 1..1000, --seconds 1.., --batch 1..500");
+  if (o.devices < 1 || o.devices > 1000 || o.seconds < 1 || o.batch < 1 || o.batch > 500 || o.live < 0 ||
+      o.live > 5000) {
+    return Usage("--devices 1..1000, --seconds 1.., --batch 1..500, --live 0..5000");
   }
 
   // Sign in once; every simulated device pushes with that session.
@@ -227,6 +306,7 @@ int Load(const std::vector<std::string>& args) {
     if (p.is_object() && p["sold_by"] == "unit") products.push_back({p["sku"], p["barcode"], p["price"]});
   }
   if (products.empty()) throw std::runtime_error("the catalog has no unit products to sell");
+  if (o.live > 0) return RunLive(o, token, products);
   std::cout << "aisle load: " << o.devices << " devices, " << o.batch << " sale(s) per push, " << o.seconds
             << " s against http://" << o.host << ":" << o.port << std::endl;
 

@@ -348,7 +348,7 @@ TEST(SyncProperty, DuplicatedReorderedSplitBatchesLeaveTheStateOfOneCleanPush) {
 }
 
 // `aisle load` end to end: a short run against a live aisled applies sales
-// and prints both rates and their ratio.
+// and prints both rates and their ratio; --live measures nudges.
 TEST(AisleLoad, ShortRunAgainstALiveServer) {
   const std::string dir = MakeTempDir();
   AisledProcess server(dir);
@@ -365,6 +365,14 @@ TEST(AisleLoad, ShortRunAgainstALiveServer) {
   EXPECT_NE(out.find("% of raw"), std::string::npos) << out;
   const auto sales = SqlRows(dir, "SELECT 'x', count(*) FROM sales WHERE sale_id LIKE 'load-%'");
   EXPECT_GT(sales.at(0).second, 0) << out;
+  // --live: WebSocket clients hear a nudge for every push.
+  pipe = popen((std::string(AISLE_PATH) + " load --url http://127.0.0.1:" + std::to_string(server.port()) +
+                " --live 5 --seconds 1 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  out.clear();
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+  EXPECT_EQ(pclose(pipe), 0) << out;
+  EXPECT_NE(out.find("latency send -> read"), std::string::npos) << out;
   server.Stop(SIGTERM);
   std::filesystem::remove_all(dir);
 }
