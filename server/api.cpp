@@ -285,7 +285,7 @@ ApiResponse Api::Pull(const std::string& query) {
 // feed, and replaying an upsert is harmless).
 // The feed's scopes: catalog, promotions and stock:<a location that exists>.
 bool Api::KnownScope(const std::string& scope) {
-  if (scope == "catalog" || scope == kPromotionsScope) return true;
+  if (scope == "catalog" || scope == kPromotionsScope || scope == "members") return true;
   return scope.starts_with("stock:") && store_.FindLocation(scope.substr(6)).has_value();
 }
 
@@ -312,23 +312,30 @@ ApiResponse Api::Snapshot(const std::string& query) {
       if (auto rules = FindRules(db, ""); rules && after.empty()) items.push_back(RulesToJson(*rules));
       return;
     }
+    const bool catalog = scope == "catalog";
+    const bool members = scope == "members";
     auto rows = db.Prepare(
-        scope == "catalog"
-            ? "SELECT barcode FROM products WHERE barcode > ? ORDER BY barcode LIMIT ?"
-            : "SELECT sku, sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku > ? GROUP BY sku "
-              "ORDER BY sku LIMIT ?");
-    if (scope == "catalog") {
+        catalog   ? "SELECT barcode FROM products WHERE barcode > ? ORDER BY barcode LIMIT ?"
+        : members ? "SELECT m.member_id, m.phone, m.name, m.tier, coalesce(sum(p.delta), 0) FROM members m "
+                    "LEFT JOIN points_movements p ON p.member_id = m.member_id WHERE m.member_id > ? "
+                    "GROUP BY m.member_id ORDER BY m.member_id LIMIT ?"
+                  : "SELECT sku, sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku > ? GROUP BY sku "
+                    "ORDER BY sku LIMIT ?");
+    if (catalog || members) {
       rows.Bind(1, after).Bind(2, *limit + 1);
     } else {
       rows.Bind(1, scope.substr(6)).Bind(2, after).Bind(3, *limit + 1);
     }
     while (rows.Step()) {
       if (static_cast<int64_t>(items.size()) == *limit) {
-        last = items.back()[scope == "catalog" ? "barcode" : "sku"];
+        last = items.back()[catalog ? "barcode" : members ? "member_id" : "sku"];
         return;
       }
-      if (scope == "catalog") {
+      if (catalog) {
         items.push_back(ProductToJson(*Store::FindProduct(db, rows.Text(0))));
+      } else if (members) {
+        items.push_back({{"member_id", rows.Text(0)}, {"phone", rows.Text(1)}, {"name", rows.Text(2)},
+                         {"tier", rows.Text(3)}, {"points", rows.Int(4)}});
       } else {
         items.push_back({{"sku", rows.Text(0)}, {"qty", rows.Int(1)}});
       }

@@ -133,6 +133,14 @@ DemoSummary LoadDemoData(Store& store) {
           .Bind(3, m[2])
           .Bind(4, m[3])
           .Run();
+      if (db.Changes() > 0) {  // new: devices learn of it through the members feed
+        Store::AppendChange(db, "members",
+                            nlohmann::json{{"kind", "member"},
+                                           {"op", "upsert"},
+                                           {"member", {{"member_id", m[0]}, {"phone", m[1]}, {"name", m[2]}, {"tier", m[3]}}}}
+                                .dump(),
+                            now);
+      }
       db.Prepare(
             "INSERT OR IGNORE INTO points_movements (member_id, delta, reason, ref, created_at) "
             "VALUES (?, ?, 'initial', 'demo', ?)")

@@ -634,7 +634,15 @@ TEST_F(AisledTest, SnapshotPagesTheCatalogAndStockWithTheCursorToContinueFrom) {
   const json promotions = Http(Port(), "GET", "/api/v1/sync/snapshot?scope=promotions", "", token_).Json();
   ASSERT_EQ(promotions["items"].size(), 1u) << promotions.dump();
   EXPECT_TRUE(promotions["items"][0]["version"].is_string());
-  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/snapshot?scope=members", "", token_).status, 400);
+  // Members with their points balance (the sum of their points movements); the feed has them too.
+  const json members = Http(Port(), "GET", "/api/v1/sync/snapshot?scope=members", "", token_).Json();
+  ASSERT_EQ(static_cast<int64_t>(members["items"].size()), SqlCount(dir_, "SELECT count(*) FROM members"));
+  const json& m = members["items"][0];
+  EXPECT_EQ(m["points"], SqlCount(dir_, "SELECT sum(delta) FROM points_movements WHERE member_id = '" +
+                                            m["member_id"].get<std::string>() + "'"));
+  const json member_feed = Http(Port(), "GET", "/api/v1/sync/pull?scope=members&since=0", "", token_).Json();
+  EXPECT_EQ(member_feed["changes"].size(), members["items"].size());
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/snapshot?scope=tasks", "", token_).status, 400);
   EXPECT_EQ(Http(Port(), "GET", "/api/v1/sync/snapshot?limit=0", "", token_).status, 400);
 }
 
