@@ -1,7 +1,6 @@
 #include "server/api.h"
 
 #include <chrono>
-
 #include <map>
 
 #include "core/barcode.h"
@@ -100,11 +99,7 @@ ApiResponse ErrorResponse(const Error& error) {
 
 Api::Api(Store& store, ApiOptions options)
     : store_(store), options_(std::move(options)), throttle_(options_.lockout_seconds) {
-  store_.WithConnection([&](Database& db) {
-    auto s = db.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
-    s.Step();
-    nudged_cursor_ = s.Int(0);  // nudges cover what changes from now on
-  });
+  store_.WithConnection([&](Database& db) { nudged_cursor_ = Store::FeedHead(db); });  // nudges cover what changes from now on
 }
 
 bool Api::Handles(std::string_view path) {
@@ -278,17 +273,17 @@ ApiResponse Api::Pull(const std::string& query) {
   return JsonResponse(200, {{"changes", std::move(list)}, {"cursor", cursor}, {"more", more}});
 }
 
-// A new device's start: the current state of a scope, a page at a time in
-// key order, with the feed cursor it reflects. Every page is read under the
-// store's lock, so rows and cursor agree; a device continues the feed from
-// the first page's cursor (rows that changed after it are replayed by the
-// feed, and replaying an upsert is harmless).
-// The feed's scopes: catalog, promotions and stock:<a location that exists>.
+// The feed's scopes: catalog, promotions, members and stock:<a location that exists>.
 bool Api::KnownScope(const std::string& scope) {
   if (scope == "catalog" || scope == kPromotionsScope || scope == "members") return true;
   return scope.starts_with("stock:") && store_.FindLocation(scope.substr(6)).has_value();
 }
 
+// A new device's start: the current state of a scope, a page at a time in
+// key order, with the feed cursor it reflects. Every page is read under the
+// store's lock, so rows and cursor agree; a device continues the feed from
+// the first page's cursor (rows that changed after it are replayed by the
+// feed, and replaying an upsert is harmless).
 ApiResponse Api::Snapshot(const std::string& query) {
   const auto params = ParseQuery(query);
   auto limit = QueryInt(params, "limit", kDefaultSnapshotLimit);
@@ -305,9 +300,7 @@ ApiResponse Api::Snapshot(const std::string& query) {
   int64_t cursor = 0;
   std::string last;
   store_.WithConnection([&](Database& db) {
-    auto top = db.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
-    top.Step();
-    cursor = top.Int(0);
+    cursor = Store::FeedHead(db);
     if (scope == kPromotionsScope) {
       if (auto rules = FindRules(db, ""); rules && after.empty()) items.push_back(RulesToJson(*rules));
       return;
@@ -413,11 +406,7 @@ std::optional<Session> Api::RedeemLiveTicket(std::string_view ticket) {
 
 std::string Api::LiveHello() {
   int64_t cursor = 0;
-  store_.WithConnection([&](Database& db) {
-    auto s = db.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
-    s.Step();
-    cursor = s.Int(0);
-  });
+  store_.WithConnection([&](Database& db) { cursor = Store::FeedHead(db); });
   return json{{"type", "hello"}, {"cursor", cursor}}.dump();
 }
 

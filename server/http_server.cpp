@@ -5,12 +5,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
-#include <memory>
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -252,7 +252,8 @@ net::awaitable<void> ServeRequests(Stream& stream, ServerState& st, const std::s
       const std::string_view path = std::string_view(target).substr(0, target.find('?'));
       if (path == "/api/v1/live" && websocket::is_upgrade(req)) {
         // Browsers cannot set headers on a WebSocket: a one-time ticket in the query instead.
-        const auto params = ParseQueryString(target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1));
+        const size_t q = target.find('?');
+        const auto params = ParseQueryString(q == std::string::npos ? "" : target.substr(q + 1));
         const auto ticket = params.find("ticket");
         if (ticket != params.end() && st.api.RedeemLiveTicket(ticket->second)) {
           AccessLog(st, remote, method, target, 101, 0, std::chrono::steady_clock::now() - start);
@@ -265,15 +266,15 @@ net::awaitable<void> ServeRequests(Stream& stream, ServerState& st, const std::s
                                                          "POST /api/v1/live/tickets for a new one",
                                                          "ticket"));
       } else {
-      try {
-        res = Dispatch(st, req);
-      } catch (const std::exception& e) {
-        {
-          std::lock_guard lock(st.log_mutex);
-          std::cerr << "error: " << method << " " << target.substr(0, target.find('?')) << ": " << e.what() << "\n";
+        try {
+          res = Dispatch(st, req);
+        } catch (const std::exception& e) {
+          {
+            std::lock_guard lock(st.log_mutex);
+            std::cerr << "error: " << method << " " << target.substr(0, target.find('?')) << ": " << e.what() << "\n";
+          }
+          res = JsonError(req.version(), core::Error::Make("internal", "internal error; nothing was saved"));
         }
-        res = JsonError(req.version(), core::Error::Make("internal", "internal error; nothing was saved"));
-      }
       }
       keep_alive = req.keep_alive() && !st.stopping;
     }

@@ -334,6 +334,12 @@ Store::GroupStats Store::group_stats() {
   return stats_;
 }
 
+int64_t Store::FeedHead(Database& db) {
+  auto s = db.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
+  s.Step();
+  return s.Int(0);
+}
+
 void Store::WithConnection(const std::function<void(Database&)>& fn) {
   std::lock_guard lock(mutex_);
   fn(db_);

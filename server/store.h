@@ -120,6 +120,8 @@ class Store {
   static std::optional<StoredOp> FindOp(Database& db, const std::string& op_id);
   static std::optional<Product> FindProduct(Database& db, const std::string& gtin);
   static void AppendChange(Database& db, const std::string& scope, const std::string& body, int64_t now);
+  // The change feed's newest seq (0 when empty).
+  static int64_t FeedHead(Database& db);
   static void UpsertProduct(Database& db, const Product& product, int64_t now);
 
  private:

@@ -1,7 +1,8 @@
-// The sync loop. Pulls the store's catalog and the pricing rules into IndexedDB (on start, after sign-in, on coming
-// online, every 60 s, and when the live WebSocket says the catalog or promotions moved) and pushes the outbox (after every sale, on coming online, and with
-// backoff from 1 s doubling to 30 s while the server cannot be reached). Publishes a small
-// status (online, pending, rejected, catalog size) that the header shows.
+// The sync loop. Pulls the store's catalog and the pricing rules into IndexedDB (on start, after
+// sign-in, on coming online, every 60 s, and when the live WebSocket says the catalog or
+// promotions moved) and pushes the outbox (after every sale, on coming online, and with backoff
+// from 1 s doubling to 30 s while the server cannot be reached). Publishes a small status
+// (online, pending, rejected, catalog size) that the header shows.
 
 import { ApiError, NetworkError, onReachability, pull, push } from './api';
 import * as store from './db';
