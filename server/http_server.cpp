@@ -6,11 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -28,8 +26,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "server/live_session.h"
 
 namespace aisle::server {
 namespace {
@@ -38,7 +37,6 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-namespace websocket = boost::beast::websocket;
 namespace fs = std::filesystem;
 using tcp = net::ip::tcp;
 using Request = http::request<http::string_body>;
@@ -144,80 +142,6 @@ void AccessLog(ServerState& st, const std::string& remote, std::string_view meth
             << bytes << "B " << micros / 1000 << "." << (micros % 1000) / 100 << "ms\n";
 }
 
-// One live connection (GET /api/v1/live as a WebSocket): what the hub
-// queued for it and the timer its writer sleeps on. Everything runs on the
-// connection's strand; the hub's callback posts onto it.
-template <class Stream>
-struct LiveConnection {
-  LiveConnection(Stream& stream, net::any_io_executor executor) : ws(stream), wake(executor), done(executor) {}
-  websocket::stream<Stream&> ws;
-  net::steady_timer wake;
-  net::steady_timer done;
-  std::deque<std::string> queue;
-  bool closed = false;
-  bool writer_done = false;
-};
-
-template <class Stream>
-net::awaitable<void> LiveWriter(std::shared_ptr<LiveConnection<Stream>> c) {
-  beast::error_code ec;
-  while (!c->closed) {
-    while (!c->queue.empty() && !c->closed) {
-      co_await c->ws.async_write(net::buffer(c->queue.front()), net::redirect_error(net::use_awaitable, ec));
-      if (ec) {
-        c->closed = true;
-        beast::get_lowest_layer(c->ws).cancel();  // ends the reader too
-        break;
-      }
-      c->queue.pop_front();
-    }
-    if (c->closed) break;
-    c->wake.expires_at(net::steady_timer::time_point::max());
-    co_await c->wake.async_wait(net::redirect_error(net::use_awaitable, ec));  // cancelled = something to do
-  }
-  c->writer_done = true;
-  c->done.cancel();
-}
-
-// Serves a live connection until it closes: a hello with the feed's cursor,
-// then every nudge the hub queues; the server pings when the line is idle
-// (Beast's keep-alive pings) and drops a client that stops answering.
-template <class Stream>
-net::awaitable<void> ServeLive(Stream& stream, ServerState& st, const Request& req) {
-  beast::get_lowest_layer(stream).expires_never();  // the WebSocket keeps its own timeouts
-  const auto executor = co_await net::this_coro::executor;
-  auto c = std::make_shared<LiveConnection<Stream>>(stream, executor);
-  websocket::stream_base::timeout timeouts{kHandshakeTimeout, std::chrono::seconds(40), true};
-  c->ws.set_option(timeouts);
-  beast::error_code ec;
-  co_await c->ws.async_accept(req, net::redirect_error(net::use_awaitable, ec));
-  if (ec) co_return;
-  c->queue.push_back(st.api.LiveHello());
-  std::weak_ptr<LiveConnection<Stream>> weak = c;
-  const int64_t id = st.api.live().Subscribe([weak, executor](const std::string& message) {
-    net::post(executor, [weak, message] {
-      if (auto conn = weak.lock(); conn && !conn->closed) {
-        conn->queue.push_back(message);
-        conn->wake.cancel();
-      }
-    });
-  });
-  net::co_spawn(executor, LiveWriter(c), net::detached);
-  beast::flat_buffer buffer;
-  while (!c->closed) {  // clients have nothing to say; reading answers pings and sees the close
-    co_await c->ws.async_read(buffer, net::redirect_error(net::use_awaitable, ec));
-    if (ec) break;
-    buffer.consume(buffer.size());
-  }
-  st.api.live().Unsubscribe(id);
-  c->closed = true;
-  c->wake.cancel();
-  while (!c->writer_done) {  // the writer uses the stream: let it finish first
-    c->done.expires_after(std::chrono::seconds(1));
-    co_await c->done.async_wait(net::redirect_error(net::use_awaitable, ec));
-  }
-}
-
 // Reads requests and writes responses on one connection until it closes.
 template <class Stream>
 net::awaitable<void> ServeRequests(Stream& stream, ServerState& st, const std::string& remote) {
@@ -250,7 +174,7 @@ net::awaitable<void> ServeRequests(Stream& stream, ServerState& st, const std::s
       method = std::string(req.method_string());
       target = std::string(req.target());
       const std::string_view path = std::string_view(target).substr(0, target.find('?'));
-      if (path == "/api/v1/live" && websocket::is_upgrade(req)) {
+      if (path == "/api/v1/live" && beast::websocket::is_upgrade(req)) {
         // Browsers cannot set headers on a WebSocket: a one-time ticket in the query instead.
         const size_t q = target.find('?');
         const auto params = ParseQueryString(q == std::string::npos ? "" : target.substr(q + 1));
@@ -258,7 +182,7 @@ net::awaitable<void> ServeRequests(Stream& stream, ServerState& st, const std::s
         if (ticket != params.end() && st.api.RedeemLiveTicket(ticket->second)) {
           AccessLog(st, remote, method, target, 101, 0, std::chrono::steady_clock::now() - start);
           st.in_flight--;
-          co_await ServeLive(stream, st, req);
+          co_await ServeLive(stream, st.api, req);
           co_return;
         }
         res = JsonError(req.version(), core::Error::Make("invalid_ticket",
