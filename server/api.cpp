@@ -44,22 +44,6 @@ std::string PercentDecode(std::string_view in) {
   return out;
 }
 
-std::map<std::string, std::string> ParseQuery(std::string_view query) {
-  std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (!pair.empty()) {
-      out[PercentDecode(pair.substr(0, eq))] =
-          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
 // Parses a non-negative integer query parameter.
 core::Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const std::string& key,
                                int64_t fallback) {
@@ -77,7 +61,21 @@ core::Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, 
 
 }  // namespace
 
-std::map<std::string, std::string> ParseQueryString(std::string_view query) { return ParseQuery(query); }
+std::map<std::string, std::string> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      out[PercentDecode(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 int HttpStatusFor(std::string_view code) {
   static const std::map<std::string_view, int> kStatus = {
@@ -250,16 +248,11 @@ ApiResponse Api::Pull(const std::string& query) {
   const auto params = ParseQuery(query);
   auto since = QueryInt(params, "since", 0);
   if (!since) return ErrorResponse(since.error());
-  auto limit = QueryInt(params, "limit", kDefaultPullLimit);
-  if (!limit) return ErrorResponse(limit.error());
-  if (*limit < 1 || *limit > kMaxPullLimit) {
-    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1..1000", "limit"));
-  }
-  auto scope_it = params.find("scope");
-  const std::string scope = scope_it == params.end() ? "catalog" : scope_it->second;
-  if (!KnownScope(scope)) return ErrorResponse(Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope"));
-  auto changes = store_.PullChanges(scope, *since, static_cast<int>(*limit));
-  const bool more = changes.size() > static_cast<size_t>(*limit);
+  auto feed = ReadFeedQuery(params, kDefaultPullLimit, kMaxPullLimit);
+  if (!feed) return ErrorResponse(feed.error());
+  const auto& [scope, limit] = *feed;
+  auto changes = store_.PullChanges(scope, *since, static_cast<int>(limit));
+  const bool more = changes.size() > static_cast<size_t>(limit);
   if (more) changes.pop_back();
   json list = json::array();
   int64_t cursor = *since;
@@ -273,10 +266,21 @@ ApiResponse Api::Pull(const std::string& query) {
   return JsonResponse(200, {{"changes", std::move(list)}, {"cursor", cursor}, {"more", more}});
 }
 
-// The feed's scopes: catalog, promotions, members and stock:<a location that exists>.
-bool Api::KnownScope(const std::string& scope) {
-  if (scope == "catalog" || scope == kPromotionsScope || scope == "members") return true;
-  return scope.starts_with("stock:") && store_.FindLocation(scope.substr(6)).has_value();
+// `scope` (default catalog: one of catalog, promotions, members and
+// stock:<a location that exists>) and `limit` (1..max) of a pull or snapshot.
+core::Result<Api::FeedQuery> Api::ReadFeedQuery(const std::map<std::string, std::string>& params,
+                                                int64_t default_limit, int64_t max_limit) {
+  auto limit = QueryInt(params, "limit", default_limit);
+  if (!limit) return limit.error();
+  if (*limit < 1 || *limit > max_limit) {
+    return Error::Make("invalid_parameter", "limit must be 1.." + std::to_string(max_limit), "limit");
+  }
+  auto it = params.find("scope");
+  const std::string scope = it == params.end() ? "catalog" : it->second;
+  const bool known = scope == "catalog" || scope == kPromotionsScope || scope == "members" ||
+                     (scope.starts_with("stock:") && store_.FindLocation(scope.substr(6)).has_value());
+  if (!known) return Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope");
+  return FeedQuery{scope, *limit};
 }
 
 // A new device's start: the current state of a scope, a page at a time in
@@ -286,16 +290,11 @@ bool Api::KnownScope(const std::string& scope) {
 // feed, and replaying an upsert is harmless).
 ApiResponse Api::Snapshot(const std::string& query) {
   const auto params = ParseQuery(query);
-  auto limit = QueryInt(params, "limit", kDefaultSnapshotLimit);
-  if (!limit) return ErrorResponse(limit.error());
-  if (*limit < 1 || *limit > kMaxSnapshotLimit) {
-    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1..5000", "limit"));
-  }
-  auto scope_it = params.find("scope");
-  const std::string scope = scope_it == params.end() ? "catalog" : scope_it->second;
+  auto feed = ReadFeedQuery(params, kDefaultSnapshotLimit, kMaxSnapshotLimit);
+  if (!feed) return ErrorResponse(feed.error());
+  const auto& [scope, limit] = *feed;
   auto after_it = params.find("after");
   const std::string after = after_it == params.end() ? "" : after_it->second;
-  if (!KnownScope(scope)) return ErrorResponse(Error::Make("unknown_scope", "unknown scope '" + scope + "'", "scope"));
   json items = json::array();
   int64_t cursor = 0;
   std::string last;
@@ -305,35 +304,32 @@ ApiResponse Api::Snapshot(const std::string& query) {
       if (auto rules = FindRules(db, ""); rules && after.empty()) items.push_back(RulesToJson(*rules));
       return;
     }
-    const bool catalog = scope == "catalog";
-    const bool members = scope == "members";
-    auto rows = db.Prepare(
-        catalog   ? "SELECT barcode FROM products WHERE barcode > ? ORDER BY barcode LIMIT ?"
-        : members ? "SELECT m.member_id, m.phone, m.name, m.tier, coalesce(sum(p.delta), 0) FROM members m "
-                    "LEFT JOIN points_movements p ON p.member_id = m.member_id WHERE m.member_id > ? "
-                    "GROUP BY m.member_id ORDER BY m.member_id LIMIT ?"
-                  : "SELECT sku, sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku > ? GROUP BY sku "
-                    "ORDER BY sku LIMIT ?");
-    if (catalog || members) {
-      rows.Bind(1, after).Bind(2, *limit + 1);
-    } else {
-      rows.Bind(1, scope.substr(6)).Bind(2, after).Bind(3, *limit + 1);
-    }
-    while (rows.Step()) {
-      if (static_cast<int64_t>(items.size()) == *limit) {
-        last = items.back()[catalog ? "barcode" : members ? "member_id" : "sku"];
-        return;
-      }
-      if (catalog) {
-        items.push_back(ProductToJson(*Store::FindProduct(db, rows.Text(0))));
-      } else if (members) {
+    if (scope == "catalog") {
+      for (const Product& p : Store::ProductsAfter(db, after, limit + 1)) items.push_back(ProductToJson(p));
+    } else if (scope == "members") {
+      auto rows = db.Prepare(
+          "SELECT m.member_id, m.phone, m.name, m.tier, coalesce(sum(p.delta), 0) FROM members m "
+          "LEFT JOIN points_movements p ON p.member_id = m.member_id WHERE m.member_id > ? "
+          "GROUP BY m.member_id ORDER BY m.member_id LIMIT ?");
+      rows.Bind(1, after).Bind(2, limit + 1);
+      while (rows.Step()) {
         items.push_back({{"member_id", rows.Text(0)}, {"phone", rows.Text(1)}, {"name", rows.Text(2)},
                          {"tier", rows.Text(3)}, {"points", rows.Int(4)}});
-      } else {
-        items.push_back({{"sku", rows.Text(0)}, {"qty", rows.Int(1)}});
       }
+    } else {  // stock:<location>
+      auto rows = db.Prepare(
+          "SELECT sku, sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku > ? GROUP BY sku "
+          "ORDER BY sku LIMIT ?");
+      rows.Bind(1, scope.substr(6)).Bind(2, after).Bind(3, limit + 1);
+      while (rows.Step()) items.push_back({{"sku", rows.Text(0)}, {"qty", rows.Int(1)}});
     }
   });
+  // One row more than the page was read: it says whether there is a next page.
+  if (static_cast<int64_t>(items.size()) > limit) {
+    items.erase(items.end() - 1);
+    const json& tail = items.back();
+    last = tail.contains("barcode") ? tail["barcode"] : tail.contains("member_id") ? tail["member_id"] : tail["sku"];
+  }
   return JsonResponse(200, {{"scope", scope}, {"cursor", cursor}, {"items", std::move(items)},
                             {"next", last.empty() ? json(nullptr) : json(last)}});
 }

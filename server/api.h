@@ -44,7 +44,7 @@ struct ApiOptions {
 };
 
 // The parameters of a query string ("a=1&b=x%20y"), percent-decoded.
-std::map<std::string, std::string> ParseQueryString(std::string_view query);
+std::map<std::string, std::string> ParseQuery(std::string_view query);
 
 // The HTTP status for an error code (one table for the whole API).
 int HttpStatusFor(std::string_view code);
@@ -70,7 +70,12 @@ class Api {
   ApiResponse Lookup(const std::string& query);
   ApiResponse Pull(const std::string& query);
   ApiResponse Snapshot(const std::string& query);
-  bool KnownScope(const std::string& scope);
+  struct FeedQuery {
+    std::string scope;
+    int64_t limit = 0;
+  };
+  core::Result<FeedQuery> ReadFeedQuery(const std::map<std::string, std::string>& params, int64_t default_limit,
+                                        int64_t max_limit);
   ApiResponse Push(const ApiRequest& request, const Session& session);
   ApiResponse GetSale(const std::string& sale_id);
   ApiResponse GetRules(const std::string& query);

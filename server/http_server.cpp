@@ -177,7 +177,7 @@ net::awaitable<void> ServeRequests(Stream& stream, ServerState& st, const std::s
       if (path == "/api/v1/live" && beast::websocket::is_upgrade(req)) {
         // Browsers cannot set headers on a WebSocket: a one-time ticket in the query instead.
         const size_t q = target.find('?');
-        const auto params = ParseQueryString(q == std::string::npos ? "" : target.substr(q + 1));
+        const auto params = ParseQuery(q == std::string::npos ? "" : target.substr(q + 1));
         const auto ticket = params.find("ticket");
         if (ticket != params.end() && st.api.RedeemLiveTicket(ticket->second)) {
           AccessLog(st, remote, method, target, 101, 0, std::chrono::steady_clock::now() - start);

@@ -366,17 +366,6 @@ json ApplyOne(Ingest& in, const json& raw, const Session& session) {
     }
     return json{{"op_id", op->op_id}, {"status", "duplicate"}, {"first", json::parse(stored->result)}};
   }
-  {
-    auto held = in.db.Prepare("SELECT raw, result FROM held_ops WHERE op_id = ?");
-    held.Bind(1, op->op_id);
-    if (held.Step()) {
-      if (held.Text(0) != op->canonical) {
-        return Rejected(op->op_id, Error::Make("op_id_conflict",
-                                               "this op_id was already used for a different operation", "op_id"));
-      }
-      return json{{"op_id", op->op_id}, {"status", "duplicate"}, {"first", json::parse(held.Text(1))}};
-    }
-  }
   if (op->store_id != session.store_id) {
     return Rejection(in.db, raw,
                      Error::Make("store_mismatch", "signed in to " + session.store_id + ", not " + op->store_id,

@@ -352,6 +352,15 @@ std::optional<Product> Store::FindProduct(Database& db, const std::string& gtin)
   return ReadProduct(s);
 }
 
+std::vector<Product> Store::ProductsAfter(Database& db, const std::string& after, int64_t limit) {
+  auto s = db.Prepare(std::string("SELECT ") + kProductColumns +
+                      " FROM products WHERE barcode > ? ORDER BY barcode LIMIT ?");
+  s.Bind(1, after).Bind(2, limit);
+  std::vector<Product> out;
+  while (s.Step()) out.push_back(ReadProduct(s));
+  return out;
+}
+
 std::optional<Product> Store::FindProductByBarcode(const std::string& gtin) {
   std::lock_guard lock(mutex_);
   return FindProduct(db_, gtin);
@@ -437,7 +446,8 @@ int64_t Store::Count(const std::string& table) {
 }
 
 std::optional<StoredOp> Store::FindOp(Database& db, const std::string& op_id) {
-  auto s = db.Prepare("SELECT canonical, result FROM ops WHERE op_id = ?");
+  auto s = db.Prepare(
+      "SELECT canonical, result FROM ops WHERE op_id = ?1 UNION ALL SELECT raw, result FROM held_ops WHERE op_id = ?1");
   s.Bind(1, op_id);
   if (!s.Step()) return std::nullopt;
   return StoredOp{s.Text(0), s.Text(1)};

@@ -67,7 +67,7 @@ struct Change {
   std::string body;  // JSON of the change
 };
 
-// The first answer given for an operation, kept to answer its repeats.
+// The first answer given for an operation (applied or held), kept to answer its repeats.
 struct StoredOp {
   std::string canonical;
   std::string result;  // JSON
@@ -119,6 +119,8 @@ class Store {
   // Helpers used inside WithTransaction by the services and the demo loader.
   static std::optional<StoredOp> FindOp(Database& db, const std::string& op_id);
   static std::optional<Product> FindProduct(Database& db, const std::string& gtin);
+  // Products with a barcode after `after`, in barcode order, at most `limit`.
+  static std::vector<Product> ProductsAfter(Database& db, const std::string& after, int64_t limit);
   static void AppendChange(Database& db, const std::string& scope, const std::string& body, int64_t now);
   // The change feed's newest seq (0 when empty).
   static int64_t FeedHead(Database& db);
