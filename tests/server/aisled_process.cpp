@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -52,6 +54,49 @@ HttpResult Http(uint16_t port, const std::string& method, const std::string& tar
   beast::error_code ec;
   socket.shutdown(tcp::socket::shutdown_both, ec);
   return out;
+}
+
+namespace {
+
+// Runs `sql` read-only on <data_dir>/aisle.db and calls row(stmt) for each row.
+template <class F>
+void EachRow(const std::string& data_dir, const std::string& sql, F&& row) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2((data_dir + "/aisle.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW && row(stmt)) {
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+}  // namespace
+
+int64_t SqlCount(const std::string& data_dir, const std::string& sql) {
+  int64_t out = -1;
+  EachRow(data_dir, sql, [&](sqlite3_stmt* stmt) {
+    out = sqlite3_column_int64(stmt, 0);
+    return false;  // the first row only
+  });
+  return out;
+}
+
+std::vector<std::pair<std::string, int64_t>> SqlRows(const std::string& data_dir, const std::string& sql) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  EachRow(data_dir, sql, [&](sqlite3_stmt* stmt) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    out.emplace_back(text ? text : "", sqlite3_column_count(stmt) > 1 ? sqlite3_column_int64(stmt, 1) : 0);
+    return true;
+  });
+  return out;
+}
+
+std::string Uuid(uint64_t n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "0190a1b2-c3d4-7e5f-8a9b-%012llx", static_cast<unsigned long long>(n));
+  return buf;
 }
 
 uint16_t FreePort() {

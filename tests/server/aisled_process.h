@@ -25,6 +25,15 @@ struct HttpResult {
 HttpResult Http(uint16_t port, const std::string& method, const std::string& target,
                 const std::string& body = "", const std::string& token = "");
 
+// SQL on <data_dir>/aisle.db itself (not through the API), read-only: the
+// first column of the first row as an integer (-1 when there is none), or
+// every row's first column as text and second as an integer.
+int64_t SqlCount(const std::string& data_dir, const std::string& sql);
+std::vector<std::pair<std::string, int64_t>> SqlRows(const std::string& data_dir, const std::string& sql);
+
+// A UUID-shaped op id numbered n ("0190a1b2-c3d4-7e5f-8a9b-00000000002a").
+std::string Uuid(uint64_t n);
+
 // A free TCP port on 127.0.0.1 (bound to port 0 and released).
 uint16_t FreePort();
 std::string MakeTempDir();

@@ -3,7 +3,6 @@
 // every bad input the walking skeleton names, the body limit, static files,
 // the data-folder lock and graceful shutdown.
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <gtest/gtest.h>
 
@@ -24,26 +23,6 @@ namespace aisle::testing {
 namespace {
 
 using nlohmann::json;
-
-// Counts rows with SQL on the database file itself (not through the API).
-int64_t SqlCount(const std::string& data_dir, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2((data_dir + "/aisle.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  int64_t out = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-    out = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
-
-std::string Uuid(int n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "0190a1b2-c3d4-7e5f-8a9b-%012x", n);
-  return buf;
-}
 
 class AisledTest : public ::testing::Test {
  protected:

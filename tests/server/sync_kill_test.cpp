@@ -8,7 +8,6 @@
 //    devices leave the same state as one clean push (AISLE_SYNC_SEEDS,
 //    default 8, sets the number of shuffles).
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <gtest/gtest.h>
 
@@ -31,29 +30,6 @@ namespace aisle::testing {
 namespace {
 
 using nlohmann::json;
-
-// Rows of a one- or two-column query on the database file itself.
-std::vector<std::pair<std::string, int64_t>> SqlRows(const std::string& data_dir, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2((data_dir + "/aisle.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  std::vector<std::pair<std::string, int64_t>> out;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      out.emplace_back(text ? text : "", sqlite3_column_count(stmt) > 1 ? sqlite3_column_int64(stmt, 1) : 0);
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
-
-std::string Uuid(uint64_t n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "0190a1b2-c3d4-7e5f-8a9b-%012llx", static_cast<unsigned long long>(n));
-  return buf;
-}
 
 struct Sale {
   json op;
