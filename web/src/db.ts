@@ -90,7 +90,7 @@ export async function resetCatalog(storeId: string): Promise<void> {
  * Queues a completed sale and keeps its receipt, atomically. The op gets the device's next
  * sequence number and clock stamp in the same transaction, so no two ops share either.
  */
-export async function queueSale(op: NewOperation, record: SaleRecord): Promise<Operation> {
+export async function queueSale(op: NewOperation, record: SaleRecord): Promise<void> {
   const tx = (await db()).transaction(['outbox', 'sales', 'meta'], 'readwrite');
   const meta = tx.objectStore('meta');
   const seq = ((await meta.get('device_seq')) as number | undefined) ?? 0;
@@ -101,7 +101,6 @@ export async function queueSale(op: NewOperation, record: SaleRecord): Promise<O
   void tx.objectStore('outbox').add(queued);
   void tx.objectStore('sales').put(record);
   await tx.done;
-  return queued;
 }
 
 /** Moves the device's clock past a stamp the server sent (never backwards). */
