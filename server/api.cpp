@@ -18,10 +18,6 @@ constexpr int kMaxPullLimit = 1000;
 constexpr int kDefaultSnapshotLimit = 1000;
 constexpr int kMaxSnapshotLimit = 5000;
 
-ApiResponse JsonResponse(int status, const json& body) {
-  return ApiResponse{status, core::ToCanonicalJson(body), {}};
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -44,21 +40,6 @@ std::string PercentDecode(std::string_view in) {
   return out;
 }
 
-// Parses a non-negative integer query parameter.
-core::Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const std::string& key,
-                               int64_t fallback) {
-  auto it = query.find(key);
-  if (it == query.end() || it->second.empty()) return fallback;
-  int64_t value = 0;
-  for (char c : it->second) {
-    if (c < '0' || c > '9' || value > (INT64_MAX - 9) / 10) {
-      return Error::Make("invalid_parameter", key + " must be a non-negative integer", key);
-    }
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
 }  // namespace
 
 std::map<std::string, std::string> ParseQuery(std::string_view query) {
@@ -77,11 +58,32 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
   return out;
 }
 
+ApiResponse JsonResponse(int status, const json& body) {
+  return ApiResponse{status, core::ToCanonicalJson(body), {}};
+}
+
+core::Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const std::string& key,
+                               int64_t fallback) {
+  auto it = query.find(key);
+  if (it == query.end() || it->second.empty()) return fallback;
+  int64_t value = 0;
+  for (char c : it->second) {
+    if (c < '0' || c > '9' || value > (INT64_MAX - 9) / 10) {
+      return Error::Make("invalid_parameter", key + " must be a non-negative integer", key);
+    }
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
 int HttpStatusFor(std::string_view code) {
   static const std::map<std::string_view, int> kStatus = {
       {"unauthorized", 401},        {"invalid_credentials", 401}, {"token_expired", 401},
       {"invalid_ticket", 401},      {"upgrade_required", 426},
-      {"device_not_enrolled", 403}, {"forbidden", 403},           {"not_found", 404},
+      {"device_credential_required", 401}, {"invalid_device_credential", 401},
+      {"forbidden", 403},           {"not_found", 404},
+      {"device_revoked", 403},      {"device_other_store", 403},  {"staff_not_found", 404},
+      {"device_not_found", 404},    {"staff_exists", 409},        {"device_exists", 409},
       {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
@@ -104,85 +106,174 @@ bool Api::Handles(std::string_view path) {
   return path == "/healthz" || path.starts_with("/api/");
 }
 
+const std::vector<Api::Route>& Api::RouteTable() {
+  static const std::vector<Route> kRoutes = {
+      {{"GET", "/healthz", "public"}, &Api::Health},
+      {{"POST", "/api/v1/devices/enroll", "public"}, &Api::Enroll},
+      {{"POST", "/api/v1/sessions", "device"}, &Api::SignIn},
+      {{"GET", "/api/v1/live", "ticket"}, &Api::LiveUpgrade},
+      {{"GET", "/api/v1/catalog/lookup", "catalog.read"}, &Api::Lookup},
+      {{"GET", "/api/v1/sync/pull", "catalog.read"}, &Api::Pull},
+      {{"GET", "/api/v1/sync/snapshot", "catalog.read"}, &Api::Snapshot},
+      {{"GET", "/api/v1/sync/status", "catalog.read"}, &Api::SyncStatus},
+      {{"GET", "/api/v1/pricing/rules", "catalog.read"}, &Api::GetRules},
+      {{"POST", "/api/v1/sync/push", "sale.sell"}, &Api::Push},
+      {{"POST", "/api/v1/live/tickets", "live.subscribe"}, &Api::NewLiveTicket},
+      {{"GET", "/api/v1/sales/{sale_id}", "sales.read"}, &Api::GetSale},
+      {{"POST", "/api/v1/pricing/rules", "rules.publish"}, &Api::PublishRules},
+      {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
+      {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},
+      {{"GET", "/api/v1/staff", "staff.read"}, &Api::ListStaffRoute},
+      {{"POST", "/api/v1/staff", "staff.manage"}, &Api::AddStaffRoute},
+      {{"POST", "/api/v1/staff/{store_id}/{staff_code}/disable", "staff.manage"}, &Api::DisableStaffRoute},
+      {{"POST", "/api/v1/staff/{store_id}/{staff_code}/enable", "staff.manage"}, &Api::EnableStaffRoute},
+      {{"POST", "/api/v1/staff/{store_id}/{staff_code}/pin", "staff.manage"}, &Api::ResetPinRoute},
+      {{"GET", "/api/v1/devices", "device.manage"}, &Api::ListDevicesRoute},
+      {{"POST", "/api/v1/devices/enrollments", "device.manage"}, &Api::NewEnrollmentRoute},
+      {{"POST", "/api/v1/devices/{device_id}/revoke", "device.manage"}, &Api::RevokeDeviceRoute},
+      {{"GET", "/api/v1/audit", "audit.read"}, &Api::AuditRoute},
+      {{"GET", "/api/v1/audit/verify", "audit.read"}, &Api::AuditVerifyRoute},
+  };
+  return kRoutes;
+}
+
+std::vector<RouteInfo> Api::Routes() {
+  std::vector<RouteInfo> out;
+  for (const Route& r : RouteTable()) out.push_back(r.info);
+  return out;
+}
+
+namespace {
+
+// Matches a path against a route pattern segment by segment; {x} takes one
+// non-empty segment, returned decoded.
+std::optional<std::vector<std::string>> MatchPattern(std::string_view pattern, std::string_view path) {
+  std::vector<std::string> params;
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return std::nullopt;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const std::string_view p = pattern.substr(0, pattern.find('/'));
+    const std::string_view v = path.substr(0, path.find('/'));
+    if (p.starts_with('{')) {
+      if (v.empty()) return std::nullopt;
+      params.push_back(PercentDecode(v));
+    } else if (p != v) {
+      return std::nullopt;
+    }
+    pattern.remove_prefix(p.size());
+    path.remove_prefix(v.size());
+  }
+  return params;
+}
+
+}  // namespace
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   const size_t q = request.target.find('?');
   const std::string path = request.target.substr(0, q);
-  const std::string query = q == std::string::npos ? "" : request.target.substr(q + 1);
-  const auto wrong_method = [&] {
+  bool path_known = false;
+  for (const Route& route : RouteTable()) {
+    auto params = MatchPattern(route.info.pattern, path);
+    if (!params) continue;
+    path_known = true;
+    const bool head = request.method == "HEAD" && route.info.method == "GET" && path == "/healthz";
+    if (request.method != route.info.method && !head) continue;
+    Call call{request, ParseQuery(q == std::string::npos ? "" : std::string_view(request.target).substr(q + 1)),
+              std::move(*params), std::nullopt, Session{}, std::nullopt};
+    if (auto refused = Admit(route.info, call)) return *refused;
+    return (this->*route.handler)(call);
+  }
+  if (path_known) {
     return ErrorResponse(Error::Make("method_not_allowed", request.method + " is not allowed on " + path));
-  };
-
-  if (path == "/healthz") {
-    if (request.method != "GET" && request.method != "HEAD") return wrong_method();
-    return JsonResponse(200, {{"status", "ok"}, {"version", options_.version}});
-  }
-  if (path == "/api/v1/sessions") {
-    if (request.method != "POST") return wrong_method();
-    return SignIn(request);
-  }
-
-  auto session = Authenticate(request);
-  if (!session) return ErrorResponse(session.error());
-
-  if (path == "/api/v1/catalog/lookup") {
-    if (request.method != "GET") return wrong_method();
-    return Lookup(query);
-  }
-  if (path == "/api/v1/sync/pull") {
-    if (request.method != "GET") return wrong_method();
-    return Pull(query);
-  }
-  if (path == "/api/v1/sync/push") {
-    if (request.method != "POST") return wrong_method();
-    return Push(request, *session);
-  }
-  if (path == "/api/v1/live/tickets") {
-    if (request.method != "POST") return wrong_method();
-    return NewLiveTicket(*session);
-  }
-  if (path == "/api/v1/live") {
-    return ErrorResponse(Error::Make("upgrade_required", "open /api/v1/live as a WebSocket with ?ticket="));
-  }
-  if (path == "/api/v1/sync/snapshot") {
-    if (request.method != "GET") return wrong_method();
-    return Snapshot(query);
-  }
-  if (path == "/api/v1/sync/status") {
-    if (request.method != "GET") return wrong_method();
-    const auto params = ParseQuery(query);
-    auto it = params.find("device_id");
-    return JsonResponse(200, DeviceSyncStatus(store_, it == params.end() ? session->device_id : it->second));
-  }
-  if (path == "/api/v1/pricing/rules") {
-    if (request.method == "GET") return GetRules(query);
-    if (request.method == "POST") return PublishRules(request, *session);
-    return wrong_method();
-  }
-  constexpr std::string_view kSales = "/api/v1/sales/";
-  if (path.starts_with(kSales) && path.size() > kSales.size()) {
-    if (request.method != "GET") return wrong_method();
-    return GetSale(PercentDecode(path.substr(kSales.size())));
   }
   return ErrorResponse(Error::Make("not_found", "no such endpoint: " + path));
 }
 
-core::Result<Session> Api::Authenticate(const ApiRequest& request) {
+std::optional<ApiResponse> Api::Admit(const RouteInfo& route, Call& call) {
+  if (route.permission == "public" || route.permission == "ticket") return std::nullopt;
+  const ApiRequest& request = call.request;
+  if (!request.device_credential.empty()) {
+    call.device = store_.FindDeviceByCredential(Sha256Hex(request.device_credential));
+    if (!call.device) {
+      return ErrorResponse(Error::Make("invalid_device_credential",
+                                       "this device's credential is unknown: enroll it again", "X-Aisle-Device"));
+    }
+    // A revoked device may still hand in what it sold (Push turns those sales into exceptions).
+    if (call.device->status == "revoked" && route.pattern != "/api/v1/sync/push") {
+      return ErrorResponse(Error::Make("device_revoked", "this device was revoked: ask the store manager"));
+    }
+  } else if (!options_.demo) {
+    return ErrorResponse(Error::Make("device_credential_required",
+                                     "this server only serves enrolled devices: send X-Aisle-Device", "X-Aisle-Device"));
+  }
+  if (route.permission == "device") return std::nullopt;
+  if (call.device && call.device->status == "revoked") {  // push from a revoked device: no staff session left
+    call.session = Session{call.device->store_id, "", call.device->device_id, 0, ""};
+    return std::nullopt;
+  }
+
   constexpr std::string_view kBearer = "Bearer ";
   if (!std::string_view(request.authorization).starts_with(kBearer)) {
-    return Error::Make("unauthorized", "sign in first: Authorization: Bearer <token> is missing",
-                       "Authorization");
+    return ErrorResponse(Error::Make("unauthorized", "sign in first: Authorization: Bearer <token> is missing",
+                                     "Authorization"));
   }
-  const std::string token = request.authorization.substr(kBearer.size());
-  auto session = store_.FindSession(Sha256Hex(token), UnixNow());
-  if (!session) {
-    return Error::Make("token_expired", "the session token is unknown or expired: sign in again",
-                       "Authorization");
+  auto session = store_.FindSession(Sha256Hex(request.authorization.substr(kBearer.size())), UnixNow());
+  if (!session || (call.device && session->device_id != call.device->device_id)) {
+    return ErrorResponse(Error::Make("token_expired", "the session token is unknown or expired: sign in again",
+                                     "Authorization"));
   }
-  return *session;
+  call.session = std::move(*session);
+  store_.WithConnection([&](Database& db) { call.role = FindRole(db, call.session.role); });
+  if (!call.role || !call.role->Allows(route.permission)) {
+    return ErrorResponse(Error::Make("forbidden", "the role " + call.session.role + " may not do this (needs " +
+                                                      std::string(route.permission) + ")"));
+  }
+  return std::nullopt;
 }
 
-ApiResponse Api::SignIn(const ApiRequest& request) {
-  auto body = core::ParseJson(request.body);
+std::optional<ApiResponse> Api::CheckReach(const Call& call, const std::string& store_id) {
+  if (call.role && call.role->Reaches(call.session.store_id, store_id)) return std::nullopt;
+  return ErrorResponse(Error::Make("forbidden", "the role " + call.session.role + " acts in its own store only", "store_id"));
+}
+
+std::string Api::TargetStore(const Call& call) {
+  auto it = call.query.find("store");
+  return it == call.query.end() || it->second.empty() ? call.session.store_id : it->second;
+}
+
+Actor Api::ActorOf(const Call& call) const {
+  return Actor{call.session.store_id, call.session.staff_code, call.session.role, call.session.device_id};
+}
+
+ApiResponse Api::Health(Call&) {
+  return JsonResponse(200, {{"status", "ok"}, {"version", options_.version}});
+}
+
+ApiResponse Api::LiveUpgrade(Call&) {
+  return ErrorResponse(Error::Make("upgrade_required", "open /api/v1/live as a WebSocket with ?ticket="));
+}
+
+ApiResponse Api::SyncStatus(Call& call) {
+  auto it = call.query.find("device_id");
+  return JsonResponse(200, DeviceSyncStatus(store_, it == call.query.end() ? call.session.device_id : it->second));
+}
+
+void Api::AuditSignIn(const std::string& store_id, const std::string& staff_code, const std::string& role,
+                      const std::string& device_id, const std::string& action) {
+  AuditEntry e;
+  e.store_id = store_id;
+  e.actor = staff_code;
+  e.role = role;
+  e.device_id = device_id;
+  e.at_ms = UnixNowMs();
+  e.action = action;
+  e.object = "staff:" + store_id + "/" + staff_code;
+  store_.WithTransaction([&](Database& db) { store_.Audit(db, e); });
+}
+
+ApiResponse Api::SignIn(Call& call) {
+  auto body = core::ParseJson(call.request.body);
   if (!body) return ErrorResponse(body.error());
   if (!body->is_object()) return ErrorResponse(core::WrongType("(body)", "an object"));
   std::string fields[4];
@@ -197,6 +288,23 @@ ApiResponse Api::SignIn(const ApiRequest& request) {
     fields[i] = std::move(*value);
   }
   const auto& [store_id, device_id, staff_code, pin] = fields;
+  if (call.device) {  // an enrolled device signs staff in to its own store only
+    if (device_id != call.device->device_id) {
+      return ErrorResponse(Error::Make("invalid_device_id", "device_id is not the enrolled device's id", "device_id"));
+    }
+    if (store_id != call.device->store_id) {
+      return ErrorResponse(Error::Make("device_other_store",
+                                       "this device is enrolled in store " + call.device->store_id, "store_id"));
+    }
+  } else if (auto known = store_.FindDevice(device_id)) {
+    if (known->status == "revoked") {
+      return ErrorResponse(Error::Make("device_revoked", "this device was revoked: ask the store manager"));
+    }
+    if (known->has_credential) {  // nobody signs in as an enrolled device without its credential
+      return ErrorResponse(Error::Make("device_credential_required", "this device is enrolled: send X-Aisle-Device",
+                                       "X-Aisle-Device"));
+    }
+  }
   const int64_t now = UnixNow();
   const std::string key = store_id + "\n" + staff_code;
   if (const int64_t wait = throttle_.LockedFor(key, now); wait > 0) {
@@ -210,29 +318,56 @@ ApiResponse Api::SignIn(const ApiRequest& request) {
   if (!staff) BurnPinVerification();
   if (!location || location->kind != "store" || !staff || !staff->active || !VerifyPin(pin, staff->pin_hash)) {
     throttle_.RecordFailure(key, now);
+    if (staff) {  // attempts on real staff are kept; unknown codes would only let anyone fill the log
+      AuditSignIn(store_id, staff_code, staff->role, device_id,
+                  throttle_.LockedFor(key, now) > 0 ? "session.locked_out" : "session.sign_in_failed");
+    }
     return ErrorResponse(Error::Make("invalid_credentials", "wrong store, staff code or PIN"));
   }
   throttle_.RecordSuccess(key);
-  if (!store_.DeviceKnown(device_id)) {
-    if (!options_.demo) {
-      return ErrorResponse(Error::Make("device_not_enrolled", "this device is not enrolled", "device_id"));
-    }
-    store_.RegisterDevice(device_id, store_id, now);  // demo: first sign-in registers it
+  if (!call.device && !store_.FindDevice(device_id)) {
+    store_.RegisterDevice(device_id, store_id, now);  // --demo: a first sign-in lets the device in
   }
   const std::string token = NewToken();
-  const Session session{store_id, staff_code, device_id, now + options_.session_ttl_seconds};
+  const Session session{store_id, staff_code, device_id, now + options_.session_ttl_seconds, staff->role};
   store_.CreateSession(Sha256Hex(token), session, now);
+  AuditSignIn(store_id, staff_code, staff->role, device_id, "session.signed_in");
+  std::optional<Role> role;
+  store_.WithConnection([&](Database& db) { role = FindRole(db, staff->role); });
   return JsonResponse(
       201, {{"token", token},
             {"expires_at", IsoTime(session.expires_at)},
             {"staff", {{"staff_code", staff->staff_code}, {"name", staff->name}, {"role", staff->role},
                        {"store_id", staff->store_id}}},
+            {"permissions", role ? json(role->permissions) : json::array()},
             {"store", {{"store_id", location->location_id}, {"name_zh", location->name_zh},
                        {"name_en", location->name_en}, {"currency", location->currency}}}});
 }
 
-ApiResponse Api::Lookup(const std::string& query) {
-  const auto params = ParseQuery(query);
+ApiResponse Api::Enroll(Call& call) {
+  auto body = core::ParseJson(call.request.body);
+  if (!body) return ErrorResponse(body.error());
+  if (!body->is_object()) return ErrorResponse(core::WrongType("(body)", "an object"));
+  auto code = core::ReadString(*body, "code", "");
+  if (!code) return ErrorResponse(code.error());
+  auto device_id = core::ReadString(*body, "device_id", "");
+  if (!device_id) return ErrorResponse(device_id.error());
+  const int64_t now = UnixNow();
+  constexpr const char* kKey = "\nenroll";  // one throttle for every enrollment attempt
+  if (const int64_t wait = throttle_.LockedFor(kKey, now); wait > 0) {
+    return ErrorResponse(Error::Make("too_many_attempts", "too many wrong codes: try again in " +
+                                                              std::to_string(wait) + " s"));
+  }
+  auto enrolled = EnrollDevice(store_, *code, *device_id);
+  if (!enrolled) {
+    if (enrolled.error().code == "invalid_enrollment_code") throttle_.RecordFailure(kKey, now);
+    return ErrorResponse(enrolled.error());
+  }
+  return JsonResponse(201, *enrolled);
+}
+
+ApiResponse Api::Lookup(Call& call) {
+  const auto& params = call.query;
   auto it = params.find("barcode");
   if (it == params.end()) return ErrorResponse(core::Missing("barcode"));
   auto barcode = core::NormalizeBarcode(it->second);
@@ -244,8 +379,8 @@ ApiResponse Api::Lookup(const std::string& query) {
   return JsonResponse(200, {{"product", ProductToJson(*product)}});
 }
 
-ApiResponse Api::Pull(const std::string& query) {
-  const auto params = ParseQuery(query);
+ApiResponse Api::Pull(Call& call) {
+  const auto& params = call.query;
   auto since = QueryInt(params, "since", 0);
   if (!since) return ErrorResponse(since.error());
   auto feed = ReadFeedQuery(params, kDefaultPullLimit, kMaxPullLimit);
@@ -288,8 +423,8 @@ core::Result<Api::FeedQuery> Api::ReadFeedQuery(const std::map<std::string, std:
 // store's lock, so rows and cursor agree; a device continues the feed from
 // the first page's cursor (rows that changed after it are replayed by the
 // feed, and replaying an upsert is harmless).
-ApiResponse Api::Snapshot(const std::string& query) {
-  const auto params = ParseQuery(query);
+ApiResponse Api::Snapshot(Call& call) {
+  const auto& params = call.query;
   auto feed = ReadFeedQuery(params, kDefaultSnapshotLimit, kMaxSnapshotLimit);
   if (!feed) return ErrorResponse(feed.error());
   const auto& [scope, limit] = *feed;
@@ -334,23 +469,25 @@ ApiResponse Api::Snapshot(const std::string& query) {
                             {"next", last.empty() ? json(nullptr) : json(last)}});
 }
 
-ApiResponse Api::Push(const ApiRequest& request, const Session& session) {
-  auto body = core::ParseJson(request.body);
+ApiResponse Api::Push(Call& call) {
+  auto body = core::ParseJson(call.request.body);
   if (!body) return ErrorResponse(body.error());
-  auto results = PushOperations(store_, *body, session, rules_cache_, clock_);
+  const PushSource source{call.session, call.device.has_value(), call.device && call.device->status == "revoked"};
+  auto results = PushOperations(store_, *body, source, rules_cache_, clock_);
   if (!results) return ErrorResponse(results.error());
   NudgeLive();
   return JsonResponse(200, *results);
 }
 
-ApiResponse Api::GetSale(const std::string& sale_id) {
+ApiResponse Api::GetSale(Call& call) {
+  const std::string& sale_id = call.params[0];
   auto sale = LoadSale(store_, sale_id);
   if (!sale) return ErrorResponse(Error::Make("sale_not_found", "no sale " + sale_id));
   return JsonResponse(200, *sale);
 }
 
-ApiResponse Api::GetRules(const std::string& query) {
-  const auto params = ParseQuery(query);
+ApiResponse Api::GetRules(Call& call) {
+  const auto& params = call.query;
   auto it = params.find("version");
   const std::string version = it == params.end() ? "" : it->second;
   std::optional<PublishedRules> rules;
@@ -364,23 +501,33 @@ ApiResponse Api::GetRules(const std::string& query) {
   return JsonResponse(200, RulesToJson(*rules));
 }
 
-// Publishing chain-wide prices and promotions is an HQ act (roles as data
-// come with the security work).
-ApiResponse Api::PublishRules(const ApiRequest& request, const Session& session) {
-  auto staff = store_.FindStaff(session.store_id, session.staff_code);
-  if (!staff || staff->role != "hq_admin") {
-    return ErrorResponse(Error::Make("forbidden", "only an HQ admin may publish pricing rules"));
-  }
-  auto body = core::ParseJson(request.body);
+// Chain-wide prices and promotions; the audit entry goes to the chain of the
+// store the publisher signed in at.
+ApiResponse Api::PublishRules(Call& call) {
+  auto body = core::ParseJson(call.request.body);
   if (!body) return ErrorResponse(body.error());
   core::Result<json> result = json();
-  store_.WithTransaction([&](Database& db) { result = server::PublishRules(db, *body, session.staff_code, UnixNow()); });
+  store_.WithTransaction([&](Database& db) {
+    result = server::PublishRules(db, *body, call.session.staff_code, UnixNow());
+    if (!result || (*result)["status"] != "published") return;
+    AuditEntry e;
+    e.store_id = call.session.store_id;
+    e.actor = call.session.staff_code;
+    e.role = call.session.role;
+    e.device_id = call.session.device_id;
+    e.at_ms = UnixNowMs();
+    e.action = "rules.published";
+    e.object = "rules:" + (*result)["version"].get<std::string>();
+    e.after = *result;
+    store_.Audit(db, e);
+  });
   if (!result) return ErrorResponse(result.error());
   NudgeLive();
   return JsonResponse((*result)["status"] == "published" ? 201 : 200, *result);
 }
 
-ApiResponse Api::NewLiveTicket(const Session& session) {
+ApiResponse Api::NewLiveTicket(Call& call) {
+  const Session& session = call.session;
   constexpr int64_t kTicketSeconds = 30;
   const std::string ticket = NewToken();
   const int64_t now = UnixNow();

@@ -16,9 +16,11 @@
 
 #include "core/hlc.h"
 #include "core/result.h"
+#include "server/admin_service.h"
 #include "server/auth.h"
 #include "server/live_hub.h"
 #include "server/pricing_rules.h"
+#include "server/roles.h"
 #include "server/store.h"
 
 namespace aisle::server {
@@ -26,8 +28,17 @@ namespace aisle::server {
 struct ApiRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query: "/api/v1/catalog/lookup?barcode=..."
-  std::string authorization;
+  std::string authorization;      // "Bearer <staff session token>"
   std::string body;
+  std::string device_credential;  // the X-Aisle-Device header: the enrolled device's credential
+};
+
+// Who may call a route: anyone, an enrolled device (no staff yet), the
+// holder of a one-time live ticket, or staff whose role holds the permission.
+struct RouteInfo {
+  std::string_view method;
+  std::string_view pattern;     // "/api/v1/sales/{sale_id}": {x} is one path segment
+  std::string_view permission;  // "public", "device", "ticket" or a permission of server/roles.h
 };
 
 struct ApiResponse {
@@ -49,6 +60,10 @@ std::map<std::string, std::string> ParseQuery(std::string_view query);
 // The HTTP status for an error code (one table for the whole API).
 int HttpStatusFor(std::string_view code);
 ApiResponse ErrorResponse(const core::Error& error);
+ApiResponse JsonResponse(int status, const nlohmann::json& body);
+// A non-negative integer query parameter, `fallback` when absent or empty.
+core::Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const std::string& key,
+                               int64_t fallback);
 
 class Api {
  public:
@@ -56,6 +71,8 @@ class Api {
 
   // True for paths this class answers (/healthz and /api/...).
   static bool Handles(std::string_view path);
+  // Every route, in the order docs/security.md's matrix lists them.
+  static std::vector<RouteInfo> Routes();
   ApiResponse Handle(const ApiRequest& request);
 
   // GET /api/v1/live?ticket=T: the session a one-time ticket (from POST
@@ -66,22 +83,63 @@ class Api {
   std::string LiveHello();
 
  private:
-  ApiResponse SignIn(const ApiRequest& request);
-  ApiResponse Lookup(const std::string& query);
-  ApiResponse Pull(const std::string& query);
-  ApiResponse Snapshot(const std::string& query);
+  // One request on its way through a route: its parts and who makes it.
+  struct Call {
+    const ApiRequest& request;
+    std::map<std::string, std::string> query;
+    std::vector<std::string> params;  // the {x} segments of the route, decoded
+    std::optional<Device> device;     // from X-Aisle-Device (none: the demo's unenrolled devices)
+    Session session;                  // staff routes only
+    std::optional<Role> role;         // staff routes only
+  };
+  using Handler = ApiResponse (Api::*)(Call&);
+  struct Route {
+    RouteInfo info;
+    Handler handler;
+  };
+  static const std::vector<Route>& RouteTable();
+  // Device and staff checks of a route's permission; fills call.device/session/role.
+  std::optional<ApiResponse> Admit(const RouteInfo& route, Call& call);
+  // May this call's staff act on `store_id`? (their own store, or any with a chain role)
+  std::optional<ApiResponse> CheckReach(const Call& call, const std::string& store_id);
+  // The ?store= of an admin route, defaulting to the caller's store.
+  std::string TargetStore(const Call& call);
+
+  ApiResponse Health(Call& call);
+  ApiResponse SignIn(Call& call);
+  ApiResponse Enroll(Call& call);
+  ApiResponse Lookup(Call& call);
+  ApiResponse Pull(Call& call);
+  ApiResponse Snapshot(Call& call);
+  ApiResponse SyncStatus(Call& call);
+  ApiResponse LiveUpgrade(Call& call);
   struct FeedQuery {
     std::string scope;
     int64_t limit = 0;
   };
   core::Result<FeedQuery> ReadFeedQuery(const std::map<std::string, std::string>& params, int64_t default_limit,
                                         int64_t max_limit);
-  ApiResponse Push(const ApiRequest& request, const Session& session);
-  ApiResponse GetSale(const std::string& sale_id);
-  ApiResponse GetRules(const std::string& query);
-  ApiResponse PublishRules(const ApiRequest& request, const Session& session);
-  core::Result<Session> Authenticate(const ApiRequest& request);
-  ApiResponse NewLiveTicket(const Session& session);
+  ApiResponse Push(Call& call);
+  ApiResponse GetSale(Call& call);
+  ApiResponse GetRules(Call& call);
+  ApiResponse PublishRules(Call& call);
+  ApiResponse NewLiveTicket(Call& call);
+  // Back office (server/api_admin.cpp).
+  ApiResponse ListRolesRoute(Call& call);
+  ApiResponse PutRoleRoute(Call& call);
+  ApiResponse ListStaffRoute(Call& call);
+  ApiResponse AddStaffRoute(Call& call);
+  ApiResponse DisableStaffRoute(Call& call);
+  ApiResponse EnableStaffRoute(Call& call);
+  ApiResponse ResetPinRoute(Call& call);
+  ApiResponse ListDevicesRoute(Call& call);
+  ApiResponse NewEnrollmentRoute(Call& call);
+  ApiResponse RevokeDeviceRoute(Call& call);
+  ApiResponse AuditRoute(Call& call);
+  ApiResponse AuditVerifyRoute(Call& call);
+  Actor ActorOf(const Call& call) const;
+  void AuditSignIn(const std::string& store_id, const std::string& staff_code, const std::string& role,
+                   const std::string& device_id, const std::string& action);
   // Tells live connections about every scope the feed moved in since the last nudge.
   void NudgeLive();
 

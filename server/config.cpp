@@ -27,6 +27,8 @@ constexpr Flag kFlags[] = {
     {"threads", "AISLE_THREADS", "N", "I/O threads (default 8: a push waits on one for its group commit)"},
     {"session-ttl", "AISLE_SESSION_TTL", "SECONDS", "how long a sign-in lasts (default 43200)"},
     {"lockout", "AISLE_LOCKOUT", "SECONDS", "sign-in lockout after 5 wrong PINs (default 300)"},
+    {"audit-anchor-file", "AISLE_AUDIT_ANCHOR_FILE", "FILE",
+     "where audit chain heads are appended (default <data-dir>/audit-anchors.log; put it on another disk)"},
     {"help", "", "", "show this help"},
     {"version", "", "", "print the version"},
 };
@@ -61,6 +63,7 @@ core::Result<void> Apply(Config& c, std::string_view name, const std::string& va
   else if (name == "threads") return number(1, 64, c.threads);
   else if (name == "session-ttl") return number(60, 30 * 24 * 3600, c.session_ttl_seconds);
   else if (name == "lockout") return number(1, 24 * 3600, c.lockout_seconds);
+  else if (name == "audit-anchor-file") c.audit_anchor_file = value;
   else if (name == "help") c.help = true;
   else if (name == "version") c.version = true;
   return {};

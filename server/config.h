@@ -26,6 +26,7 @@ struct Config {
   int threads = 8;
   int64_t session_ttl_seconds = 12 * 3600;
   int64_t lockout_seconds = 300;
+  std::string audit_anchor_file;  // default: <data_dir>/audit-anchors.log
   bool help = false;
   bool version = false;
 };

@@ -22,11 +22,13 @@ struct DemoStaff {
 
 constexpr DemoStaff kStaff[] = {
     {"SH01", "1001", "王芳 Wang Fang", "associate", "1111"},
-    {"SH01", "2001", "李强 Li Qiang", "store_manager", "2222"},
-    {"SH01", "9001", "陈静 Chen Jing", "hq_admin", "9999"},
+    {"SH01", "1501", "周婷 Zhou Ting", "senior_associate", "1515"},
+    {"SH01", "2001", "李强 Li Qiang", "store_manager", "222222"},
+    {"SH01", "8001", "孙磊 Sun Lei", "area_manager", "888888"},
+    {"SH01", "9001", "陈静 Chen Jing", "hq_admin", "999999"},
     {"BJ01", "1101", "张伟 Zhang Wei", "associate", "1111"},
-    {"BJ01", "2101", "刘洋 Liu Yang", "store_manager", "2222"},
-    {"BJ01", "9101", "赵敏 Zhao Min", "hq_admin", "9999"},
+    {"BJ01", "2101", "刘洋 Liu Yang", "store_manager", "222222"},
+    {"BJ01", "9101", "赵敏 Zhao Min", "hq_admin", "999999"},
 };
 
 std::vector<std::vector<std::string>> ParseTsv(std::string_view text) {

@@ -122,7 +122,7 @@ Response Dispatch(ServerState& st, const Request& req) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (!Api::Handles(path)) return ServeStatic(st.options.web_root, req);
   ApiRequest api_req{std::string(req.method_string()), std::string(target),
-                     std::string(req[http::field::authorization]), req.body()};
+                     std::string(req[http::field::authorization]), req.body(), std::string(req["X-Aisle-Device"])};
   ApiResponse api = st.api.Handle(api_req);
   Response res{static_cast<http::status>(api.status), req.version()};
   res.set(http::field::content_type, "application/json");

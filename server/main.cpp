@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     fs::create_directories(data_dir);
     if (!LockDataDir(data_dir)) return 1;
     Store store((data_dir / "aisle.db").string());
+    if (!config->audit_anchor_file.empty()) store.set_audit_anchor_path(config->audit_anchor_file);
     if (config->demo) {
       const DemoSummary demo = LoadDemoData(store);
       std::cerr << "aisled: demo data ready (" << demo.products_added << " products and " << demo.staff_added

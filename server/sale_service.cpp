@@ -255,7 +255,55 @@ void NoteSeq(Database& db, const std::string& device_id, int64_t seq, const std:
   db.Prepare("UPDATE device_progress SET contiguous = ? WHERE device_id = ?").Bind(1, contiguous).Bind(2, device_id).Run();
 }
 
-json Rejection(Database& db, const json& raw, const Error& error, int64_t now) {
+// What one push (or the release of held ops) shares.
+struct Ingest {
+  Store& store;
+  Database& db;
+  const PushSource& source;
+  CompiledRulesCache& rules_cache;
+  core::HybridClock& clock;
+  int64_t now;     // unix seconds
+  int64_t now_ms;  // for the clock
+};
+
+std::string RoleOf(Database& db, const std::string& store_id, const std::string& staff_code) {
+  auto s = db.Prepare("SELECT role FROM staff WHERE store_id = ? AND staff_code = ?");
+  s.Bind(1, store_id).Bind(2, staff_code);
+  return s.Step() ? s.Text(0) : "";
+}
+
+// The audit entry of an op the server applied, or of one it refused.
+void AuditOp(Ingest& in, const json& raw, const core::Operation* op, const json& result) {
+  const auto text = [&](const char* key) {
+    return raw.is_object() && raw.contains(key) && raw[key].is_string() ? raw[key].get<std::string>().substr(0, 64)
+                                                                       : std::string();
+  };
+  AuditEntry e;
+  e.store_id = op ? op->store_id : in.source.session.store_id;
+  e.actor = op && !op->staff_id.empty() ? op->staff_id : in.source.session.staff_code;
+  e.role = RoleOf(in.db, e.store_id, e.actor);
+  e.device_id = op ? op->device_id : text("device_id");
+  e.device_time = op ? op->device_time : text("device_time");
+  e.hlc = op ? core::FormatHlc(op->hlc) : text("hlc");
+  e.at_ms = in.now_ms;
+  e.action = result["status"] == "rejected" ? "op.rejected" : op->type;
+  e.object = "op:" + text("op_id");
+  e.after = result;
+  if (op && op->type == core::kSaleCompleted && result["status"] != "rejected") {
+    e.object = "sale:" + result.value("sale_id", std::string());
+    json tenders = json::array();
+    for (const json& t : op->payload.value("tenders", json::array())) tenders.push_back(t);
+    e.after = {{"total", op->payload.value("total", json(nullptr))}, {"tenders", std::move(tenders)},
+               {"lines", op->payload.value("lines", json::array()).size()}, {"status", result["status"]}};
+  }
+  if (op && op->payload.is_object() && op->payload.contains("approval")) e.approval = op->payload["approval"];
+  in.store.Audit(in.db, e);
+}
+
+// op: the parsed op, or nullptr when it did not parse.
+json Rejection(Ingest& in, const json& raw, const core::Operation* op, const Error& error) {
+  Database& db = in.db;
+  const int64_t now = in.now;
   const std::string op_id =
       raw.is_object() && raw.contains("op_id") && raw["op_id"].is_string() ? raw["op_id"].get<std::string>() : "";
   // Remembered when the op says who sent it, so the refused seq is not reported as a gap.
@@ -271,17 +319,10 @@ json Rejection(Database& db, const json& raw, const Error& error, int64_t now) {
         .Bind(7, now).Run();
     NoteSeq(db, device, seq, op_id, now);
   }
-  return Rejected(op_id, error);
+  const json rejected = Rejected(op_id, error);
+  AuditOp(in, raw, op, rejected);
+  return rejected;
 }
-
-// What one push (or the release of held ops) shares.
-struct Ingest {
-  Database& db;
-  CompiledRulesCache& rules_cache;
-  core::HybridClock& clock;
-  int64_t now;     // unix seconds
-  int64_t now_ms;  // for the clock
-};
 
 bool OpStored(Database& db, const std::string& op_id) {
   auto s = db.Prepare("SELECT 1 FROM ops WHERE op_id = ?");
@@ -301,6 +342,14 @@ json ApplyReady(Ingest& in, const core::Operation& op, const json& raw, const st
       result = ApplySale(in.db, op, staff_code, in.rules_cache, in.now);
     } else {
       result = ApplyFeedback(in.db, op, staff_code, in.now);
+    }
+    if (result && in.source.revoked) {  // a paid sale from a revoked device: kept, and shown to the manager
+      const json detail = {{"device_id", op.device_id}, {"sale_id", (*result).value("sale_id", "")},
+                           {"staff_code", staff_code}};
+      in.db.Prepare("INSERT INTO exceptions (store_id, kind, op_id, detail, created_at) VALUES (?, 'device_revoked', ?, ?, ?)")
+          .Bind(1, op.store_id).Bind(2, op.op_id).Bind(3, core::ToCanonicalJson(detail)).Bind(4, in.now).Run();
+      (*result)["status"] = "accepted_with_exception";
+      (*result)["exceptions"] = json::array({{{"id", in.db.LastInsertRowId()}, {"kind", "device_revoked"}}});
     }
     if (result) {
       const core::Hlc server_hlc = in.clock.Receive(op.hlc, in.now_ms);
@@ -322,10 +371,11 @@ json ApplyReady(Ingest& in, const core::Operation& op, const json& raw, const st
           .Bind(13, core::ToCanonicalJson(*result))
           .Run();
       NoteSeq(in.db, op.device_id, op.device_seq, op.op_id, in.now);
+      AuditOp(in, raw, &op, *result);
       savepoint.Release();
     }
   }  // a failed op's savepoint rolls back here
-  if (!result) return Rejection(in.db, raw, result.error(), in.now);
+  if (!result) return Rejection(in, raw, &op, result.error());
   ReleaseHeld(in, op.op_id);
   return *result;
 }
@@ -354,9 +404,10 @@ void ReleaseHeld(Ingest& in, const std::string& applied_op_id) {
   }
 }
 
-json ApplyOne(Ingest& in, const json& raw, const Session& session) {
+json ApplyOne(Ingest& in, const json& raw) {
+  const Session& session = in.source.session;
   auto op = core::ParseOperation(raw);
-  if (!op) return Rejection(in.db, raw, op.error(), in.now);
+  if (!op) return Rejection(in, raw, nullptr, op.error());
 
   if (auto stored = Store::FindOp(in.db, op->op_id)) {
     if (stored->canonical != op->canonical) {
@@ -367,14 +418,18 @@ json ApplyOne(Ingest& in, const json& raw, const Session& session) {
     return json{{"op_id", op->op_id}, {"status", "duplicate"}, {"first", json::parse(stored->result)}};
   }
   if (op->store_id != session.store_id) {
-    return Rejection(in.db, raw,
+    return Rejection(in, raw, &*op,
                      Error::Make("store_mismatch", "signed in to " + session.store_id + ", not " + op->store_id,
-                                 "store_id"),
-                     in.now);
+                                 "store_id"));
+  }
+  if (in.source.credentialed && op->device_id != session.device_id) {
+    return Rejection(in, raw, &*op, Error::Make("device_mismatch", "a device pushes its own operations only", "device_id"));
   }
   if (op->type != core::kSaleCompleted && op->type != core::kFeedbackGiven) {
-    return Rejection(in.db, raw, Error::Make("unsupported_op_type", "unknown operation type '" + op->type + "'", "type"),
-                     in.now);
+    return Rejection(in, raw, &*op, Error::Make("unsupported_op_type", "unknown operation type '" + op->type + "'", "type"));
+  }
+  if (in.source.revoked && op->type != core::kSaleCompleted) {
+    return Rejection(in, raw, &*op, Error::Make("device_revoked", "this device was revoked; only its paid sales are taken"));
   }
   const std::string staff_code = op->staff_id.empty() ? session.staff_code : op->staff_id;
 
@@ -401,7 +456,7 @@ json ApplyOne(Ingest& in, const json& raw, const Session& session) {
 
 }  // namespace
 
-core::Result<json> PushOperations(Store& store, const json& body, const Session& session,
+core::Result<json> PushOperations(Store& store, const json& body, const PushSource& source,
                                   CompiledRulesCache& rules_cache, core::HybridClock& clock) {
   if (!body.is_object()) return core::WrongType("(body)", "an object");
   auto ops = core::ReadArray(body, "ops", "");
@@ -413,9 +468,9 @@ core::Result<json> PushOperations(Store& store, const json& body, const Session&
   std::string stamp;
   store.WithGroupedTransaction([&](Database& db) {
     const auto wall = std::chrono::system_clock::now().time_since_epoch();
-    Ingest in{db, rules_cache, clock, UnixNow(),
+    Ingest in{store, db, source, rules_cache, clock, UnixNow(),
               std::chrono::duration_cast<std::chrono::milliseconds>(wall).count()};
-    for (const json& raw : **ops) results.push_back(ApplyOne(in, raw, session));
+    for (const json& raw : **ops) results.push_back(ApplyOne(in, raw));
     stamp = core::FormatHlc(clock.Now(in.now_ms));  // sending the answer is an event too
   });
   // The server's clock: devices move their own past it.

@@ -6,7 +6,9 @@
 // applied, duplicate (with the first answer), held (stored, waiting for the
 // ops in its depends_on; applied when the last arrives) or rejected (with
 // the error); one bad operation never spoils the others. Every answered
-// (device, device_seq) is recorded, so gaps can be reported (docs/sync.md). A sale is re-priced with core
+// (device, device_seq) is recorded, so gaps can be reported (docs/sync.md).
+// Every applied or refused op writes an audit entry in its own savepoint
+// (docs/security.md). A sale is re-priced with core
 // from the server's own catalog and the rules version the device priced it
 // with; any difference with what the device charged is recorded beside the
 // sale, which is kept as the customer paid it.
@@ -24,12 +26,20 @@ namespace aisle::server {
 
 inline constexpr size_t kMaxOpsPerPush = 500;
 
+// Who hands the batch in.
+struct PushSource {
+  Session session;             // staff session (a revoked device has none: staff_code "")
+  bool credentialed = false;   // the device showed its credential: its ops must carry its own device_id
+  bool revoked = false;        // the device was revoked: only paid sales are taken, each with a
+                               // device_revoked exception for the manager
+};
+
 // body: {"ops":[...]}. Errors only for a body that is not a batch at all.
 // Sales are re-priced with the rules version they name (rules_cache).
 // The server's hybrid logical clock stamps each op applied (clock is only
 // touched inside the store's transaction, so the store's lock guards it).
 core::Result<nlohmann::json> PushOperations(Store& store, const nlohmann::json& body,
-                                            const Session& session, CompiledRulesCache& rules_cache,
+                                            const PushSource& source, CompiledRulesCache& rules_cache,
                                             core::HybridClock& clock);
 
 // What the server holds of a device install's ops: the contiguous seq mark,

@@ -1,6 +1,9 @@
 #include "server/store.h"
 
+#include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <iostream>
 
 #include <nlohmann/json.hpp>
 
@@ -222,6 +225,87 @@ CREATE TABLE feedback (
   received_at INTEGER NOT NULL
 );
 )sql",
+    // 4: security (docs/security.md): roles as data, device credentials and
+    // enrollment codes, the hash-chained audit log, and exceptions for the
+    // manager (device_revoked first; Sync II adds the others).
+    R"sql(
+CREATE TABLE roles (
+  role        TEXT PRIMARY KEY,
+  name_zh     TEXT NOT NULL,
+  name_en     TEXT NOT NULL,
+  scope       TEXT NOT NULL CHECK (scope IN ('store', 'chain')),
+  permissions TEXT NOT NULL,      -- JSON array of permission names
+  limits      TEXT NOT NULL,      -- JSON object (server/roles.h)
+  updated_at  INTEGER NOT NULL
+);
+INSERT INTO roles VALUES
+ ('associate', '店员', 'Associate', 'store',
+  '["catalog.read","live.subscribe","sale.sell","sales.read"]',
+  '{"max_discount_bp":0,"max_refund_without_approval":0,"min_pin_length":4}', 0),
+ ('senior_associate', '资深店员', 'Senior associate', 'store',
+  '["catalog.read","live.subscribe","no_sale","refund","sale.sell","sales.read","void"]',
+  '{"max_discount_bp":1000,"max_refund_without_approval":50000,"min_pin_length":4}', 0),
+ ('store_manager', '店长', 'Store manager', 'store',
+  '["approve","audit.read","catalog.read","device.manage","live.subscribe","no_sale","paid_out","price_override","refund","sale.sell","sales.read","staff.manage","staff.read","void"]',
+  '{"max_discount_bp":3000,"max_refund_without_approval":500000,"min_pin_length":6}', 0),
+ ('area_manager', '区域经理', 'Area manager', 'chain',
+  '["approve","audit.read","catalog.read","device.manage","live.subscribe","no_sale","paid_out","price_override","refund","sale.sell","sales.read","staff.manage","staff.read","void"]',
+  '{"max_discount_bp":5000,"max_refund_without_approval":2000000,"min_pin_length":6}', 0),
+ ('hq_admin', '总部管理员', 'HQ admin', 'chain',
+  '["approve","audit.read","catalog.read","device.manage","live.subscribe","no_sale","paid_out","price_override","refund","role.manage","rules.publish","sale.sell","sales.read","staff.manage","staff.read","void"]',
+  '{"max_discount_bp":10000,"max_refund_without_approval":100000000,"min_pin_length":6}', 0);
+ALTER TABLE staff ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+-- A device holds a credential (only its SHA-256 is kept); NULL: the demo device, or one a
+-- --demo server let in without enrollment.
+ALTER TABLE devices ADD COLUMN credential_hash TEXT;
+CREATE UNIQUE INDEX devices_by_credential ON devices (credential_hash);
+ALTER TABLE devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked'));
+ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+CREATE TABLE enrollment_codes (
+  code_hash   TEXT PRIMARY KEY,   -- SHA-256 of the one-time code
+  store_id    TEXT NOT NULL REFERENCES locations (location_id),
+  device_name TEXT NOT NULL,
+  created_by  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER,
+  device_id   TEXT
+);
+-- One hash chain per store (server/audit.h).
+CREATE TABLE audit_log (
+  store_id    TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  device_time TEXT NOT NULL,
+  hlc         TEXT NOT NULL,
+  actor       TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  object      TEXT NOT NULL,
+  before      TEXT NOT NULL,
+  after       TEXT NOT NULL,
+  approval    TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL,
+  PRIMARY KEY (store_id, seq)
+);
+CREATE INDEX audit_by_actor ON audit_log (store_id, actor, at_ms);
+-- What a manager must look at: accepted operations that met a problem.
+CREATE TABLE exceptions (
+  id          INTEGER PRIMARY KEY,
+  store_id    TEXT NOT NULL,
+  kind        TEXT NOT NULL,      -- 'device_revoked', ...
+  op_id       TEXT NOT NULL,
+  detail      TEXT NOT NULL,      -- JSON
+  status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+  created_at  INTEGER NOT NULL,
+  resolved_at INTEGER,
+  resolved_by TEXT
+);
+CREATE INDEX exceptions_by_store ON exceptions (store_id, status, id);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {
@@ -243,6 +327,11 @@ nlohmann::json ProductToJson(const Product& p) {
 
 int64_t UnixNow() { return static_cast<int64_t>(std::time(nullptr)); }
 
+int64_t UnixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string IsoTime(int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
@@ -252,7 +341,38 @@ std::string IsoTime(int64_t unix_seconds) {
   return buffer;
 }
 
-Store::Store(const std::string& db_path) : db_(db_path) { Migrate(); }
+Store::Store(const std::string& db_path)
+    : db_(db_path),
+      anchor_path_((std::filesystem::path(db_path).parent_path() / "audit-anchors.log").string()) {
+  Migrate();
+}
+
+void Store::Audit(Database& db, const AuditEntry& entry) {
+  AppendAuditEntry(db, entry);
+  audit_touched_.insert(entry.store_id);  // the caller holds mutex_
+}
+
+void Store::set_audit_anchor_path(std::string path) {
+  std::lock_guard lock(mutex_);
+  anchor_path_ = std::move(path);
+}
+
+std::string Store::audit_anchor_path() {
+  std::lock_guard lock(mutex_);
+  return anchor_path_;
+}
+
+void Store::AnchorAudit() {
+  if (audit_touched_.empty()) return;
+  try {
+    for (auto it = audit_touched_.begin(); it != audit_touched_.end(); it = audit_touched_.erase(it)) {
+      if (auto head = AuditHead(db_, *it)) WriteAuditAnchor(anchor_path_, *it, head->first, head->second);
+    }
+  } catch (const std::exception& e) {
+    // The data is committed; the stores left in audit_touched_ are anchored after the next commit.
+    std::cerr << "aisled: " << e.what() << "\n";
+  }
+}
 
 void Store::Migrate() {
   std::lock_guard lock(mutex_);
@@ -284,6 +404,7 @@ void Store::WithTransaction(const std::function<void(Database&)>& fn) {
   Transaction tx(db_);
   fn(db_);
   tx.Commit();
+  AnchorAudit();
 }
 
 void Store::WithGroupedTransaction(const std::function<void(Database&)>& fn) {
@@ -313,6 +434,7 @@ void Store::WithGroupedTransaction(const std::function<void(Database&)>& fn) {
         }
       }
       tx.Commit();
+      AnchorAudit();
     } catch (...) {
       commit_error = std::current_exception();
     }
@@ -385,11 +507,26 @@ std::optional<Staff> Store::FindStaff(const std::string& store_id, const std::st
   return Staff{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5) != 0};
 }
 
-bool Store::DeviceKnown(const std::string& device_id) {
+namespace {
+
+std::optional<Device> FindDeviceWhere(Database& db, const char* where, const std::string& value) {
+  auto s = db.Prepare(std::string("SELECT device_id, store_id, name, status, credential_hash IS NOT NULL, "
+                                  "registered_at FROM devices WHERE ") + where + " = ?");
+  s.Bind(1, value);
+  if (!s.Step()) return std::nullopt;
+  return Device{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, s.Int(5)};
+}
+
+}  // namespace
+
+std::optional<Device> Store::FindDevice(const std::string& device_id) {
   std::lock_guard lock(mutex_);
-  auto s = db_.Prepare("SELECT 1 FROM devices WHERE device_id = ?");
-  s.Bind(1, device_id);
-  return s.Step();
+  return FindDeviceWhere(db_, "device_id", device_id);
+}
+
+std::optional<Device> Store::FindDeviceByCredential(const std::string& credential_hash) {
+  std::lock_guard lock(mutex_);
+  return FindDeviceWhere(db_, "credential_hash", credential_hash);
 }
 
 void Store::RegisterDevice(const std::string& device_id, const std::string& store_id, int64_t now) {
@@ -421,11 +558,12 @@ void Store::CreateSession(const std::string& token_hash, const Session& session,
 std::optional<Session> Store::FindSession(const std::string& token_hash, int64_t now) {
   std::lock_guard lock(mutex_);
   auto s = db_.Prepare(
-      "SELECT store_id, staff_code, device_id, expires_at FROM sessions "
-      "WHERE token_hash = ? AND expires_at > ?");
+      "SELECT s.store_id, s.staff_code, s.device_id, s.expires_at, f.role FROM sessions s "
+      "JOIN staff f ON f.store_id = s.store_id AND f.staff_code = s.staff_code "
+      "WHERE s.token_hash = ? AND s.expires_at > ? AND f.active = 1");
   s.Bind(1, token_hash).Bind(2, now);
   if (!s.Step()) return std::nullopt;
-  return Session{s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
+  return Session{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4)};
 }
 
 std::vector<Change> Store::PullChanges(const std::string& scope, int64_t since, int limit) {

@@ -15,11 +15,13 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "server/audit.h"
 #include "server/sqlite.h"
 
 namespace aisle::server {
@@ -59,6 +61,16 @@ struct Session {
   std::string staff_code;
   std::string device_id;
   int64_t expires_at = 0;  // unix seconds
+  std::string role;        // the staff member's role now (FindSession reads it)
+};
+
+struct Device {
+  std::string device_id;
+  std::string store_id;
+  std::string name;
+  std::string status;  // "active" | "revoked"
+  bool has_credential = false;
+  int64_t registered_at = 0;
 };
 
 struct Change {
@@ -104,11 +116,22 @@ class Store {
   std::optional<Product> FindProductByBarcode(const std::string& gtin);
   std::optional<Location> FindLocation(const std::string& location_id);
   std::optional<Staff> FindStaff(const std::string& store_id, const std::string& staff_code);
-  bool DeviceKnown(const std::string& device_id);
+  std::optional<Device> FindDevice(const std::string& device_id);
+  std::optional<Device> FindDeviceByCredential(const std::string& credential_hash);
   void RegisterDevice(const std::string& device_id, const std::string& store_id, int64_t now);
 
   void CreateSession(const std::string& token_hash, const Session& session, int64_t now);
+  // The session of a token, for staff still active (disabling someone ends their sessions at once).
   std::optional<Session> FindSession(const std::string& token_hash, int64_t now);
+
+  // Appends an audit entry inside the caller's WithTransaction or
+  // WithGroupedTransaction; once that commits, the store's new chain head is
+  // anchored (server/audit.h). An entry whose savepoint rolls back is gone
+  // and never anchored.
+  void Audit(Database& db, const AuditEntry& entry);
+  // Default: audit-anchors.log beside the database file.
+  void set_audit_anchor_path(std::string path);
+  std::string audit_anchor_path();
 
   // Changes of `scope` after `since`, at most `limit` (+1 probe for "more").
   std::vector<Change> PullChanges(const std::string& scope, int64_t since, int limit);
@@ -128,9 +151,13 @@ class Store {
 
  private:
   void Migrate();
+  // After a commit, under the lock: anchors the heads of the chains the transaction touched.
+  void AnchorAudit();
 
   std::mutex mutex_;
   Database db_;
+  std::string anchor_path_;
+  std::set<std::string> audit_touched_;  // stores whose chain grew since the last anchoring
 
   struct GroupedCall {
     const std::function<void(Database&)>* fn;
@@ -149,6 +176,7 @@ nlohmann::json ProductToJson(const Product& product);
 
 // Seconds since the epoch, and the same as ISO 8601 UTC ("2026-11-24T10:00:00Z").
 int64_t UnixNow();
+int64_t UnixNowMs();
 std::string IsoTime(int64_t unix_seconds);
 
 }  // namespace aisle::server

@@ -15,6 +15,7 @@
 #include "server/auth.h"
 #include "server/demo_data.h"
 #include "server/store.h"
+#include "tools/admin.h"
 #include "tools/load.h"
 
 namespace {
@@ -34,6 +35,11 @@ constexpr const char* kUsage =
     "  aisle load [--url http://127.0.0.1:8080] [--devices 50] [--seconds 10] [--batch 1]\n"
     "                                   push-ingest load test against a running aisled, and the raw\n"
     "                                   SQLite commit rate of the same rows on this machine\n"
+    "  aisle staff|device|role|audit ...   the back office on the command line:\n"
+    "  aisle staff list|add|disable|enable|reset-pin --store S [--code C --name N --role R]\n"
+    "  aisle device enroll --store S --name N | list --store S | revoke --device ID\n"
+    "  aisle role list | set ROLE --file role.json\n"
+    "  aisle audit verify [--store S] [--anchors FILE]   walk the hash chains, report the first broken link\n"
     "  aisle version\n";
 
 std::string DataDir(const std::vector<std::string>& args) {
@@ -161,6 +167,10 @@ int main(int argc, char** argv) {
     if (command == "demo-load") return DemoLoad(args);
     if (command == "stats") return Stats(args);
     if (command == "load") return tools::Load(args);
+    if (command == "staff") return tools::StaffCommand(args);
+    if (command == "device") return tools::DeviceCommand(args);
+    if (command == "role") return tools::RoleCommand(args);
+    if (command == "audit") return tools::AuditCommand(args);
     if (command == "version") {
       std::cout << "aisle " << AISLE_VERSION << "\n";
       return 0;

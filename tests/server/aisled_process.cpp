@@ -29,13 +29,14 @@ namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 
 HttpResult Http(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
-                const std::string& token) {
+                const std::string& token, const std::map<std::string, std::string>& headers) {
   net::io_context ioc;
   tcp::socket socket(ioc);
   socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  for (const auto& [name, value] : headers) req.set(name, value);
   if (!body.empty() || method == "POST") {
     req.set(http::field::content_type, "application/json");
     req.body() = body;
@@ -111,11 +112,29 @@ std::string MakeTempDir() {
   return pattern;
 }
 
-AisledProcess::AisledProcess(const std::string& data_dir, const std::vector<std::string>& extra) {
+ToolResult RunCommand(const std::string& command, const std::string& input) {
+  char pattern[] = "/tmp/aisle-cmd-XXXXXX";
+  const int fd = mkstemp(pattern);
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  ::close(fd);
+  const std::string in_path = std::string(pattern) + ".in";
+  std::ofstream(in_path) << input;
+  ToolResult out;
+  const int status = std::system((command + " < " + in_path + " > " + pattern + " 2>&1").c_str());
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream result(pattern);
+  out.output.assign(std::istreambuf_iterator<char>(result), {});
+  std::remove(pattern);
+  std::remove(in_path.c_str());
+  return out;
+}
+
+AisledProcess::AisledProcess(const std::string& data_dir, const std::vector<std::string>& extra, bool demo) {
   port_ = FreePort();
   log_path_ = data_dir + "/aisled.log";
-  std::vector<std::string> args = {AISLED_PATH, "--demo", "--data-dir", data_dir, "--bind", "127.0.0.1",
+  std::vector<std::string> args = {AISLED_PATH, "--data-dir", data_dir, "--bind", "127.0.0.1",
                                    "--port", std::to_string(port_)};
+  if (demo) args.push_back("--demo");
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = fork();
   if (pid_ == 0) {

@@ -21,9 +21,18 @@ struct HttpResult {
   nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
-// One HTTP request over a fresh loopback connection.
+// One HTTP request over a fresh loopback connection; `headers` are added as given.
 HttpResult Http(uint16_t port, const std::string& method, const std::string& target,
-                const std::string& body = "", const std::string& token = "");
+                const std::string& body = "", const std::string& token = "",
+                const std::map<std::string, std::string>& headers = {});
+
+// Runs a command line through /bin/sh with `input` on its stdin; the exit
+// code and what it wrote to stdout and stderr together.
+struct ToolResult {
+  int exit_code = -1;
+  std::string output;
+};
+ToolResult RunCommand(const std::string& command, const std::string& input = "");
 
 // SQL on <data_dir>/aisle.db itself (not through the API), read-only: the
 // first column of the first row as an integer (-1 when there is none), or
@@ -40,8 +49,9 @@ std::string MakeTempDir();
 
 class AisledProcess {
  public:
-  // Starts aisled --demo on a free port with `extra` flags and waits for /healthz.
-  AisledProcess(const std::string& data_dir, const std::vector<std::string>& extra = {});
+  // Starts aisled (--demo unless demo is false) on a free port with `extra`
+  // flags and waits for /healthz.
+  AisledProcess(const std::string& data_dir, const std::vector<std::string>& extra = {}, bool demo = true);
   ~AisledProcess();
 
   uint16_t port() const { return port_; }

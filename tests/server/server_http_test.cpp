@@ -88,7 +88,7 @@ TEST_F(AisledTest, HealthzAnswersWithoutAuth) {
 }
 
 TEST_F(AisledTest, SignInReturnsTokenStaffAndStore) {
-  auto r = SignIn("SH01", "2001", "2222");
+  auto r = SignIn("SH01", "2001", "222222");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.Json()["token"].get<std::string>().size(), 64u);
   EXPECT_EQ(r.Json()["staff"]["role"], "store_manager");
@@ -243,7 +243,7 @@ TEST_F(AisledTest, PricingRulesArePublishedVersionedAndPulled) {
   // Only an HQ admin publishes.
   const json rules = PercentOffRules("t-publish-1", unit_["sku"], 1000);
   EXPECT_EQ(Http(Port(), "POST", "/api/v1/pricing/rules", rules.dump(), token_).status, 403);
-  const std::string admin = SignIn("SH01", "9001", "9999").Json()["token"];
+  const std::string admin = SignIn("SH01", "9001", "999999").Json()["token"];
   r = Http(Port(), "POST", "/api/v1/pricing/rules", rules.dump(), admin);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.Json()["status"], "published");
@@ -281,7 +281,7 @@ TEST_F(AisledTest, PricingRulesArePublishedVersionedAndPulled) {
 }
 
 TEST_F(AisledTest, SaleIsRePricedWithTheRulesVersionItNames) {
-  const std::string admin = SignIn("SH01", "9001", "9999").Json()["token"];
+  const std::string admin = SignIn("SH01", "9001", "999999").Json()["token"];
   ASSERT_EQ(Http(Port(), "POST", "/api/v1/pricing/rules", PercentOffRules("t-10", unit_["sku"], 1000).dump(), admin).status, 201);
   ASSERT_EQ(Http(Port(), "POST", "/api/v1/pricing/rules", PercentOffRules("t-20", unit_["sku"], 2000).dump(), admin).status, 201);
   const int64_t price = unit_["price"];
@@ -691,7 +691,7 @@ TEST(AisledProcessTest, SigtermFinishesCleanlyAndRestartKeepsDataAndDemoIsIdempo
   EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
   AisledProcess again(dir);  // --demo a second time
   EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM changes"), changes);
-  EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM staff"), 6);
+  EXPECT_EQ(SqlCount(dir, "SELECT count(*) FROM staff"), 8);
   EXPECT_EQ(again.Stop(SIGINT), 0);
   std::filesystem::remove_all(dir);
 }

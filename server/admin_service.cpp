@@ -1,0 +1,270 @@
+#include "server/admin_service.h"
+
+#include <sodium.h>
+
+#include <tuple>
+
+#include "server/auth.h"
+#include "server/roles.h"
+
+namespace aisle::server {
+namespace {
+
+using core::Error;
+using nlohmann::json;
+
+// 32 letters and digits a person cannot confuse (no 0/O, 1/I/L).
+constexpr char kCodeAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+std::string NewEnrollmentCode() {
+  std::string code;
+  for (int i = 0; i < 12; ++i) {
+    if (i > 0 && i % 4 == 0) code += '-';
+    code += kCodeAlphabet[randombytes_uniform(sizeof kCodeAlphabet - 1)];
+  }
+  return code;
+}
+
+// Upper case, without spaces and dashes: what a person typed, as issued.
+std::string NormalizeCode(const std::string& typed) {
+  std::string out;
+  for (char c : typed) {
+    if (c == '-' || c == ' ') continue;
+    out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  return out;
+}
+
+AuditEntry Entry(const Actor& by, const std::string& store_id, std::string action, std::string object) {
+  AuditEntry e;
+  e.store_id = store_id;
+  e.actor = by.actor;
+  e.role = by.role;
+  e.device_id = by.device_id;
+  e.at_ms = UnixNowMs();
+  e.action = std::move(action);
+  e.object = std::move(object);
+  return e;
+}
+
+Error NoStaff(const std::string& store_id, const std::string& staff_code) {
+  return Error::Make("staff_not_found", "no staff " + staff_code + " in store " + store_id, "staff_code");
+}
+
+core::Result<std::string> CheckText(const std::string& value, const char* field, size_t max) {
+  if (value.empty() || value.size() > max) {
+    return Error::Make("invalid_" + std::string(field), std::string(field) + " must be 1 to " + std::to_string(max) +
+                                                             " characters", field);
+  }
+  return value;
+}
+
+}  // namespace
+
+core::Result<json> AddStaff(Store& store, const Actor& by, const std::string& store_id, const std::string& staff_code,
+                            const std::string& name, const std::string& role, const std::string& pin) {
+  for (auto [value, field, max] : {std::tuple{&staff_code, "staff_code", size_t{16}},
+                                   std::tuple{&name, "name", size_t{64}}}) {
+    if (auto ok = CheckText(*value, field, max); !ok) return ok.error();
+  }
+  for (char c : staff_code) {
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+      return Error::Make("invalid_staff_code", "a staff code is letters and digits", "staff_code");
+    }
+  }
+  auto location = store.FindLocation(store_id);
+  if (!location || location->kind != "store") return Error::Make("unknown_store", "no store " + store_id, "store_id");
+  std::optional<Role> found;
+  store.WithConnection([&](Database& db) { found = FindRole(db, role); });
+  if (!found) return Error::Make("unknown_role", "no role " + role + " (aisle role list)", "role");
+  if (auto ok = CheckPin(*found, pin); !ok) return ok.error();
+  const std::string hash = HashPin(pin);  // slow by design: outside the transaction
+  core::Result<json> out = json();
+  store.WithTransaction([&](Database& db) {
+    db.Prepare(
+          "INSERT INTO staff (store_id, staff_code, name, role, pin_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT DO NOTHING")
+        .Bind(1, store_id).Bind(2, staff_code).Bind(3, name).Bind(4, role).Bind(5, hash).Bind(6, UnixNow()).Run();
+    if (db.Changes() == 0) {
+      out = Error::Make("staff_exists", "store " + store_id + " already has staff " + staff_code, "staff_code");
+      return;
+    }
+    const json after = {{"store_id", store_id}, {"staff_code", staff_code}, {"name", name}, {"role", role}};
+    AuditEntry e = Entry(by, store_id, "staff.added", "staff:" + store_id + "/" + staff_code);
+    e.after = after;
+    store.Audit(db, e);
+    out = after;
+  });
+  return out;
+}
+
+core::Result<json> SetStaffActive(Store& store, const Actor& by, const std::string& store_id,
+                                  const std::string& staff_code, bool active) {
+  core::Result<json> out = json();
+  store.WithTransaction([&](Database& db) {
+    auto s = db.Prepare("SELECT active FROM staff WHERE store_id = ? AND staff_code = ?");
+    s.Bind(1, store_id).Bind(2, staff_code);
+    if (!s.Step()) {
+      out = NoStaff(store_id, staff_code);
+      return;
+    }
+    const bool was = s.Int(0) != 0;
+    db.Prepare("UPDATE staff SET active = ?, updated_at = ? WHERE store_id = ? AND staff_code = ?")
+        .Bind(1, int64_t{active}).Bind(2, UnixNow()).Bind(3, store_id).Bind(4, staff_code).Run();
+    if (!active) {  // their sessions end now, on every device
+      db.Prepare("DELETE FROM sessions WHERE store_id = ? AND staff_code = ?").Bind(1, store_id).Bind(2, staff_code).Run();
+    }
+    AuditEntry e = Entry(by, store_id, active ? "staff.enabled" : "staff.disabled",
+                         "staff:" + store_id + "/" + staff_code);
+    e.before = {{"active", was}};
+    e.after = {{"active", active}};
+    store.Audit(db, e);
+    out = json{{"store_id", store_id}, {"staff_code", staff_code}, {"active", active}};
+  });
+  return out;
+}
+
+core::Result<json> ResetPin(Store& store, const Actor& by, const std::string& store_id, const std::string& staff_code,
+                            const std::string& pin) {
+  auto staff = store.FindStaff(store_id, staff_code);
+  if (!staff) return NoStaff(store_id, staff_code);
+  std::optional<Role> role;
+  store.WithConnection([&](Database& db) { role = FindRole(db, staff->role); });
+  if (!role) return Error::Make("unknown_role", "staff " + staff_code + " has a role that no longer exists", "role");
+  if (auto ok = CheckPin(*role, pin); !ok) return ok.error();
+  const std::string hash = HashPin(pin);
+  store.WithTransaction([&](Database& db) {
+    db.Prepare("UPDATE staff SET pin_hash = ?, updated_at = ? WHERE store_id = ? AND staff_code = ?")
+        .Bind(1, hash).Bind(2, UnixNow()).Bind(3, store_id).Bind(4, staff_code).Run();
+    db.Prepare("DELETE FROM sessions WHERE store_id = ? AND staff_code = ?").Bind(1, store_id).Bind(2, staff_code).Run();
+    store.Audit(db, Entry(by, store_id, "staff.pin_reset", "staff:" + store_id + "/" + staff_code));  // never the PIN
+  });
+  return json{{"store_id", store_id}, {"staff_code", staff_code}, {"pin_reset", true}};
+}
+
+json ListStaff(Store& store, const std::string& store_id) {
+  json list = json::array();
+  store.WithConnection([&](Database& db) {
+    auto s = db.Prepare("SELECT staff_code, name, role, active FROM staff WHERE store_id = ? ORDER BY staff_code");
+    s.Bind(1, store_id);
+    while (s.Step()) {
+      list.push_back({{"staff_code", s.Text(0)}, {"name", s.Text(1)}, {"role", s.Text(2)}, {"active", s.Int(3) != 0}});
+    }
+  });
+  return json{{"store_id", store_id}, {"staff", std::move(list)}};
+}
+
+core::Result<json> CreateEnrollment(Store& store, const Actor& by, const std::string& store_id,
+                                    const std::string& device_name) {
+  if (auto ok = CheckText(device_name, "device_name", 64); !ok) return ok.error();
+  auto location = store.FindLocation(store_id);
+  if (!location || location->kind != "store") return Error::Make("unknown_store", "no store " + store_id, "store_id");
+  const std::string code = NewEnrollmentCode();
+  const int64_t now = UnixNow();
+  store.WithTransaction([&](Database& db) {
+    db.Prepare(
+          "INSERT INTO enrollment_codes (code_hash, store_id, device_name, created_by, created_at, expires_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)")
+        .Bind(1, Sha256Hex(NormalizeCode(code))).Bind(2, store_id).Bind(3, device_name).Bind(4, by.actor)
+        .Bind(5, now).Bind(6, now + kEnrollmentSeconds).Run();
+    AuditEntry e = Entry(by, store_id, "device.enrollment_created", "enrollment:" + device_name);
+    e.after = {{"device_name", device_name}, {"expires_at", IsoTime(now + kEnrollmentSeconds)}};
+    store.Audit(db, e);
+  });
+  return json{{"code", code}, {"store_id", store_id}, {"device_name", device_name},
+              {"expires_at", IsoTime(now + kEnrollmentSeconds)}};
+}
+
+core::Result<json> EnrollDevice(Store& store, const std::string& code, const std::string& device_id) {
+  if (auto ok = CheckText(device_id, "device_id", 64); !ok) return ok.error();
+  const std::string credential = NewToken();
+  const int64_t now = UnixNow();
+  core::Result<json> out = json();
+  store.WithTransaction([&](Database& db) {
+    auto s = db.Prepare(
+        "SELECT store_id, device_name FROM enrollment_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?");
+    s.Bind(1, Sha256Hex(NormalizeCode(code))).Bind(2, now);
+    if (!s.Step()) {
+      out = Error::Make("invalid_enrollment_code", "the enrollment code is wrong, used or expired: ask for a new one",
+                        "code");
+      return;
+    }
+    const std::string store_id = s.Text(0);
+    const std::string name = s.Text(1);
+    auto existing = db.Prepare("SELECT status, credential_hash IS NOT NULL FROM devices WHERE device_id = ?");
+    existing.Bind(1, device_id);
+    if (existing.Step() && (existing.Text(0) == "revoked" || existing.Int(1) != 0)) {
+      out = Error::Make("device_exists", "device " + device_id + " is already enrolled or was revoked", "device_id");
+      return;
+    }
+    db.Prepare(
+          "INSERT INTO devices (device_id, store_id, registered_at, credential_hash, name, status) "
+          "VALUES (?, ?, ?, ?, ?, 'active') ON CONFLICT (device_id) DO UPDATE SET store_id = excluded.store_id, "
+          "credential_hash = excluded.credential_hash, name = excluded.name")
+        .Bind(1, device_id).Bind(2, store_id).Bind(3, now).Bind(4, Sha256Hex(credential)).Bind(5, name).Run();
+    db.Prepare("UPDATE enrollment_codes SET used_at = ?, device_id = ? WHERE code_hash = ?")
+        .Bind(1, now).Bind(2, device_id).Bind(3, Sha256Hex(NormalizeCode(code))).Run();
+    AuditEntry e = Entry(Actor{store_id, "device:" + device_id, "device", device_id}, store_id, "device.enrolled",
+                         "device:" + device_id);
+    e.after = {{"device_id", device_id}, {"name", name}};
+    store.Audit(db, e);
+    out = json{{"device_id", device_id}, {"store_id", store_id}, {"name", name}, {"credential", credential}};
+  });
+  return out;
+}
+
+core::Result<json> RevokeDevice(Store& store, const Actor& by, const std::string& device_id) {
+  core::Result<json> out = json();
+  store.WithTransaction([&](Database& db) {
+    auto s = db.Prepare("SELECT store_id, status FROM devices WHERE device_id = ?");
+    s.Bind(1, device_id);
+    if (!s.Step()) {
+      out = Error::Make("device_not_found", "no device " + device_id, "device_id");
+      return;
+    }
+    const std::string store_id = s.Text(0);
+    const std::string was = s.Text(1);
+    db.Prepare("UPDATE devices SET status = 'revoked', revoked_at = ? WHERE device_id = ?")
+        .Bind(1, UnixNow()).Bind(2, device_id).Run();
+    db.Prepare("DELETE FROM sessions WHERE device_id = ?").Bind(1, device_id).Run();
+    AuditEntry e = Entry(by, store_id, "device.revoked", "device:" + device_id);
+    e.before = {{"status", was}};
+    e.after = {{"status", "revoked"}};
+    store.Audit(db, e);
+    out = json{{"device_id", device_id}, {"store_id", store_id}, {"status", "revoked"}};
+  });
+  return out;
+}
+
+json ListDevices(Store& store, const std::string& store_id) {
+  json list = json::array();
+  store.WithConnection([&](Database& db) {
+    auto s = db.Prepare(
+        "SELECT d.device_id, d.name, d.status, d.credential_hash IS NOT NULL, d.registered_at, p.last_push "
+        "FROM devices d LEFT JOIN device_progress p ON p.device_id = d.device_id WHERE d.store_id = ? "
+        "ORDER BY d.registered_at, d.device_id");
+    s.Bind(1, store_id);
+    while (s.Step()) {
+      list.push_back({{"device_id", s.Text(0)}, {"name", s.Text(1)}, {"status", s.Text(2)},
+                      {"enrolled", s.Int(3) != 0}, {"registered_at", IsoTime(s.Int(4))},
+                      {"last_push", s.IsNull(5) ? json(nullptr) : json(IsoTime(s.Int(5)))}});
+    }
+  });
+  return json{{"store_id", store_id}, {"devices", std::move(list)}};
+}
+
+core::Result<json> PutRole(Store& store, const Actor& by, const std::string& role, const json& body) {
+  auto parsed = ParseRole(role, body);
+  if (!parsed) return parsed.error();
+  store.WithTransaction([&](Database& db) {
+    const auto before = FindRole(db, role);
+    SaveRole(db, *parsed, UnixNow());
+    AuditEntry e = Entry(by, by.store_id, before ? "role.changed" : "role.added", "role:" + role);
+    e.before = before ? RoleToJson(*before) : json(nullptr);
+    e.after = RoleToJson(*parsed);
+    store.Audit(db, e);
+  });
+  return RoleToJson(*parsed);
+}
+
+}  // namespace aisle::server

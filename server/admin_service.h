@@ -1,0 +1,54 @@
+// Back-office acts on staff, devices and roles, shared by the API
+// (server/api_admin.cpp) and the `aisle` command line: each checks its input,
+// changes the rows in one transaction and writes the audit entry in it.
+// Reach (may this actor act on that store?) is the caller's check; these
+// functions trust the Actor they are given. Thread-safe (through Store).
+#ifndef AISLE_SERVER_ADMIN_SERVICE_H_
+#define AISLE_SERVER_ADMIN_SERVICE_H_
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+#include "server/store.h"
+
+namespace aisle::server {
+
+// Who acts, for the audit log: a signed-in staff member on a device, or the
+// command line ("cli:<user>", role "cli").
+struct Actor {
+  std::string store_id;  // where they signed in (the command line: the store acted on)
+  std::string actor;
+  std::string role;
+  std::string device_id;
+};
+
+inline constexpr int64_t kEnrollmentSeconds = 24 * 3600;
+
+core::Result<nlohmann::json> AddStaff(Store& store, const Actor& by, const std::string& store_id,
+                                      const std::string& staff_code, const std::string& name,
+                                      const std::string& role, const std::string& pin);
+core::Result<nlohmann::json> SetStaffActive(Store& store, const Actor& by, const std::string& store_id,
+                                            const std::string& staff_code, bool active);
+core::Result<nlohmann::json> ResetPin(Store& store, const Actor& by, const std::string& store_id,
+                                      const std::string& staff_code, const std::string& pin);
+nlohmann::json ListStaff(Store& store, const std::string& store_id);
+
+// A one-time code (XXXX-XXXX-XXXX, valid kEnrollmentSeconds) that a device
+// exchanges for its credential.
+core::Result<nlohmann::json> CreateEnrollment(Store& store, const Actor& by, const std::string& store_id,
+                                              const std::string& device_name);
+// The device's side: code + its own id -> {"device_id","store_id","credential"}.
+core::Result<nlohmann::json> EnrollDevice(Store& store, const std::string& code, const std::string& device_id);
+// Stops the device's sign-ins, sessions and master-data pulls at once.
+core::Result<nlohmann::json> RevokeDevice(Store& store, const Actor& by, const std::string& device_id);
+nlohmann::json ListDevices(Store& store, const std::string& store_id);
+
+core::Result<nlohmann::json> PutRole(Store& store, const Actor& by, const std::string& role,
+                                     const nlohmann::json& body);
+
+}  // namespace aisle::server
+
+#endif  // AISLE_SERVER_ADMIN_SERVICE_H_

@@ -1,0 +1,190 @@
+// The back office's routes: roles, staff, devices and the audit log. Each
+// route's permission is checked by Api::Admit; here each checks the store it
+// acts on is within the caller's reach.
+#include <sstream>
+
+#include "core/json_read.h"
+#include "core/pricing/rules.h"
+#include "server/api.h"
+
+namespace aisle::server {
+namespace {
+
+using core::Error;
+using nlohmann::json;
+
+constexpr int64_t kDefaultAuditLimit = 200;
+constexpr int64_t kMaxAuditLimit = 10000;
+
+ApiResponse FromResult(int status, const core::Result<json>& result) {
+  return result ? JsonResponse(status, *result) : ErrorResponse(result.error());
+}
+
+// The named string fields of a JSON body, each required.
+core::Result<std::vector<std::string>> ReadFields(const std::string& text, std::initializer_list<const char*> names) {
+  auto body = core::ParseJson(text);
+  if (!body) return body.error();
+  if (!body->is_object()) return core::WrongType("(body)", "an object");
+  std::vector<std::string> out;
+  for (const char* name : names) {
+    auto value = core::ReadString(*body, name, "");
+    if (!value) return value.error();
+    out.push_back(std::move(*value));
+  }
+  return out;
+}
+
+// RFC 4180: quoted when it holds a comma, quote or line break.
+std::string CsvCell(const std::string& value) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+ApiResponse Api::ListRolesRoute(Call&) {
+  json roles = json::array();
+  store_.WithConnection([&](Database& db) {
+    for (const Role& r : ListRoles(db)) roles.push_back(RoleToJson(r));
+  });
+  return JsonResponse(200, {{"roles", std::move(roles)}});
+}
+
+ApiResponse Api::PutRoleRoute(Call& call) {
+  auto body = core::ParseJson(call.request.body);
+  if (!body) return ErrorResponse(body.error());
+  return FromResult(200, PutRole(store_, ActorOf(call), call.params[0], *body));
+}
+
+ApiResponse Api::ListStaffRoute(Call& call) {
+  const std::string store_id = TargetStore(call);
+  if (auto refused = CheckReach(call, store_id)) return *refused;
+  return JsonResponse(200, ListStaff(store_, store_id));
+}
+
+ApiResponse Api::AddStaffRoute(Call& call) {
+  auto fields = ReadFields(call.request.body, {"store_id", "staff_code", "name", "role", "pin"});
+  if (!fields) return ErrorResponse(fields.error());
+  const auto& f = *fields;
+  if (auto refused = CheckReach(call, f[0])) return *refused;
+  // Nobody makes staff more powerful than themselves.
+  if (f[3] == "hq_admin" && call.session.role != "hq_admin") {
+    return ErrorResponse(Error::Make("forbidden", "only an HQ admin adds an HQ admin", "role"));
+  }
+  return FromResult(201, AddStaff(store_, ActorOf(call), f[0], f[1], f[2], f[3], f[4]));
+}
+
+ApiResponse Api::DisableStaffRoute(Call& call) {
+  if (auto refused = CheckReach(call, call.params[0])) return *refused;
+  return FromResult(200, SetStaffActive(store_, ActorOf(call), call.params[0], call.params[1], false));
+}
+
+ApiResponse Api::EnableStaffRoute(Call& call) {
+  if (auto refused = CheckReach(call, call.params[0])) return *refused;
+  return FromResult(200, SetStaffActive(store_, ActorOf(call), call.params[0], call.params[1], true));
+}
+
+ApiResponse Api::ResetPinRoute(Call& call) {
+  if (auto refused = CheckReach(call, call.params[0])) return *refused;
+  auto fields = ReadFields(call.request.body, {"pin"});
+  if (!fields) return ErrorResponse(fields.error());
+  return FromResult(200, ResetPin(store_, ActorOf(call), call.params[0], call.params[1], (*fields)[0]));
+}
+
+ApiResponse Api::ListDevicesRoute(Call& call) {
+  const std::string store_id = TargetStore(call);
+  if (auto refused = CheckReach(call, store_id)) return *refused;
+  return JsonResponse(200, ListDevices(store_, store_id));
+}
+
+ApiResponse Api::NewEnrollmentRoute(Call& call) {
+  auto fields = ReadFields(call.request.body, {"store_id", "device_name"});
+  if (!fields) return ErrorResponse(fields.error());
+  if (auto refused = CheckReach(call, (*fields)[0])) return *refused;
+  return FromResult(201, CreateEnrollment(store_, ActorOf(call), (*fields)[0], (*fields)[1]));
+}
+
+ApiResponse Api::RevokeDeviceRoute(Call& call) {
+  auto device = store_.FindDevice(call.params[0]);
+  if (!device) return ErrorResponse(Error::Make("device_not_found", "no device " + call.params[0], "device_id"));
+  if (auto refused = CheckReach(call, device->store_id)) return *refused;
+  return FromResult(200, RevokeDevice(store_, ActorOf(call), call.params[0]));
+}
+
+// GET /api/v1/audit?store=&actor=&action=&from=&to=&limit=&format=csv: newest first.
+ApiResponse Api::AuditRoute(Call& call) {
+  const std::string store_id = TargetStore(call);
+  if (auto refused = CheckReach(call, store_id)) return *refused;
+  auto limit = QueryInt(call.query, "limit", kDefaultAuditLimit);
+  if (!limit) return ErrorResponse(limit.error());
+  if (*limit < 1 || *limit > kMaxAuditLimit) {
+    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1.." + std::to_string(kMaxAuditLimit), "limit"));
+  }
+  int64_t bounds[2] = {0, INT64_MAX};
+  const char* names[2] = {"from", "to"};
+  for (int i = 0; i < 2; ++i) {
+    auto it = call.query.find(names[i]);
+    if (it == call.query.end() || it->second.empty()) continue;
+    auto instant = core::pricing::ParseInstant(it->second);
+    if (!instant) return ErrorResponse(Error::Make("invalid_parameter", std::string(names[i]) +
+                                                   " must be an ISO time like 2026-11-25T10:00:00Z", names[i]));
+    bounds[i] = *instant * 1000;
+  }
+  const auto param = [&](const char* key) {
+    auto it = call.query.find(key);
+    return it == call.query.end() ? std::string() : it->second;
+  };
+  const bool csv = param("format") == "csv";
+  json entries = json::array();
+  std::ostringstream out;
+  out << "seq,time,actor,role,device_id,action,object,before,after,approval,device_time,hlc,hash\r\n";
+  store_.WithConnection([&](Database& db) {
+    auto s = db.Prepare(
+        "SELECT seq, at_ms, actor, role, device_id, action, object, before, after, approval, device_time, hlc, hash "
+        "FROM audit_log WHERE store_id = ?1 AND (?2 = '' OR actor = ?2) AND (?3 = '' OR action = ?3) "
+        "AND at_ms >= ?4 AND at_ms < ?5 ORDER BY seq DESC LIMIT ?6");
+    s.Bind(1, store_id).Bind(2, param("actor")).Bind(3, param("action")).Bind(4, bounds[0]).Bind(5, bounds[1])
+        .Bind(6, *limit);
+    while (s.Step()) {
+      const std::string time = IsoTime(s.Int(1) / 1000);
+      if (csv) {
+        out << s.Int(0) << "," << time;
+        for (int c = 2; c <= 12; ++c) out << "," << CsvCell(s.Text(c));
+        out << "\r\n";
+        continue;
+      }
+      entries.push_back({{"seq", s.Int(0)}, {"time", time}, {"actor", s.Text(2)}, {"role", s.Text(3)},
+                         {"device_id", s.Text(4)}, {"action", s.Text(5)}, {"object", s.Text(6)},
+                         {"before", json::parse(s.Text(7))}, {"after", json::parse(s.Text(8))},
+                         {"approval", json::parse(s.Text(9))}, {"device_time", s.Text(10)}, {"hlc", s.Text(11)},
+                         {"hash", s.Text(12)}});
+    }
+  });
+  if (!csv) return JsonResponse(200, {{"store_id", store_id}, {"entries", std::move(entries)}});
+  ApiResponse r{200, out.str(), {}};
+  r.headers.emplace_back("Content-Type", "text/csv; charset=utf-8");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"audit-" + store_id + ".csv\"");
+  return r;
+}
+
+ApiResponse Api::AuditVerifyRoute(Call& call) {
+  const std::string store_id = TargetStore(call);
+  if (auto refused = CheckReach(call, store_id)) return *refused;
+  std::vector<AuditChainReport> reports;
+  const std::string anchors = store_.audit_anchor_path();
+  store_.WithConnection([&](Database& db) { reports = VerifyAudit(db, anchors, store_id); });
+  json chains = json::array();
+  for (const AuditChainReport& r : reports) {
+    chains.push_back({{"store_id", r.store_id}, {"entries", r.entries}, {"anchored_seq", r.anchored_seq},
+                      {"intact", r.intact}, {"broken_seq", r.intact ? json(nullptr) : json(r.broken_seq)},
+                      {"problem", r.problem}});
+  }
+  return JsonResponse(200, {{"chains", std::move(chains)}});
+}
+
+}  // namespace aisle::server
