@@ -1,6 +1,7 @@
 #include "core/cart_json.h"
 
 #include "core/barcode.h"
+#include "core/pan.h"
 #include "core/pricing/engine.h"
 
 namespace aisle::core {
@@ -37,7 +38,9 @@ Result<CartLine> LineFromJson(const Json& item, const std::string& path) {
   }
   auto reason = ReadOptionalString(item, "override_reason", path);
   if (!reason) return reason.error();
-  line.override_reason = reason->value_or("");
+  auto reason_text = CheckFreeText(reason->value_or(""), JoinPath(path, "override_reason"));
+  if (!reason_text) return reason_text.error();
+  line.override_reason = std::move(*reason_text);
   auto qty = ReadInt(item, "qty", path);
   if (!qty) return qty.error();
   line.qty = *qty;

@@ -4,6 +4,7 @@
 
 #include "core/barcode.h"
 #include "core/cart.h"
+#include "core/pan.h"
 #include "core/pricing/rules.h"
 
 namespace aisle::core {
@@ -201,7 +202,9 @@ Result<FeedbackPayload> ParseFeedbackPayload(const Json& payload) {
   out.rating = *rating;
   auto comment = ReadOptionalString(payload, "comment", base);
   if (!comment) return comment.error();
-  out.comment = comment->value_or("");
+  auto checked = CheckFreeText(comment->value_or(""), "payload.comment");
+  if (!checked) return checked.error();
+  out.comment = std::move(*checked);
   if (out.comment.size() > 500) {
     return Error::Make("comment_too_long", "comment holds at most 500 bytes", "payload.comment");
   }

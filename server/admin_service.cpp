@@ -4,6 +4,7 @@
 
 #include <tuple>
 
+#include "core/pan.h"
 #include "server/auth.h"
 #include "server/roles.h"
 
@@ -67,6 +68,7 @@ core::Result<json> AddStaff(Store& store, const Actor& by, const std::string& st
                                    std::tuple{&name, "name", size_t{64}}}) {
     if (auto ok = CheckText(*value, field, max); !ok) return ok.error();
   }
+  if (auto free = core::CheckFreeText(name, "name"); !free) return free.error();
   for (char c : staff_code) {
     if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
       return Error::Make("invalid_staff_code", "a staff code is letters and digits", "staff_code");
@@ -157,6 +159,7 @@ json ListStaff(Store& store, const std::string& store_id) {
 core::Result<json> CreateEnrollment(Store& store, const Actor& by, const std::string& store_id,
                                     const std::string& device_name) {
   if (auto ok = CheckText(device_name, "device_name", 64); !ok) return ok.error();
+  if (auto free = core::CheckFreeText(device_name, "device_name"); !free) return free.error();
   auto location = store.FindLocation(store_id);
   if (!location || location->kind != "store") return Error::Make("unknown_store", "no store " + store_id, "store_id");
   const std::string code = NewEnrollmentCode();

@@ -1,6 +1,7 @@
 #include "server/roles.h"
 
 #include "core/json_read.h"
+#include "core/pan.h"
 
 namespace aisle::server {
 
@@ -82,7 +83,9 @@ core::Result<Role> ParseRole(const std::string& role, const json& body) {
     auto v = core::ReadString(body, field, "");
     if (!v) return v.error();
     if (v->empty() || v->size() > 64) return Error::Make("invalid_role", std::string(field) + " must be 1 to 64 characters", field);
-    *target = *v;
+    auto text = core::CheckFreeText(*v, field);
+    if (!text) return text.error();
+    *target = std::move(*text);
   }
   auto scope = core::ReadString(body, "scope", "");
   if (!scope) return scope.error();

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
+
+#include "core/pan.h"
 
 namespace aisle::core::pricing {
 namespace {
@@ -151,8 +154,11 @@ Result<Promotion> ReadPromotion(const Json& p, const std::string& path) {
     if (!zh) return zh.error();
     auto en = ReadOptionalString(*it, "en", JoinPath(path, "name"));
     if (!en) return en.error();
-    promo.name_zh = zh->value_or("");
-    promo.name_en = en->value_or("");
+    for (auto [text, lang, out] : {std::tuple{&*zh, "zh", &promo.name_zh}, std::tuple{&*en, "en", &promo.name_en}}) {
+      auto checked = CheckFreeText(text->value_or(""), JoinPath(JoinPath(path, "name"), lang));
+      if (!checked) return checked.error();
+      *out = std::move(*checked);
+    }
   }
   auto type = ReadString(p, "type", path);
   if (!type) return Invalid(code, JoinPath(path, "type"), "is required");

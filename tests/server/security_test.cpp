@@ -189,6 +189,48 @@ TEST_F(SecurityTest, DisablingStaffEndsTheirSessionsAndPinRulesHold) {
   EXPECT_EQ(SignIn(phone, "SH01", "3002", "1357").status, 201);
 }
 
+TEST_F(SecurityTest, CardNumbersAreRefusedAndSecretsStayOutOfTheLogs) {
+  const std::string code = EnrollmentCode(dir_, "SH01", "Counter 1");
+  Device phone = Enroll(code, "phone-1");
+  ASSERT_EQ(SignIn(phone, "SH01", "2001", "222222").status, 201);
+  const std::string pan = "4111 1111 1111 1111";
+
+  // Free text with a card number is refused; ids and barcodes are not scanned.
+  json feedback = {{"op_id", Uuid(2)}, {"type", "feedback.given"}, {"store_id", "SH01"}, {"device_id", "phone-1"},
+                   {"device_seq", 2}, {"device_time", "2026-11-25T10:05:00Z"}, {"hlc", "1795000000002-00000"},
+                   {"depends_on", {Uuid(1)}},
+                   {"payload", {{"sale_id", "sec-sale-1"}, {"rating", 1}, {"comment", "my card " + pan + " was charged twice"}}}};
+  json r = Post(phone, "/api/v1/sync/push", {{"ops", {SaleOp(phone, 1, "phone-1"), feedback}}}).Json();
+  EXPECT_EQ(r["results"][0]["status"], "applied") << r;
+  EXPECT_EQ(r["results"][1]["error"]["code"], "pan_not_allowed") << r;
+  EXPECT_EQ(r["results"][1]["error"]["field"], "payload.comment") << r;
+  HttpResult h = Post(phone, "/api/v1/staff", {{"store_id", "SH01"}, {"staff_code", "3003"}, {"name", pan},
+                                              {"role", "associate"}, {"pin", "2580"}});
+  EXPECT_EQ(h.Json()["error"]["code"], "pan_not_allowed") << h.body;
+  h = Post(phone, "/api/v1/devices/enrollments", {{"store_id", "SH01"}, {"device_name", "5500-0000-0000-0004"}});
+  EXPECT_EQ(h.Json()["error"]["code"], "pan_not_allowed") << h.body;
+  // A staff member whose PIN the log must never show, and a live ticket in a query string.
+  ASSERT_EQ(Post(phone, "/api/v1/staff", {{"store_id", "SH01"}, {"staff_code", "3004"}, {"name", "Lin"},
+                                         {"role", "associate"}, {"pin", "8642"}}).status, 201);
+  Device other = Enroll(EnrollmentCode(dir_, "SH01", "Counter 2"), "phone-2");
+  ASSERT_EQ(SignIn(other, "SH01", "3004", "8642").status, 201);
+  const std::string ticket = Post(other, "/api/v1/live/tickets", json::object()).Json()["ticket"];
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/live?ticket=" + ticket, "", "", other.Headers()).status, 426);
+  ASSERT_EQ(server_->Stop(SIGTERM), 0);
+
+  const std::string log = server_->Log();
+  EXPECT_NE(log.find("/api/v1/live"), std::string::npos) << "the access log should list the requests";
+  for (const std::string& secret : {phone.token, phone.credential, other.token, other.credential, code, ticket,
+                                    std::string("8642"), std::string("222222"), std::string("4111")}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << "the log holds a secret: " << secret;
+  }
+  // Nor does the database keep the card number or a PIN anywhere in the audit log.
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE after LIKE '%4111%' OR before LIKE '%4111%'"), 0);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE after LIKE '%8642%' OR after LIKE '%\"pin\"%'"), 0);
+  EXPECT_GT(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE action = 'op.rejected'"), 0);
+  server_.reset();
+}
+
 TEST_F(SecurityTest, AuditVerifyCatchesEachKindOfTampering) {
   Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
   ASSERT_EQ(SignIn(phone, "SH01", "1001", "1111").status, 201);
