@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/cart_json.h"
+#include "core/drawer.h"
 
 namespace aisle::core {
 namespace {
@@ -31,7 +32,8 @@ TEST(Fixtures, NativeMatchesGoldenOutput) {
       {"cart", PriceCartJson},
       {"pricing", PriceCartJson},
       {"barcode", NormalizeBarcodeJson},
-      {"change", CashChangeJson}};
+      {"change", CashChangeJson},
+      {"drawer", DrawerReportJson}};
   int count = 0;
   for (const auto& [folder, fn] : functions) {
     const fs::path dir = fs::path(AISLE_FIXTURES_DIR) / folder;

@@ -101,6 +101,40 @@ Result<Operation> ParseOperation(const Json& op) {
   return out;
 }
 
+namespace {
+
+// One line of a sale (or of its voided lines) at `path`.
+Result<SaleLineInput> ParseSaleLine(const Json& item, const std::string& path) {
+  if (!item.is_object()) return WrongType(path, "an object");
+  SaleLineInput line;
+  auto barcode = ReadString(item, "barcode", path);
+  if (!barcode) return barcode.error();
+  auto gtin = NormalizeBarcode(*barcode);
+  if (!gtin) return Error::Make(gtin.error().code, gtin.error().message, JoinPath(path, "barcode"));
+  line.barcode = std::move(gtin->gtin);
+  auto qty = ReadInt(item, "qty", path);
+  if (!qty) return qty.error();
+  if (*qty <= 0) return Error::Make("invalid_quantity", "quantity must be positive", JoinPath(path, "qty"));
+  line.qty = *qty;
+  auto price = ReadInt(item, "unit_price", path);
+  if (!price) return price.error();
+  if (*price < 0 || *price > kMaxUnitPrice) {
+    return Error::Make("invalid_price", "unit price out of range", JoinPath(path, "unit_price"));
+  }
+  line.unit_price = *price;
+  auto reason = ReadOptionalString(item, "override_reason", path);
+  if (!reason) return reason.error();
+  auto checked = CheckFreeText(reason->value_or(""), JoinPath(path, "override_reason"));
+  if (!checked) return checked.error();
+  if (checked->size() > 200) {
+    return Error::Make("reason_too_long", "a reason holds at most 200 bytes", JoinPath(path, "override_reason"));
+  }
+  line.override_reason = std::move(*checked);
+  return line;
+}
+
+}  // namespace
+
 Result<SalePayload> ParseSalePayload(const Json& payload) {
   const std::string base = "payload";
   SalePayload sale;
@@ -120,28 +154,22 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
     return Error::Make("too_many_lines", "a sale holds at most 1000 lines", "payload.lines");
   }
   for (size_t i = 0; i < (*lines)->size(); ++i) {
-    const Json& item = (**lines)[i];
-    const std::string path = IndexPath("payload.lines", i);
-    if (!item.is_object()) return WrongType(path, "an object");
-    SaleLineInput line;
-    auto barcode = ReadString(item, "barcode", path);
-    if (!barcode) return barcode.error();
-    auto gtin = NormalizeBarcode(*barcode);
-    if (!gtin) return Error::Make(gtin.error().code, gtin.error().message, JoinPath(path, "barcode"));
-    line.barcode = std::move(gtin->gtin);
-    auto qty = ReadInt(item, "qty", path);
-    if (!qty) return qty.error();
-    if (*qty <= 0) return Error::Make("invalid_quantity", "quantity must be positive", JoinPath(path, "qty"));
-    line.qty = *qty;
-    auto price = ReadInt(item, "unit_price", path);
-    if (!price) return price.error();
-    if (*price < 0 || *price > kMaxUnitPrice) {
-      return Error::Make("invalid_price", "unit price out of range", JoinPath(path, "unit_price"));
-    }
-    line.unit_price = *price;
-    sale.lines.push_back(std::move(line));
+    auto line = ParseSaleLine((**lines)[i], IndexPath("payload.lines", i));
+    if (!line) return line.error();
+    sale.lines.push_back(std::move(*line));
   }
-
+  if (payload.contains("voided_lines")) {
+    auto voided = ReadArray(payload, "voided_lines", base);
+    if (!voided) return voided.error();
+    if ((*voided)->size() > kMaxCartLines) {
+      return Error::Make("too_many_lines", "a sale holds at most 1000 voided lines", "payload.voided_lines");
+    }
+    for (size_t i = 0; i < (*voided)->size(); ++i) {
+      auto line = ParseSaleLine((**voided)[i], IndexPath("payload.voided_lines", i));
+      if (!line) return line.error();
+      sale.voided_lines.push_back(std::move(*line));
+    }
+  }
   auto tenders = ReadArray(payload, "tenders", base);
   if (!tenders) return tenders.error();
   if ((*tenders)->empty()) return Error::Make("no_tender", "a sale needs a tender", "payload.tenders");
@@ -179,7 +207,8 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
     return Error::Make("non_cash_overpayment", "change can only be given from cash", "payload.tenders");
   }
   for (auto [key, out] : {std::pair{"rules_version", &sale.rules_version}, std::pair{"member_tier", &sale.member_tier},
-                           std::pair{"priced_at", &sale.priced_at}}) {
+                           std::pair{"priced_at", &sale.priced_at},
+                           std::pair{"drawer_session_id", &sale.drawer_session_id}}) {
     auto value = ReadOptionalString(payload, key, base);
     if (!value) return value.error();
     *out = value->value_or("");
@@ -209,6 +238,54 @@ Result<FeedbackPayload> ParseFeedbackPayload(const Json& payload) {
     return Error::Make("comment_too_long", "comment holds at most 500 bytes", "payload.comment");
   }
   return out;
+}
+
+Result<std::vector<Approval>> ParseApprovals(const Json& payload) {
+  std::vector<Approval> out;
+  if (!payload.is_object() || !payload.contains("approvals")) return out;
+  auto list = ReadArray(payload, "approvals", "payload");
+  if (!list) return list.error();
+  if ((*list)->size() > 16) return Error::Make("too_many_approvals", "at most 16 approvals", "payload.approvals");
+  for (size_t i = 0; i < (*list)->size(); ++i) {
+    const Json& item = (**list)[i];
+    const std::string path = IndexPath("payload.approvals", i);
+    if (!item.is_object()) return WrongType(path, "an object");
+    Approval a;
+    for (auto [key, field] : {std::pair{"rule", &a.rule}, std::pair{"approver", &a.approver},
+                              std::pair{"approved_at", &a.approved_at}, std::pair{"method", &a.method},
+                              std::pair{"subject", &a.subject}, std::pair{"proof", &a.proof}}) {
+      auto value = ReadString(item, key, path);
+      if (!value) return value.error();
+      if (value->empty() || value->size() > 128) {
+        return Error::Make("invalid_approval", std::string(key) + " must be 1 to 128 characters", JoinPath(path, key));
+      }
+      *field = std::move(*value);
+    }
+    auto reason = ReadString(item, "reason", path);
+    if (!reason) return reason.error();
+    auto checked = CheckFreeText(*reason, JoinPath(path, "reason"));
+    if (!checked) return checked.error();
+    if (checked->empty() || checked->size() > 200) {
+      return Error::Make("invalid_approval", "an approval needs a reason of at most 200 bytes", JoinPath(path, "reason"));
+    }
+    a.reason = std::move(*checked);
+    bool known = false;
+    for (std::string_view r : kApprovalRules) known = known || r == a.rule;
+    if (!known) return Error::Make("invalid_approval", "unknown approval rule '" + a.rule + "'", JoinPath(path, "rule"));
+    if (a.method != "pin" && a.method != "remote") {
+      return Error::Make("invalid_approval", "method is pin or remote", JoinPath(path, "method"));
+    }
+    if (!pricing::ParseInstant(a.approved_at)) {
+      return Error::Make("invalid_time", "approved_at must be an ISO 8601 instant", JoinPath(path, "approved_at"));
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::string ApprovalMessage(const std::string& store_id, const Approval& a) {
+  return "aisle-approval-v1\n" + store_id + "\n" + a.subject + "\n" + a.rule + "\n" + a.approver + "\n" +
+         a.approved_at + "\n" + a.reason;
 }
 
 }  // namespace aisle::core

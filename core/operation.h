@@ -49,6 +49,7 @@ struct SaleLineInput {
   std::string barcode;  // canonical GTIN
   int64_t qty = 0;
   int64_t unit_price = 0;  // what the device charged, minor units
+  std::string override_reason;  // not empty: the associate overrode the price (needs price_override)
 };
 
 struct Tender {
@@ -70,7 +71,32 @@ struct SalePayload {
   std::string rules_version;
   std::string member_tier;
   std::string priced_at;
+  // Lines scanned and then taken off the cart before payment (each needs the
+  // void permission or a manager's approval), and the cash drawer session the
+  // cash went into ("" = none).
+  std::vector<SaleLineInput> voided_lines;
+  std::string drawer_session_id;
 };
+
+// A manager's approval, carried in an operation's payload.approvals
+// (docs/security.md, "Manager approval"). The device signs it with the
+// approver's approval key, which it derives from the PIN the approver typed:
+// proof = hex HMAC-SHA256(key, ApprovalMessage(store_id, approval)).
+struct Approval {
+  std::string rule;         // one of kApprovalRules
+  std::string approver;     // staff code
+  std::string approved_at;  // ISO 8601 device time
+  std::string reason;       // chosen from a list or typed (free text)
+  std::string method;       // "pin" (on this device) | "remote" (on the approver's device)
+  std::string subject;      // what was approved: the sale_id, the drawer session id, ...
+  std::string proof;        // 64 hex
+};
+inline constexpr std::string_view kApprovalRules[] = {"void_line", "void_sale", "price_override", "refund",
+                                                      "manual_discount", "no_sale", "paid_out"};
+// payload.approvals (absent: none); at most 16.
+Result<std::vector<Approval>> ParseApprovals(const Json& payload);
+// The exact text an approval's proof signs.
+std::string ApprovalMessage(const std::string& store_id, const Approval& approval);
 
 // Parses and checks a sale payload: ids, quantities, amounts, and that the
 // tenders cover the total with change only out of cash. Field paths in

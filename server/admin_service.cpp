@@ -81,6 +81,7 @@ core::Result<json> AddStaff(Store& store, const Actor& by, const std::string& st
   if (!found) return Error::Make("unknown_role", "no role " + role + " (aisle role list)", "role");
   if (auto ok = CheckPin(*found, pin); !ok) return ok.error();
   const std::string hash = HashPin(pin);  // slow by design: outside the transaction
+  const PinSecrets secrets = DerivePinSecrets(pin);
   core::Result<json> out = json();
   store.WithTransaction([&](Database& db) {
     db.Prepare(
@@ -91,6 +92,7 @@ core::Result<json> AddStaff(Store& store, const Actor& by, const std::string& st
       out = Error::Make("staff_exists", "store " + store_id + " already has staff " + staff_code, "staff_code");
       return;
     }
+    Store::SavePinSecrets(db, store_id, staff_code, secrets);
     const json after = {{"store_id", store_id}, {"staff_code", staff_code}, {"name", name}, {"role", role}};
     AuditEntry e = Entry(by, store_id, "staff.added", "staff:" + store_id + "/" + staff_code);
     e.after = after;
@@ -135,9 +137,11 @@ core::Result<json> ResetPin(Store& store, const Actor& by, const std::string& st
   if (!role) return Error::Make("unknown_role", "staff " + staff_code + " has a role that no longer exists", "role");
   if (auto ok = CheckPin(*role, pin); !ok) return ok.error();
   const std::string hash = HashPin(pin);
+  const PinSecrets secrets = DerivePinSecrets(pin);
   store.WithTransaction([&](Database& db) {
     db.Prepare("UPDATE staff SET pin_hash = ?, updated_at = ? WHERE store_id = ? AND staff_code = ?")
         .Bind(1, hash).Bind(2, UnixNow()).Bind(3, store_id).Bind(4, staff_code).Run();
+    Store::SavePinSecrets(db, store_id, staff_code, secrets);
     db.Prepare("DELETE FROM sessions WHERE store_id = ? AND staff_code = ?").Bind(1, store_id).Bind(2, staff_code).Run();
     store.Audit(db, Entry(by, store_id, "staff.pin_reset", "staff:" + store_id + "/" + staff_code));  // never the PIN
   });

@@ -120,6 +120,8 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"POST", "/api/v1/sync/push", "sale.sell"}, &Api::Push},
       {{"POST", "/api/v1/live/tickets", "live.subscribe"}, &Api::NewLiveTicket},
       {{"GET", "/api/v1/sales/{sale_id}", "sales.read"}, &Api::GetSale},
+      {{"GET", "/api/v1/drawers/{session_id}/report", "sales.read"}, &Api::DrawerReportRoute},
+      {{"GET", "/api/v1/staff/verifiers", "sale.sell"}, &Api::VerifiersRoute},
       {{"POST", "/api/v1/pricing/rules", "rules.publish"}, &Api::PublishRules},
       {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
       {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},
@@ -325,6 +327,10 @@ ApiResponse Api::SignIn(Call& call) {
     return ErrorResponse(Error::Make("invalid_credentials", "wrong store, staff code or PIN"));
   }
   throttle_.RecordSuccess(key);
+  if (!staff->has_pin_secrets) {  // staff from before schema 5: the PIN is here, derive once
+    const PinSecrets secrets = DerivePinSecrets(pin);
+    store_.WithTransaction([&](Database& db) { Store::SavePinSecrets(db, store_id, staff_code, secrets); });
+  }
   if (!call.device && !store_.FindDevice(device_id)) {
     store_.RegisterDevice(device_id, store_id, now);  // --demo: a first sign-in lets the device in
   }

@@ -137,6 +137,8 @@ class Api {
   ApiResponse RevokeDeviceRoute(Call& call);
   ApiResponse AuditRoute(Call& call);
   ApiResponse AuditVerifyRoute(Call& call);
+  ApiResponse DrawerReportRoute(Call& call);
+  ApiResponse VerifiersRoute(Call& call);
   Actor ActorOf(const Call& call) const;
   void AuditSignIn(const std::string& store_id, const std::string& staff_code, const std::string& role,
                    const std::string& device_id, const std::string& action);

@@ -6,6 +6,7 @@
 #include "core/json_read.h"
 #include "core/pricing/rules.h"
 #include "server/api.h"
+#include "server/sale_service.h"
 
 namespace aisle::server {
 namespace {
@@ -185,6 +186,65 @@ ApiResponse Api::AuditVerifyRoute(Call& call) {
                       {"problem", r.problem}});
   }
   return JsonResponse(200, {{"chains", std::move(chains)}});
+}
+
+// The X report of an open drawer session (the Z report once closed).
+ApiResponse Api::DrawerReportRoute(Call& call) {
+  const std::string& session_id = call.params[0];
+  std::optional<json> out;
+  std::string store_id;
+  store_.WithConnection([&](Database& db) {
+    auto s = db.Prepare(
+        "SELECT d.store_id, d.opening_float, d.report, l.currency, d.opened_by, d.opened_at, d.closed_by, d.closed_at "
+        "FROM drawer_sessions d JOIN locations l ON l.location_id = d.store_id WHERE d.session_id = ?");
+    s.Bind(1, session_id);
+    if (!s.Step()) return;
+    store_id = s.Text(0);
+    json report = s.IsNull(2) ? core::DrawerReportToJson(
+                                    core::ComputeDrawerReport(s.Int(1), DrawerMovements(db, session_id), std::nullopt),
+                                    *core::FindCurrency(s.Text(3)))
+                              : json::parse(s.Text(2));
+    report["session_id"] = session_id;
+    report["store_id"] = store_id;
+    report["opened_by"] = s.Text(4);
+    report["opened_at"] = s.Text(5);
+    report["closed_by"] = s.IsNull(6) ? json(nullptr) : json(s.Text(6));
+    report["closed_at"] = s.IsNull(7) ? json(nullptr) : json(s.Text(7));
+    out = std::move(report);
+  });
+  if (!out) return ErrorResponse(Error::Make("not_found", "no drawer session " + session_id, "session_id"));
+  if (auto refused = CheckReach(call, store_id)) return *refused;
+  return JsonResponse(200, *out);
+}
+
+// What an enrolled device of the store caches to sign staff in and check
+// approvals offline: per active staff member the PBKDF2 verifier of their
+// PIN (never the approval key), role, permissions and limits; and the store's
+// offline period. docs/security.md, "Offline sign-in".
+ApiResponse Api::VerifiersRoute(Call& call) {
+  const std::string& store_id = call.session.store_id;
+  json staff = json::array();
+  int64_t offline_hours = 0;
+  store_.WithConnection([&](Database& db) {
+    auto policy = db.Prepare("SELECT offline_signin_hours FROM locations WHERE location_id = ?");
+    policy.Bind(1, store_id);
+    if (policy.Step()) offline_hours = policy.Int(0);
+    auto s = db.Prepare(
+        "SELECT staff_code, name, role, kdf_iterations, verifier_salt, verifier, approval_salt FROM staff "
+        "WHERE store_id = ? AND active = 1 AND kdf_iterations > 0 ORDER BY staff_code");
+    s.Bind(1, store_id);
+    while (s.Step()) {
+      const auto role = FindRole(db, s.Text(2));
+      if (!role) continue;
+      staff.push_back({{"staff_code", s.Text(0)}, {"name", s.Text(1)}, {"role", s.Text(2)},
+                       {"permissions", role->permissions}, {"limits", RoleToJson(*role)["limits"]},
+                       {"kdf", {{"name", "PBKDF2-SHA256"}, {"iterations", s.Int(3)}, {"salt", s.Text(4)},
+                                {"approval_salt", s.Text(6)}}},
+                       {"verifier", s.Text(5)}});
+    }
+  });
+  return JsonResponse(200, {{"store_id", store_id}, {"offline_signin_hours", offline_hours},
+                            {"fetched_at", IsoTime(UnixNow())}, {"staff", std::move(staff)}});
 }
 
 }  // namespace aisle::server

@@ -1,5 +1,7 @@
 #include "server/auth.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <stdexcept>
@@ -14,7 +16,56 @@ std::string ToHex(const unsigned char* bytes, size_t size) {
   return hex;
 }
 
+std::string FromHex(const std::string& hex) {
+  std::string bytes(hex.size() / 2, '\0');
+  size_t length = 0;
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), hex.c_str(), hex.size(), nullptr,
+                     &length, nullptr) != 0) {
+    throw std::runtime_error("not hex");
+  }
+  bytes.resize(length);
+  return bytes;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  return ToHex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+}
+
 }  // namespace
+
+std::string Pbkdf2Hex(const std::string& pin, const std::string& salt_hex, int64_t iterations) {
+  const std::string salt = FromHex(salt_hex);
+  unsigned char out[32];
+  if (PKCS5_PBKDF2_HMAC(pin.data(), static_cast<int>(pin.size()), reinterpret_cast<const unsigned char*>(salt.data()),
+                        static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(), sizeof out,
+                        out) != 1) {
+    throw std::runtime_error("PBKDF2 failed");
+  }
+  return ToHex(out, sizeof out);
+}
+
+PinSecrets DerivePinSecrets(const std::string& pin, int64_t iterations) {
+  PinSecrets s;
+  s.iterations = iterations;
+  s.verifier_salt = RandomHex(16);
+  s.approval_salt = RandomHex(16);
+  s.verifier = Pbkdf2Hex(pin, s.verifier_salt, iterations);
+  s.approval_key = Pbkdf2Hex(pin, s.approval_salt, iterations);
+  return s;
+}
+
+std::string HmacSha256Hex(const std::string& key_hex, const std::string& message) {
+  const std::string key = FromHex(key_hex);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+           message.size(), out, &length) == nullptr) {
+    throw std::runtime_error("HMAC failed");
+  }
+  return ToHex(out, length);
+}
 
 void InitCrypto() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");

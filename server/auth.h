@@ -23,6 +23,26 @@ bool VerifyPin(const std::string& pin, const std::string& encoded);
 // the answer time does not tell which codes exist).
 void BurnPinVerification();
 
+// What a PIN yields for work away from the server (docs/security.md,
+// "Offline sign-in and approvals"): PBKDF2-HMAC-SHA256 with two independent
+// salts. The verifier goes to the store's devices (encrypted there) to check
+// a PIN offline; the approval key stays on the server, and a device derives
+// it from the PIN typed for an approval to sign that approval. Knowing the
+// verifier does not give the key without guessing the PIN.
+struct PinSecrets {
+  int64_t iterations = 0;
+  std::string verifier_salt;  // hex
+  std::string verifier;       // hex, 32 bytes
+  std::string approval_salt;  // hex
+  std::string approval_key;   // hex, 32 bytes
+};
+inline constexpr int64_t kPinKdfIterations = 200'000;
+PinSecrets DerivePinSecrets(const std::string& pin, int64_t iterations = kPinKdfIterations);
+// Lower-case hex PBKDF2-HMAC-SHA256(pin, salt bytes of salt_hex, iterations, 32 bytes).
+std::string Pbkdf2Hex(const std::string& pin, const std::string& salt_hex, int64_t iterations);
+// Lower-case hex HMAC-SHA256 keyed with the bytes of key_hex.
+std::string HmacSha256Hex(const std::string& key_hex, const std::string& message);
+
 // 32 random bytes as 64 hex characters.
 std::string NewToken();
 // Lower-case hex SHA-256 of text.

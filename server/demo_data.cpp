@@ -74,9 +74,14 @@ DemoSummary LoadDemoData(Store& store) {
   const auto products = ParseTsv(kDemoCatalogTsv);
   const auto members = ParseTsv(kDemoMembersTsv);
   // Hash PINs outside the transaction (slow by design), only for new staff.
-  std::vector<std::pair<const DemoStaff*, std::string>> new_staff;
+  struct NewStaff {
+    const DemoStaff* staff;
+    std::string hash;
+    PinSecrets secrets;
+  };
+  std::vector<NewStaff> new_staff;
   for (const DemoStaff& s : kStaff) {
-    if (!store.FindStaff(s.store_id, s.staff_code)) new_staff.emplace_back(&s, HashPin(s.pin));
+    if (!store.FindStaff(s.store_id, s.staff_code)) new_staff.push_back({&s, HashPin(s.pin), DerivePinSecrets(s.pin)});
   }
   const int64_t now = UnixNow();
   store.WithTransaction([&](Database& db) {
@@ -85,7 +90,7 @@ DemoSummary LoadDemoData(Store& store) {
         "('SH01', 'store', '上海南京西路店', 'Shanghai West Nanjing Road', 'CNY'),"
         "('BJ01', 'store', '北京三里屯店', 'Beijing Sanlitun', 'CNY'),"
         "('WH01', 'warehouse', '华东仓', 'East China Warehouse', 'CNY')");
-    for (const auto& [s, hash] : new_staff) {
+    for (const auto& [s, hash, secrets] : new_staff) {
       db.Prepare("INSERT OR IGNORE INTO staff (store_id, staff_code, name, role, pin_hash) VALUES (?, ?, ?, ?, ?)")
           .Bind(1, s->store_id)
           .Bind(2, s->staff_code)
@@ -94,6 +99,7 @@ DemoSummary LoadDemoData(Store& store) {
           .Bind(5, hash)
           .Run();
       summary.staff_added += db.Changes();
+      Store::SavePinSecrets(db, s->store_id, s->staff_code, secrets);
     }
     db.Prepare("INSERT OR IGNORE INTO devices (device_id, store_id, registered_at) VALUES ('demo-device-1', 'SH01', ?)")
         .Bind(1, now)

@@ -1,11 +1,15 @@
 #include "server/sale_service.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "core/cart.h"
 #include "core/cart_json.h"
+#include "core/drawer.h"
 #include "core/operation.h"
 #include "core/pricing/engine.h"
+#include "server/approvals.h"
 
 namespace aisle::server {
 namespace {
@@ -24,6 +28,39 @@ json Rejected(const std::string& op_id, const Error& error) {
   return out;
 }
 
+// Records an exception for the store manager and marks the op's answer
+// accepted_with_exception with the exception's id.
+void RaiseException(Database& db, const core::Operation& op, const std::string& kind, const json& detail,
+                    int64_t now, json& result) {
+  db.Prepare("INSERT INTO exceptions (store_id, kind, op_id, detail, created_at) VALUES (?, ?, ?, ?, ?)")
+      .Bind(1, op.store_id).Bind(2, kind).Bind(3, op.op_id).Bind(4, core::ToCanonicalJson(detail)).Bind(5, now).Run();
+  result["status"] = "accepted_with_exception";
+  if (!result.contains("exceptions")) result["exceptions"] = json::array();
+  result["exceptions"].push_back({{"id", db.LastInsertRowId()}, {"kind", kind}});
+}
+
+json LinesToJson(const std::vector<core::SaleLineInput>& lines) {
+  json out = json::array();
+  for (const core::SaleLineInput& l : lines) {
+    json line = {{"barcode", l.barcode}, {"qty", l.qty}, {"unit_price", l.unit_price}};
+    if (!l.override_reason.empty()) line["override_reason"] = l.override_reason;
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<core::DrawerMovement> DrawerMovements(Database& db, const std::string& session_id) {
+  std::vector<core::DrawerMovement> out;
+  auto s = db.Prepare("SELECT kind, tender, amount FROM drawer_movements WHERE session_id = ? ORDER BY id");
+  s.Bind(1, session_id);
+  while (s.Step()) out.push_back(core::DrawerMovement{s.Text(0), s.Text(1), s.Int(2)});
+  return out;
+}
+
+namespace {
+
 // A sale line with what the server knows about its product.
 struct ResolvedLine {
   core::SaleLineInput input;
@@ -36,6 +73,8 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
                              CompiledRulesCache& rules_cache, int64_t now) {
   auto sale = core::ParseSalePayload(op.payload);
   if (!sale) return sale.error();
+  auto approvals = core::ParseApprovals(op.payload);
+  if (!approvals) return approvals.error();
 
   std::vector<ResolvedLine> lines;
   for (size_t i = 0; i < sale->lines.size(); ++i) {
@@ -106,7 +145,8 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   db.Prepare(
         "INSERT INTO sales (sale_id, op_id, store_id, device_id, staff_code, currency, total, net, "
         "tax, tendered, change_due, server_total, device_time, received_at, rules_version, member_tier, "
-        "discount, adjustments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "discount, adjustments, voided_lines, drawer_session_id, approvals) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .Bind(1, sale->sale_id)
       .Bind(2, op.op_id)
       .Bind(3, op.store_id)
@@ -125,6 +165,9 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
       .Bind(16, sale->member_tier)
       .Bind(17, priced->discount)
       .Bind(18, core::ToCanonicalJson(explained["adjustments"]))
+      .Bind(19, core::ToCanonicalJson(LinesToJson(sale->voided_lines)))
+      .Bind(20, sale->drawer_session_id)
+      .Bind(21, core::ToCanonicalJson(op.payload.value("approvals", json::array())))
       .Run();
 
   auto line_stmt = db.Prepare(
@@ -199,11 +242,97 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
         .Bind(5, priced->amount_due).Run();
     ++differences;
   }
-  return json{{"op_id", op.op_id},
-              {"status", "applied"},
-              {"sale_id", sale->sale_id},
-              {"change", sale->change},
-              {"price_differences", differences}};
+  if (!sale->drawer_session_id.empty()) {  // what the sale put in the drawer, per tender
+    auto move = db.Prepare(
+        "INSERT INTO drawer_movements (session_id, op_id, kind, tender, amount, reason, staff_code, device_time) "
+        "VALUES (?, ?, 'sale', ?, ?, '', ?, ?)");
+    int64_t change = sale->change;
+    for (const core::Tender& t : sale->tenders) {
+      int64_t amount = t.amount;
+      if (t.type == "cash") {
+        const int64_t back = std::min(change, amount);
+        amount -= back;
+        change -= back;
+      }
+      move.Reset();
+      move.Bind(1, sale->drawer_session_id).Bind(2, op.op_id).Bind(3, t.type).Bind(4, amount).Bind(5, staff_code)
+          .Bind(6, op.device_time).Run();
+    }
+  }
+  json result = {{"op_id", op.op_id},
+                 {"status", "applied"},
+                 {"sale_id", sale->sale_id},
+                 {"change", sale->change},
+                 {"price_differences", differences}};
+  // The customer paid: a missing or bad approval does not undo the sale, it goes to the manager.
+  std::vector<std::string> needed;
+  if (std::any_of(sale->lines.begin(), sale->lines.end(), [](const auto& l) { return !l.override_reason.empty(); })) {
+    needed.push_back("price_override");
+  }
+  if (!sale->voided_lines.empty()) needed.push_back("void_line");
+  const auto problems = CheckApprovals(db, op.store_id, staff_code, needed, sale->sale_id, *approvals);
+  if (!problems.empty()) {
+    RaiseException(db, op, "approval_invalid", {{"sale_id", sale->sale_id}, {"staff_code", staff_code},
+                                                {"problems", problems}}, now, result);
+  }
+  return result;
+}
+
+// drawer.opened / drawer.moved / drawer.closed (core/drawer.h). A paid-out or
+// a no-sale opening without its permission or approval is refused: no
+// customer has paid, the drawer must not open.
+core::Result<json> ApplyDrawer(Database& db, const core::Operation& op, const std::string& staff_code, int64_t now) {
+  auto drawer = core::ParseDrawerPayload(op.type, op.payload);
+  if (!drawer) return drawer.error();
+  auto approvals = core::ParseApprovals(op.payload);
+  if (!approvals) return approvals.error();
+  json result = {{"op_id", op.op_id}, {"status", "applied"}, {"session_id", drawer->session_id}};
+  auto session = db.Prepare("SELECT store_id, opening_float, closed_at IS NOT NULL FROM drawer_sessions WHERE session_id = ?");
+  session.Bind(1, drawer->session_id);
+  const bool exists = session.Step();
+  if (op.type == core::kDrawerOpened) {
+    if (exists) return Error::Make("drawer_session_exists", "drawer session " + drawer->session_id + " is already open", "payload.session_id");
+    db.Prepare(
+          "INSERT INTO drawer_sessions (session_id, store_id, device_id, opened_by, opened_at, opening_float) "
+          "VALUES (?, ?, ?, ?, ?, ?)")
+        .Bind(1, drawer->session_id).Bind(2, op.store_id).Bind(3, op.device_id).Bind(4, staff_code)
+        .Bind(5, op.device_time).Bind(6, drawer->amount).Run();
+    return result;
+  }
+  if (!exists || session.Text(0) != op.store_id) {
+    return Error::Make("unknown_drawer_session", "no drawer session " + drawer->session_id + " in " + op.store_id +
+                                                     " (name its drawer.opened op in depends_on)", "payload.session_id");
+  }
+  if (session.Int(2) != 0) {
+    return Error::Make("drawer_closed", "drawer session " + drawer->session_id + " is closed", "payload.session_id");
+  }
+  const int64_t opening_float = session.Int(1);
+  if (op.type == core::kDrawerMoved) {
+    std::vector<std::string> needed;
+    if (drawer->kind == "paid_out" || drawer->kind == "no_sale") needed.push_back(drawer->kind);
+    const auto problems = CheckApprovals(db, op.store_id, staff_code, needed, drawer->session_id, *approvals);
+    if (!problems.empty()) return Error::Make("approval_required", problems.front(), "payload.approvals");
+    db.Prepare(
+          "INSERT INTO drawer_movements (session_id, op_id, kind, tender, amount, reason, staff_code, device_time) "
+          "VALUES (?, ?, ?, 'cash', ?, ?, ?, ?)")
+        .Bind(1, drawer->session_id).Bind(2, op.op_id).Bind(3, drawer->kind).Bind(4, drawer->amount)
+        .Bind(5, drawer->reason).Bind(6, staff_code).Bind(7, op.device_time).Run();
+    return result;
+  }
+  // Closed: the Z report from everything the drawer saw, against the blind count.
+  const core::DrawerReport report = ComputeDrawerReport(opening_float, DrawerMovements(db, drawer->session_id),
+                                                        drawer->counted);
+  const json z = core::DrawerReportToJson(report, *core::FindCurrency("CNY"));
+  db.Prepare("UPDATE drawer_sessions SET closed_by = ?, closed_at = ?, report = ? WHERE session_id = ?")
+      .Bind(1, staff_code).Bind(2, op.device_time).Bind(3, core::ToCanonicalJson(z)).Bind(4, drawer->session_id).Run();
+  result["report"] = z;
+  auto limit = db.Prepare("SELECT drawer_variance_limit FROM locations WHERE location_id = ?");
+  limit.Bind(1, op.store_id);
+  if (limit.Step() && std::llabs(report.variance) > limit.Int(0)) {
+    RaiseException(db, op, "drawer_variance", {{"session_id", drawer->session_id}, {"variance", report.variance},
+                                               {"limit", limit.Int(0)}, {"closed_by", staff_code}}, now, result);
+  }
+  return result;
 }
 
 core::Result<json> ApplyFeedback(Database& db, const core::Operation& op, const std::string& staff_code,
@@ -296,7 +425,10 @@ void AuditOp(Ingest& in, const json& raw, const core::Operation* op, const json&
     e.after = {{"total", op->payload.value("total", json(nullptr))}, {"tenders", std::move(tenders)},
                {"lines", op->payload.value("lines", json::array()).size()}, {"status", result["status"]}};
   }
-  if (op && op->payload.is_object() && op->payload.contains("approval")) e.approval = op->payload["approval"];
+  if (op && op->type.starts_with("drawer.") && result["status"] != "rejected") {
+    e.object = "drawer:" + result.value("session_id", std::string());
+  }
+  if (op && op->payload.is_object() && op->payload.contains("approvals")) e.approval = op->payload["approvals"];
   in.store.Audit(in.db, e);
 }
 
@@ -340,16 +472,15 @@ json ApplyReady(Ingest& in, const core::Operation& op, const json& raw, const st
     Savepoint savepoint(in.db, "op");
     if (op.type == core::kSaleCompleted) {
       result = ApplySale(in.db, op, staff_code, in.rules_cache, in.now);
-    } else {
+    } else if (op.type == core::kFeedbackGiven) {
       result = ApplyFeedback(in.db, op, staff_code, in.now);
+    } else {
+      result = ApplyDrawer(in.db, op, staff_code, in.now);
     }
     if (result && in.source.revoked) {  // a paid sale from a revoked device: kept, and shown to the manager
-      const json detail = {{"device_id", op.device_id}, {"sale_id", (*result).value("sale_id", "")},
-                           {"staff_code", staff_code}};
-      in.db.Prepare("INSERT INTO exceptions (store_id, kind, op_id, detail, created_at) VALUES (?, 'device_revoked', ?, ?, ?)")
-          .Bind(1, op.store_id).Bind(2, op.op_id).Bind(3, core::ToCanonicalJson(detail)).Bind(4, in.now).Run();
-      (*result)["status"] = "accepted_with_exception";
-      (*result)["exceptions"] = json::array({{{"id", in.db.LastInsertRowId()}, {"kind", "device_revoked"}}});
+      RaiseException(in.db, op, "device_revoked",
+                     {{"device_id", op.device_id}, {"sale_id", (*result).value("sale_id", "")}, {"staff_code", staff_code}},
+                     in.now, *result);
     }
     if (result) {
       const core::Hlc server_hlc = in.clock.Receive(op.hlc, in.now_ms);
@@ -425,7 +556,8 @@ json ApplyOne(Ingest& in, const json& raw) {
   if (in.source.credentialed && op->device_id != session.device_id) {
     return Rejection(in, raw, &*op, Error::Make("device_mismatch", "a device pushes its own operations only", "device_id"));
   }
-  if (op->type != core::kSaleCompleted && op->type != core::kFeedbackGiven) {
+  if (op->type != core::kSaleCompleted && op->type != core::kFeedbackGiven && op->type != core::kDrawerOpened &&
+      op->type != core::kDrawerMoved && op->type != core::kDrawerClosed) {
     return Rejection(in, raw, &*op, Error::Make("unsupported_op_type", "unknown operation type '" + op->type + "'", "type"));
   }
   if (in.source.revoked && op->type != core::kSaleCompleted) {

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/drawer.h"
 #include "core/hlc.h"
 #include "core/result.h"
 #include "server/pricing_rules.h"
@@ -45,6 +46,9 @@ core::Result<nlohmann::json> PushOperations(Store& store, const nlohmann::json& 
 // What the server holds of a device install's ops: the contiguous seq mark,
 // the highest seq, missing runs, held and rejected ops (GET /api/v1/sync/status).
 nlohmann::json DeviceSyncStatus(Store& store, const std::string& device_id);
+
+// The movements of a drawer session, in order (for its X and Z reports).
+std::vector<core::DrawerMovement> DrawerMovements(Database& db, const std::string& session_id);
 
 // The stored sale as GET /api/v1/sales/{id} shows it, or nullopt.
 std::optional<nlohmann::json> LoadSale(Store& store, const std::string& sale_id);

@@ -306,6 +306,46 @@ CREATE TABLE exceptions (
 );
 CREATE INDEX exceptions_by_store ON exceptions (store_id, status, id);
 )sql",
+    // 5: manager approvals and cash drawers (docs/security.md): what a PIN
+    // yields for offline sign-in and approvals, store policies, drawer
+    // sessions and their movements, and what a sale carried besides its lines.
+    R"sql(
+ALTER TABLE staff ADD COLUMN kdf_iterations INTEGER NOT NULL DEFAULT 0;  -- 0: derived at the next online sign-in
+ALTER TABLE staff ADD COLUMN verifier_salt TEXT NOT NULL DEFAULT '';
+ALTER TABLE staff ADD COLUMN verifier TEXT NOT NULL DEFAULT '';
+ALTER TABLE staff ADD COLUMN approval_salt TEXT NOT NULL DEFAULT '';
+ALTER TABLE staff ADD COLUMN approval_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE locations ADD COLUMN offline_signin_hours INTEGER NOT NULL DEFAULT 72;
+ALTER TABLE locations ADD COLUMN drawer_variance_limit INTEGER NOT NULL DEFAULT 1000;  -- minor units
+ALTER TABLE sales ADD COLUMN voided_lines TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sales ADD COLUMN drawer_session_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE sales ADD COLUMN approvals TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE drawer_sessions (
+  session_id    TEXT PRIMARY KEY,
+  store_id      TEXT NOT NULL,
+  device_id     TEXT NOT NULL,
+  opened_by     TEXT NOT NULL,
+  opened_at     TEXT NOT NULL,      -- device time
+  opening_float INTEGER NOT NULL,
+  closed_by     TEXT,
+  closed_at     TEXT,
+  report        TEXT                -- the Z report (JSON) once closed
+);
+-- What moved the expected contents of a drawer: cash and other tenders of sales, pay-ins,
+-- paid-outs, no-sale openings.
+CREATE TABLE drawer_movements (
+  id          INTEGER PRIMARY KEY,
+  session_id  TEXT NOT NULL,
+  op_id       TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  tender      TEXT NOT NULL,
+  amount      INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  staff_code  TEXT NOT NULL,
+  device_time TEXT NOT NULL
+);
+CREATE INDEX drawer_movements_by_session ON drawer_movements (session_id, id);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {
@@ -500,11 +540,11 @@ std::optional<Location> Store::FindLocation(const std::string& location_id) {
 std::optional<Staff> Store::FindStaff(const std::string& store_id, const std::string& staff_code) {
   std::lock_guard lock(mutex_);
   auto s = db_.Prepare(
-      "SELECT store_id, staff_code, name, role, pin_hash, active FROM staff "
+      "SELECT store_id, staff_code, name, role, pin_hash, active, kdf_iterations > 0 FROM staff "
       "WHERE store_id = ? AND staff_code = ?");
   s.Bind(1, store_id).Bind(2, staff_code);
   if (!s.Step()) return std::nullopt;
-  return Staff{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5) != 0};
+  return Staff{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5) != 0, s.Int(6) != 0};
 }
 
 namespace {
@@ -596,6 +636,21 @@ void Store::AppendChange(Database& db, const std::string& scope, const std::stri
       .Bind(1, scope)
       .Bind(2, body)
       .Bind(3, now)
+      .Run();
+}
+
+void Store::SavePinSecrets(Database& db, const std::string& store_id, const std::string& staff_code,
+                           const PinSecrets& s) {
+  db.Prepare(
+        "UPDATE staff SET kdf_iterations = ?, verifier_salt = ?, verifier = ?, approval_salt = ?, approval_key = ? "
+        "WHERE store_id = ? AND staff_code = ?")
+      .Bind(1, s.iterations)
+      .Bind(2, s.verifier_salt)
+      .Bind(3, s.verifier)
+      .Bind(4, s.approval_salt)
+      .Bind(5, s.approval_key)
+      .Bind(6, store_id)
+      .Bind(7, staff_code)
       .Run();
 }
 

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/audit.h"
+#include "server/auth.h"
 #include "server/sqlite.h"
 
 namespace aisle::server {
@@ -54,6 +55,7 @@ struct Staff {
   std::string role;
   std::string pin_hash;
   bool active = true;
+  bool has_pin_secrets = false;  // the offline verifier and approval key are derived
 };
 
 struct Session {
@@ -148,6 +150,9 @@ class Store {
   // The change feed's newest seq (0 when empty).
   static int64_t FeedHead(Database& db);
   static void UpsertProduct(Database& db, const Product& product, int64_t now);
+  // Stores what a staff member's PIN yields for offline sign-in and approvals (server/auth.h).
+  static void SavePinSecrets(Database& db, const std::string& store_id, const std::string& staff_code,
+                             const PinSecrets& secrets);
 
  private:
   void Migrate();

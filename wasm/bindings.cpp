@@ -6,12 +6,14 @@
 #include <string>
 
 #include "core/cart_json.h"
+#include "core/drawer.h"
 
 namespace {
 
 std::string PriceCart(const std::string& input) { return aisle::core::PriceCartJson(input); }
 std::string NormalizeBarcode(const std::string& code) { return aisle::core::NormalizeBarcodeJson(code); }
 std::string CashChange(const std::string& input) { return aisle::core::CashChangeJson(input); }
+std::string DrawerReport(const std::string& input) { return aisle::core::DrawerReportJson(input); }
 
 }  // namespace
 
@@ -19,4 +21,5 @@ EMSCRIPTEN_BINDINGS(aisle_core) {
   emscripten::function("priceCart", &PriceCart);
   emscripten::function("normalizeBarcode", &NormalizeBarcode);
   emscripten::function("cashChange", &CashChange);
+  emscripten::function("drawerReport", &DrawerReport);
 }

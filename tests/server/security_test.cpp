@@ -11,7 +11,9 @@
 #include <functional>
 #include <regex>
 
+#include "core/operation.h"
 #include "server/audit.h"
+#include "server/auth.h"
 #include "server/sqlite.h"
 #include "tests/server/aisled_process.h"
 
@@ -229,6 +231,109 @@ TEST_F(SecurityTest, CardNumbersAreRefusedAndSecretsStayOutOfTheLogs) {
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE after LIKE '%8642%' OR after LIKE '%\"pin\"%'"), 0);
   EXPECT_GT(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE action = 'op.rejected'"), 0);
   server_.reset();
+}
+
+// What the terminal does when a manager types their PIN for an approval: derive the
+// approval key from the PIN with the salt and iterations the verifier cache holds, and sign.
+json SignedApproval(const json& verifiers, const std::string& approver, const std::string& pin, const std::string& rule,
+                    const std::string& subject, const std::string& reason) {
+  json kdf;
+  for (const json& s : verifiers["staff"]) {
+    if (s["staff_code"] == approver) kdf = s["kdf"];
+  }
+  EXPECT_FALSE(kdf.is_null()) << approver << " is not in " << verifiers;
+  if (kdf.is_null()) return json::object();
+  core::Approval a{rule, approver, "2026-11-25T10:01:00Z", reason, "pin", subject, ""};
+  const std::string key = server::Pbkdf2Hex(pin, kdf["approval_salt"], kdf["iterations"]);
+  a.proof = server::HmacSha256Hex(key, core::ApprovalMessage("SH01", a));
+  return json{{"rule", a.rule}, {"approver", a.approver}, {"approved_at", a.approved_at}, {"reason", a.reason},
+              {"method", a.method}, {"subject", a.subject}, {"proof", a.proof}};
+}
+
+TEST_F(SecurityTest, ManagerApprovalsAreVerifiedAndDrawerSessionsAddUp) {
+  Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
+  ASSERT_EQ(SignIn(phone, "SH01", "1001", "1111").status, 201);  // an associate: no void, no override, no paid-out
+  const json verifiers = Get(phone, "/api/v1/staff/verifiers").Json();
+  ASSERT_GE(verifiers["staff"].size(), 5u) << verifiers;
+  EXPECT_EQ(verifiers["offline_signin_hours"], 72);
+  EXPECT_EQ(verifiers.dump().find("approval_key"), std::string::npos);  // the key never leaves the server
+
+  int n = 0;
+  const auto op = [&](const std::string& type, json payload) {
+    ++n;
+    char hlc[32];
+    std::snprintf(hlc, sizeof hlc, "%013lld-%05d", 1795000000000LL + n, 0);
+    return json{{"op_id", Uuid(n)}, {"type", type}, {"store_id", "SH01"}, {"device_id", "phone-1"}, {"device_seq", n},
+                {"device_time", "2026-11-25T10:00:00Z"}, {"hlc", hlc}, {"payload", std::move(payload)}};
+  };
+  const auto push = [&](const json& o) {
+    return Post(phone, "/api/v1/sync/push", {{"ops", {o}}}).Json()["results"][0];
+  };
+  // Sales: an overridden price approved by the manager's PIN applies cleanly...
+  json sale = SaleOp(phone, 900, "phone-1")["payload"];
+  sale["sale_id"] = "approved-1";
+  sale["lines"][0]["override_reason"] = "包装破损 damaged box";
+  sale["approvals"] = {SignedApproval(verifiers, "2001", "222222", "price_override", "approved-1", "damaged box")};
+  json r = push(op("sale.completed", sale));
+  EXPECT_EQ(r["status"], "applied") << r;
+  // ...with a wrong PIN the proof fails: the paid sale stands, the manager gets an exception.
+  sale["sale_id"] = "approved-2";
+  sale["approvals"] = {SignedApproval(verifiers, "2001", "123456", "price_override", "approved-2", "damaged box")};
+  r = push(op("sale.completed", sale));
+  EXPECT_EQ(r["status"], "accepted_with_exception") << r;
+  EXPECT_EQ(r["exceptions"][0]["kind"], "approval_invalid") << r;
+  // An approval given for another sale, or by an associate, or none for a voided line: exceptions too.
+  sale["sale_id"] = "approved-3";
+  sale["approvals"] = {SignedApproval(verifiers, "2001", "222222", "price_override", "approved-1", "damaged box")};
+  EXPECT_EQ(push(op("sale.completed", sale))["status"], "accepted_with_exception");
+  json voided = SaleOp(phone, 901, "phone-1")["payload"];
+  voided["sale_id"] = "voided-1";
+  voided["voided_lines"] = voided["lines"];
+  EXPECT_EQ(push(op("sale.completed", voided))["status"], "accepted_with_exception");
+  voided["sale_id"] = "voided-2";
+  voided["approvals"] = {SignedApproval(verifiers, "1501", "1515", "void_line", "voided-2", "customer changed mind")};
+  EXPECT_EQ(push(op("sale.completed", voided))["status"], "accepted_with_exception");  // a senior associate voids, never approves
+  voided["approvals"] = {SignedApproval(verifiers, "2001", "222222", "void_line", "voided-2", "customer changed mind")};
+  voided["sale_id"] = "voided-3";
+  voided["approvals"][0] = SignedApproval(verifiers, "2001", "222222", "void_line", "voided-3", "customer changed mind");
+  EXPECT_EQ(push(op("sale.completed", voided))["status"], "applied");
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM exceptions WHERE kind = 'approval_invalid'"), 4);
+
+  // A drawer session: float ¥500, a cash sale of the product with change, a paid-out that needs
+  // approval, a no-sale opening, then the X report and a blind count ¥20 short (limit ¥10).
+  const std::string session = "drawer-SH01-1";
+  ASSERT_EQ(push(op("drawer.opened", {{"session_id", session}, {"float", 50000}}))["status"], "applied");
+  json cash_sale = SaleOp(phone, 902, "phone-1")["payload"];
+  const int64_t price = cash_sale["total"];
+  cash_sale["sale_id"] = "drawer-sale-1";
+  cash_sale["drawer_session_id"] = session;
+  cash_sale["tenders"] = {{{"type", "cash"}, {"amount", price + 1000}}};  // ¥10 change
+  ASSERT_EQ(push(op("sale.completed", cash_sale))["status"], "applied");
+  json paid_out = {{"session_id", session}, {"kind", "paid_out"}, {"amount", 3500}, {"reason", "快递费 courier"}};
+  r = push(op("drawer.moved", paid_out));
+  EXPECT_EQ(r["error"]["code"], "approval_required") << r;
+  paid_out["approvals"] = {SignedApproval(verifiers, "2001", "222222", "paid_out", session, "courier")};
+  EXPECT_EQ(push(op("drawer.moved", paid_out))["status"], "applied");
+  json no_sale = {{"session_id", session}, {"kind", "no_sale"},
+                  {"approvals", {SignedApproval(verifiers, "2001", "222222", "no_sale", session, "change for till 2")}}};
+  EXPECT_EQ(push(op("drawer.moved", no_sale))["status"], "applied");
+  const json x = Get(phone, "/api/v1/drawers/" + session + "/report").Json();
+  EXPECT_EQ(x["report"], "X") << x;
+  EXPECT_EQ(x["tenders"][0]["tender"], "cash");
+  EXPECT_EQ(x["tenders"][0]["expected"], 50000 + price - 3500) << x;
+  EXPECT_EQ(x["no_sales"], 1);
+  const int64_t counted = 50000 + price - 3500 - 2000;
+  r = push(op("drawer.closed", {{"session_id", session}, {"counted", {{{"type", "cash"}, {"amount", counted}}}}}));
+  EXPECT_EQ(r["status"], "accepted_with_exception") << r;
+  EXPECT_EQ(r["exceptions"][0]["kind"], "drawer_variance") << r;
+  EXPECT_EQ(r["report"]["variance"], -2000) << r;
+  EXPECT_EQ(Get(phone, "/api/v1/drawers/" + session + "/report").Json()["report"], "Z");
+  EXPECT_EQ(push(op("drawer.moved", {{"session_id", session}, {"kind", "pay_in"}, {"amount", 100}, {"reason", "x"}}))
+                ["error"]["code"],
+            "drawer_closed");
+  // Approvals are in the audit log with the acts they allowed.
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE object = 'drawer:" + session +
+                               "' AND approval LIKE '%\"approver\":\"2001\"%'"), 2);
 }
 
 TEST_F(SecurityTest, AuditVerifyCatchesEachKindOfTampering) {

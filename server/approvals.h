@@ -1,0 +1,33 @@
+// Manager approvals carried inside operations, verified by the server
+// (docs/security.md, "Manager approval"). An act needs an approval when the
+// acting staff member's role lacks the act's permission; the approval is
+// good when its approver is active staff of the store whose role holds both
+// `approve` and that permission, is not the actor, names this op's subject,
+// and its proof is the HMAC of core::ApprovalMessage under the approver's
+// approval key (derived from their PIN: the device cannot make it without
+// the PIN being typed). Runs inside the caller's transaction.
+#ifndef AISLE_SERVER_APPROVALS_H_
+#define AISLE_SERVER_APPROVALS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/operation.h"
+#include "server/sqlite.h"
+
+namespace aisle::server {
+
+// The permission an approval rule stands for ("void_line" -> "void").
+std::string_view PermissionForRule(std::string_view rule);
+
+// What is wrong with the approvals of an op whose content needs `needed`
+// rules: one sentence per problem, empty when everything checks out. Every
+// approval present is checked, needed or not (a forged one is a problem).
+std::vector<std::string> CheckApprovals(Database& db, const std::string& store_id, const std::string& actor,
+                                        const std::vector<std::string>& needed, const std::string& subject,
+                                        const std::vector<core::Approval>& approvals);
+
+}  // namespace aisle::server
+
+#endif  // AISLE_SERVER_APPROVALS_H_
