@@ -1,9 +1,10 @@
-// HTTP client for aisled (same origin). Every call but sign-in carries the bearer token.
+// HTTP client for aisled (same origin). Every call carries the device's credential once it is
+// enrolled (X-Aisle-Device), and every call but sign-in and enrollment the bearer token.
 // Failures are split the way the sync loop needs them: ApiError (the server answered with an
 // error body: do not retry blindly) and NetworkError (no answer: keep the work and retry).
 // A 401 anywhere means the session is gone: the app goes back to sign-in, keeping the outbox.
 
-import { session } from './session';
+import { deviceCredential, requestToken } from './session';
 import type { RulesDocument } from './rules';
 import type { ApiErrorBody, Product, Session } from './types';
 
@@ -39,16 +40,19 @@ function reachable(yes: boolean): void {
   for (const fn of reachabilityListeners) fn(yes);
 }
 
-async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+/** Raw response of a call (for downloads such as the audit CSV); errors as for the JSON calls. */
+export async function requestRaw(method: string, path: string, body?: unknown, auth = true): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const credential = deviceCredential();
+  if (credential) headers['X-Aisle-Device'] = credential;
   if (auth) {
-    const s = session();
-    if (!s) {
+    const token = requestToken();
+    if (!token) {
       for (const fn of unauthorizedListeners) fn();
       throw new ApiError(401, { code: 'unauthenticated', message: 'not signed in' }, null);
     }
-    headers.Authorization = `Bearer ${s.token}`;
+    headers.Authorization = `Bearer ${token}`;
   }
   let res: Response;
   try {
@@ -63,6 +67,7 @@ async function request<T>(method: string, path: string, body?: unknown, auth = t
     throw new NetworkError(e instanceof Error ? e.message : String(e));
   }
   reachable(true);
+  if (res.ok) return res;
   const text = await res.text().catch(() => '');
   let json: unknown = null;
   try {
@@ -70,17 +75,31 @@ async function request<T>(method: string, path: string, body?: unknown, auth = t
   } catch {
     json = null;
   }
-  if (!res.ok) {
-    const err = (json as { error?: ApiErrorBody } | null)?.error ?? {
-      code: `http_${res.status}`,
-      message: text.slice(0, 200) || res.statusText,
-    };
-    const retry = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
-    const apiError = new ApiError(res.status, err, Number.isFinite(retry) ? retry : null);
-    if (res.status === 401 && auth) for (const fn of unauthorizedListeners) fn();
-    throw apiError;
-  }
-  return json as T;
+  const err = (json as { error?: ApiErrorBody } | null)?.error ?? {
+    code: `http_${res.status}`,
+    message: text.slice(0, 200) || res.statusText,
+  };
+  const retry = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+  const apiError = new ApiError(res.status, err, Number.isFinite(retry) ? retry : null);
+  if (res.status === 401 && auth) for (const fn of unauthorizedListeners) fn();
+  throw apiError;
+}
+
+/** A JSON call: method, path (with query), optional body; auth = send the staff session's token. */
+export async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  const res = await requestRaw(method, path, body, auth);
+  const text = await res.text().catch(() => '');
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** A device joins the chain: a one-time code from the back office for its credential. */
+export function enrollDevice(code: string, device_id: string) {
+  return request<{ device_id: string; store_id: string; name: string; credential: string }>(
+    'POST',
+    '/api/v1/devices/enroll',
+    { code, device_id },
+    false,
+  );
 }
 
 export function signIn(req: {

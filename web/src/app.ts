@@ -5,10 +5,12 @@
 import type { SaleRecord } from './types';
 
 export type Route =
-  | { name: 'signin'; notice?: 'session_expired' }
+  | { name: 'signin'; notice?: 'session_expired' | 'switch' | 'idle_locked'; staff?: string }
   | { name: 'sell' }
   | { name: 'pay' }
-  | { name: 'receipt'; sale: SaleRecord };
+  | { name: 'receipt'; sale: SaleRecord }
+  | { name: 'backoffice' }
+  | { name: 'drawer' };
 
 type Renderer = (main: HTMLElement, route: Route) => (() => void) | void;
 

@@ -1,14 +1,32 @@
 // The cart being sold: lines (barcode, quantity or grams, product snapshot), kept in
 // localStorage so a reload or a forced sign-in does not lose it. Prices are never computed
-// here: priced() asks the WASM core.
+// here: priced() asks the WASM core. The cart also keeps its sale id (made at the first scan, so
+// a manager's approval can name the sale before it is paid), the units voided before payment and
+// the approvals given for them: all travel in the sale operation (docs/security.md).
 
 import { priceCart, type Result } from './core';
 import { currentRules } from './rules';
 import { session } from './session';
 import type { CartLine, PricedCart, Product } from './types';
+import { uuidv7 } from './uuid';
+import type { Approval } from './verifiers';
+
+export interface VoidedLine {
+  barcode: string;
+  qty: number;
+  unit_price: number;
+}
+
+interface CartExtra {
+  saleId: string;
+  voided: VoidedLine[];
+  approvals: Approval[];
+}
 
 const key = 'aisle.cart';
+const extraKey = 'aisle.cart.extra';
 let lines: CartLine[] = load();
+let extra: CartExtra = loadExtra();
 const listeners = new Set<() => void>();
 
 function load(): CartLine[] {
@@ -21,8 +39,21 @@ function load(): CartLine[] {
   }
 }
 
+function loadExtra(): CartExtra {
+  try {
+    const parsed = JSON.parse(localStorage.getItem(extraKey) ?? 'null') as Partial<CartExtra> | null;
+    if (parsed && Array.isArray(parsed.voided) && Array.isArray(parsed.approvals)) {
+      return { saleId: parsed.saleId ?? '', voided: parsed.voided, approvals: parsed.approvals };
+    }
+  } catch {
+    // a fresh cart
+  }
+  return { saleId: '', voided: [], approvals: [] };
+}
+
 function changed(): void {
   localStorage.setItem(key, JSON.stringify(lines));
+  localStorage.setItem(extraKey, JSON.stringify(extra));
   for (const fn of listeners) fn();
 }
 
@@ -50,13 +81,48 @@ export function setQty(index: number, qty: number): void {
   changed();
 }
 
-export function removeLine(index: number): void {
-  lines.splice(index, 1);
+/** Takes `qty` units (default: the whole line) off the cart, recording them as voided. */
+export function voidUnits(index: number, qty?: number): void {
+  const line = lines[index];
+  if (!line) return;
+  const n = qty === undefined || qty >= line.qty || line.product.sold_by === 'weight' ? line.qty : qty;
+  extra.voided.push({ barcode: line.barcode, qty: n, unit_price: line.product.price });
+  if (n === line.qty) lines.splice(index, 1);
+  else line.qty -= n;
   changed();
 }
 
+/** Voids every line (the associate empties the cart before payment). */
+export function voidAll(): void {
+  while (lines.length > 0) voidUnits(0);
+}
+
+/** The sale id of the cart, made at first use and kept until the sale completes. */
+export function cartSaleId(): string {
+  if (!extra.saleId) {
+    extra.saleId = uuidv7();
+    changed();
+  }
+  return extra.saleId;
+}
+
+export function cartVoided(): readonly VoidedLine[] {
+  return extra.voided;
+}
+
+export function cartApprovals(): readonly Approval[] {
+  return extra.approvals;
+}
+
+export function addApproval(a: Approval): void {
+  extra.approvals.push(a);
+  changed();
+}
+
+/** After the sale is queued: a new cart, a new sale id. */
 export function clearCart(): void {
   lines = [];
+  extra = { saleId: '', voided: [], approvals: [] };
   changed();
 }
 

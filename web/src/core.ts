@@ -11,6 +11,7 @@ interface AisleCoreModule {
   priceCart(json: string): string;
   normalizeBarcode(code: string): string;
   cashChange(json: string): string;
+  drawerReport(json: string): string;
 }
 
 declare global {
@@ -127,4 +128,32 @@ export function normalizeBarcode(code: string): Result<{ barcode: string; symbol
 
 export function cashChange(total: number, tendered: number): Result<{ change: number }> {
   return call((m) => m.cashChange(JSON.stringify({ total, tendered })));
+}
+
+export interface DrawerMovement {
+  kind: 'sale' | 'refund' | 'pay_in' | 'paid_out' | 'no_sale';
+  tender: string;
+  amount: number;
+}
+
+export interface DrawerReport {
+  report: 'X' | 'Z';
+  currency: string;
+  float: number;
+  sales: number;
+  pay_ins: number;
+  paid_outs: number;
+  no_sales: number;
+  tenders: { tender: string; expected: number; counted?: number; variance?: number }[];
+  variance?: number;
+}
+
+/** The X report (no count) or Z report (with the blind count) of a drawer session (core/drawer.h). */
+export function drawerReport(
+  currency: string,
+  float: number,
+  movements: DrawerMovement[],
+  counted?: { type: string; amount: number }[],
+): Result<DrawerReport> {
+  return call((m) => m.drawerReport(JSON.stringify({ currency, float, movements, ...(counted ? { counted } : {}) })));
 }

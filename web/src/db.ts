@@ -91,6 +91,15 @@ export async function resetCatalog(storeId: string): Promise<void> {
  * sequence number and clock stamp in the same transaction, so no two ops share either.
  */
 export async function queueSale(op: NewOperation, record: SaleRecord): Promise<void> {
+  await queue(op, record);
+}
+
+/** Queues any other operation (drawer movements, feedback) the same way. */
+export async function queueOp(op: NewOperation): Promise<void> {
+  await queue(op, null);
+}
+
+async function queue(op: NewOperation, record: SaleRecord | null): Promise<void> {
   const tx = (await db()).transaction(['outbox', 'sales', 'meta'], 'readwrite');
   const meta = tx.objectStore('meta');
   const seq = ((await meta.get('device_seq')) as number | undefined) ?? 0;
@@ -99,7 +108,7 @@ export async function queueSale(op: NewOperation, record: SaleRecord): Promise<v
   void meta.put(seq + 1, 'device_seq');
   void meta.put(queued.hlc, 'hlc');
   void tx.objectStore('outbox').add(queued);
-  void tx.objectStore('sales').put(record);
+  if (record) void tx.objectStore('sales').put(record);
   await tx.done;
 }
 

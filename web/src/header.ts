@@ -4,7 +4,7 @@
 import { go } from './app';
 import { rejectedOps } from './db';
 import { h } from './dom';
-import { formatDateTime, localName, onLangChange, t, toggleLang } from './i18n';
+import { formatDateTime, localName, onLangChange, t, toggleLang, type MessageKey } from './i18n';
 import { clearSession, session } from './session';
 import { onSyncStatus, syncStatus, type SyncStatus } from './sync';
 
@@ -61,16 +61,12 @@ export function renderHeader(): void {
             {
               class: 'hdr-btn hdr-icon',
               type: 'button',
-              'data-testid': 'signout-button',
-              'aria-label': t('sign_out'),
-              title: t('sign_out'),
-              onclick: () => {
-                clearSession();
-                renderHeader();
-                go({ name: 'signin' });
-              },
+              'data-testid': 'menu-button',
+              'aria-label': t('menu'),
+              title: t('menu'),
+              onclick: showMenu,
             },
-            signOutIcon(),
+            menuIcon(),
           )
         : null,
     ),
@@ -102,6 +98,39 @@ function updateBadge(st: SyncStatus): void {
   }
 }
 
+/** The menu: sell, cash drawer, back office (for roles that have it), switch associate, sign out. */
+function showMenu(): void {
+  const s = session();
+  const may = (p: string) => s?.permissions?.includes(p) ?? false;
+  const item = (key: MessageKey, testid: string, fn: () => void) =>
+    h('button', { class: 'btn btn-secondary btn-block menu-item', type: 'button', 'data-testid': testid, onclick: () => { dialog.close(); fn(); } }, t(key));
+  const dialog = h(
+    'dialog',
+    { class: 'sheet', 'data-testid': 'menu' },
+    h('h2', {}, s ? `${s.staff.name} · ${s.staff.role}${s.offline ? ` · ${t('offline_session')}` : ''}` : t('menu')),
+    item('menu_sell', 'menu-sell', () => go({ name: 'sell' })),
+    item('menu_drawer', 'menu-drawer', () => go({ name: 'drawer' })),
+    may('staff.read') || may('device.manage') || may('audit.read') ? item('menu_backoffice', 'backoffice-button', () => go({ name: 'backoffice' })) : null,
+    item('menu_switch', 'menu-switch', () => lockTerminal('switch')),
+    item('sign_out', 'signout-button', () => lockTerminal()),
+    h('button', { class: 'btn btn-block', type: 'button', onclick: () => dialog.close() }, t('close')),
+  );
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+/**
+ * Ends the associate's session but keeps the cart and the outbox: sign out, switch associate, or
+ * the idle lock. The sign-in screen comes back with the store (and for a lock, the staff code) filled.
+ */
+export function lockTerminal(notice?: 'switch' | 'idle_locked'): void {
+  const staffCode = session()?.staff.staff_code ?? '';
+  clearSession();
+  renderHeader();
+  go({ name: 'signin', ...(notice ? { notice } : {}), ...(notice === 'idle_locked' ? { staff: staffCode } : {}) });
+}
+
 async function showRejected(): Promise<void> {
   const ops = await rejectedOps();
   const dialog = h(
@@ -116,7 +145,7 @@ async function showRejected(): Promise<void> {
         h(
           'li',
           {},
-          h('div', { class: 'mono' }, `${t('sale_id')} ${r.op.payload.sale_id}`),
+          h('div', { class: 'mono' }, 'sale_id' in r.op.payload ? `${t('sale_id')} ${r.op.payload.sale_id}` : `${r.op.type} ${r.op.payload.session_id}`),
           h('div', { class: 'muted' }, formatDateTime(r.op.device_time)),
           h('div', { class: 'error-text' }, r.error ? `${r.error.code}: ${r.error.message}` : '—'),
         ),
@@ -129,13 +158,13 @@ async function showRejected(): Promise<void> {
   dialog.showModal();
 }
 
-function signOutIcon(): SVGSVGElement {
+function menuIcon(): SVGSVGElement {
   const el = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   el.setAttribute('viewBox', '0 0 24 24');
-  el.setAttribute('width', '18');
-  el.setAttribute('height', '18');
+  el.setAttribute('width', '20');
+  el.setAttribute('height', '20');
   el.setAttribute('aria-hidden', 'true');
-  el.innerHTML =
-    '<path d="M9 20H5a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1h4M16 16l4-4-4-4M20 12H9" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>';
+  el.innerHTML = '<path d="M4 6h16M4 12h16M4 18h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>';
   return el;
 }
+

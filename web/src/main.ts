@@ -6,13 +6,15 @@ import { onUnauthorized } from './api';
 import { go, mount, registerScreen, rerender, route } from './app';
 import { loadCore } from './core';
 import { loadRules } from './rules';
-import { mountHeader, renderHeader } from './header';
-import { onLangChange } from './i18n';
+import { lockTerminal, mountHeader, renderHeader } from './header';
+import { toast } from './dom';
+import { onLangChange, t } from './i18n';
+import { renderDrawer } from './screens/drawer';
 import { renderPay } from './screens/pay';
 import { renderReceipt } from './screens/receipt';
 import { renderSell } from './screens/sell';
 import { renderSignIn } from './screens/signin';
-import { clearSession, ensureDeviceId, session } from './session';
+import { clearSession, ensureDeviceId, restoreDeviceCredential, session } from './session';
 import { startSync, syncNow } from './sync';
 import './style.css';
 
@@ -28,6 +30,7 @@ registerScreen('signin', renderSignIn);
 registerScreen('sell', renderSell);
 registerScreen('pay', renderPay);
 registerScreen('receipt', renderReceipt);
+registerScreen('drawer', renderDrawer);
 mount(main);
 mountHeader(header);
 
@@ -43,12 +46,23 @@ core.then(
 
 onUnauthorized(() => {
   if (route().name === 'signin') return;
+  // Signed in offline: selling goes on; syncing waits for an online sign-in.
+  if (session()?.offline) return toast(t('offline_needs_signin'), 'error');
   clearSession();
   renderHeader();
   go({ name: 'signin', notice: 'session_expired' });
 });
 onLangChange(rerender);
 
+// The idle lock: no touch, key or scan for idleMinutes locks the terminal; the cart is kept.
+const idleMinutes = Number(localStorage.getItem('aisle.idle_minutes') ?? '5') || 5;
+let lastActivity = Date.now();
+for (const ev of ['pointerdown', 'keydown']) addEventListener(ev, () => (lastActivity = Date.now()), { passive: true });
+setInterval(() => {
+  if (session() && route().name !== 'signin' && Date.now() - lastActivity > idleMinutes * 60_000) lockTerminal('idle_locked');
+}, 15_000);
+
+void restoreDeviceCredential();
 void ensureDeviceId();
 startSync();
 if (session()) {

@@ -9,6 +9,9 @@ import { uuidv7 } from './uuid';
 const sessionKey = 'aisle.session';
 const lastStoreKey = 'aisle.last_store';
 const deviceKey = 'aisle.device_id';
+const credentialKey = 'aisle.device_credential';
+const syncTokenKey = 'aisle.sync_token';
+const storeInfoKey = 'aisle.store_info';
 
 let current: Session | null = load();
 
@@ -32,8 +35,36 @@ export function saveSession(s: Session): void {
   current = s;
   localStorage.setItem(sessionKey, JSON.stringify(s));
   localStorage.setItem(lastStoreKey, s.store.store_id);
+  if (!s.offline) {
+    localStorage.setItem(syncTokenKey, JSON.stringify({ token: s.token, expires_at: s.expires_at }));
+    localStorage.setItem(storeInfoKey, JSON.stringify(s.store));
+  }
 }
 
+/**
+ * The token requests are made with: the session's own, or after an offline sign-in the last
+ * online session's while it lasts (ops name their own staff, so the server knows who sold).
+ */
+export function requestToken(): string | null {
+  if (current && !current.offline) return current.token;
+  try {
+    const saved = JSON.parse(localStorage.getItem(syncTokenKey) ?? 'null') as { token: string; expires_at: string } | null;
+    return saved && Date.parse(saved.expires_at) > Date.now() ? saved.token : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The store as the last online sign-in described it (names and currency for offline sign-in). */
+export function lastStoreInfo(): Session['store'] | null {
+  try {
+    return JSON.parse(localStorage.getItem(storeInfoKey) ?? 'null') as Session['store'] | null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signs out (or locks): the next associate signs in; the cart and the outbox stay. */
 export function clearSession(): void {
   current = null;
   localStorage.removeItem(sessionKey);
@@ -55,4 +86,22 @@ export async function ensureDeviceId(): Promise<string> {
   await setMeta('device_id', id);
   deviceId = id;
   return id;
+}
+
+/** The credential this device got at enrollment (null: not enrolled; a --demo server lets it in). */
+export function deviceCredential(): string | null {
+  return localStorage.getItem(credentialKey);
+}
+
+export async function saveDeviceCredential(credential: string, storeId: string): Promise<void> {
+  localStorage.setItem(credentialKey, credential);
+  localStorage.setItem(lastStoreKey, storeId);
+  await setMeta('device_credential', credential);
+}
+
+/** After a reload that lost localStorage but kept IndexedDB. */
+export async function restoreDeviceCredential(): Promise<void> {
+  if (deviceCredential()) return;
+  const saved = await getMeta<string>('device_credential');
+  if (saved) localStorage.setItem(credentialKey, saved);
 }

@@ -35,6 +35,10 @@ export interface Session {
   expires_at: string;
   staff: Staff;
   store: Store;
+  /** What the staff member's role may do (docs/security.md); absent in sessions saved before. */
+  permissions?: string[];
+  /** Signed in against the device's verifier cache, without the server: no token to sync with. */
+  offline?: boolean;
 }
 
 export interface ApiErrorBody {
@@ -106,20 +110,38 @@ export interface SalePayload {
   /** The pricing rules version and the instant the cart was priced at (absent: no rules). */
   rules_version?: string;
   priced_at?: string;
+  /** Units scanned and taken off before payment, the approvals they needed, the drawer. */
+  voided_lines?: SaleLine[];
+  approvals?: unknown[];
+  drawer_session_id?: string;
+}
+
+/** drawer.opened / drawer.moved / drawer.closed (docs/api.md). */
+export interface DrawerOpPayload {
+  session_id: string;
+  float?: number;
+  kind?: 'pay_in' | 'paid_out' | 'no_sale';
+  amount?: number;
+  reason?: string;
+  counted?: { type: string; amount: number }[];
+  approvals?: unknown[];
 }
 
 /** One business operation queued in the outbox until the server acknowledges it. */
 export interface Operation {
   op_id: string;
-  type: 'sale.completed';
+  type: 'sale.completed' | 'drawer.opened' | 'drawer.moved' | 'drawer.closed';
   store_id: string;
   device_id: string;
+  /** Who did it, when another associate than the session's (an offline sign-in). */
+  staff_id?: string;
+  depends_on?: string[];
   /** 1, 2, 3 ... per device install, given when the op is queued (docs/sync.md). */
   device_seq: number;
   device_time: string;
   /** The device's hybrid logical clock at that moment (hlc.ts). */
   hlc: string;
-  payload: SalePayload;
+  payload: SalePayload | DrawerOpPayload;
 }
 
 /** An operation before the outbox numbers and stamps it. */

@@ -4,9 +4,10 @@
 // shows the receipt, then asks the sync loop to push.
 
 import { go } from '../app';
-import { cartLines, clearCart, priced } from '../cart';
+import { cartApprovals, cartLines, cartSaleId, cartVoided, clearCart, priced } from '../cart';
 import { cashChange, coreReady, isoSeconds } from '../core';
 import { queueSale } from '../db';
+import { currentDrawer, noteSale } from '../drawer';
 import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney, minorToInput, parseMoneyInput } from '../money';
@@ -104,21 +105,29 @@ export function renderPay(main: HTMLElement): void {
     const sess = session();
     if (!sess) throw new Error('not signed in');
     const deviceId = await ensureDeviceId();
-    const saleId = uuidv7();
+    const saleId = cartSaleId();
     const now = new Date().toISOString();
+    const voided = cartVoided();
+    const approvals = cartApprovals();
+    const drawer = currentDrawer();
+    const tenders: { type: 'cash'; amount: number }[] = [{ type: 'cash', amount: cash }];
     const op: NewOperation = {
       op_id: uuidv7(),
       type: 'sale.completed',
       store_id: sess.store.store_id,
       device_id: deviceId,
+      staff_id: sess.staff.staff_code,
       device_time: now,
       payload: {
         sale_id: saleId,
         currency: cart.currency,
         lines: cart.lines.map((l) => ({ barcode: l.barcode, qty: l.qty, unit_price: l.unit_price })),
-        tenders: [{ type: 'cash', amount: cash }],
+        tenders,
         total: due,
         ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: isoSeconds(pricedAt) } : {}),
+        ...(voided.length ? { voided_lines: [...voided] } : {}),
+        ...(approvals.length ? { approvals: [...approvals] } : {}),
+        ...(drawer ? { drawer_session_id: drawer.session_id } : {}),
       },
     };
     const names: SaleRecord['names'] = {};
@@ -135,6 +144,7 @@ export function renderPay(main: HTMLElement): void {
       change: changeDue,
     };
     await queueSale(op, record);
+    noteSale(tenders, changeDue);
     tenderedText = '';
     clearCart();
     await refreshCounts();

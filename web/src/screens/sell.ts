@@ -5,7 +5,8 @@
 
 import { ApiError, NetworkError, lookupBarcode } from '../api';
 import { go } from '../app';
-import { addProduct, cartLines, clearCart, onCartChange, priced, removeLine, setQty } from '../cart';
+import { addApproval, addProduct, cartLines, cartSaleId, onCartChange, priced, setQty, voidAll, voidUnits } from '../cart';
+import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, productByBarcode } from '../db';
 import { h, toast } from '../dom';
@@ -70,7 +71,7 @@ export function renderSell(main: HTMLElement): () => void {
   const payButton = h('button', { class: 'btn btn-primary btn-pay', type: 'button', 'data-testid': 'pay-button' });
   payButton.addEventListener('click', () => go({ name: 'pay' }));
   const clearButton = h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'clear-button' }, t('clear_cart'));
-  clearButton.addEventListener('click', () => clearCart());
+  clearButton.addEventListener('click', () => void withVoidApproval(voidAll));
   const footer = h('div', { class: 'checkout-bar' }, totals, h('div', { class: 'checkout-actions' }, clearButton, payButton));
 
   main.append(scanForm, banner, list, footer);
@@ -173,7 +174,7 @@ export function renderSell(main: HTMLElement): () => void {
             : h(
                 'div',
                 { class: 'qty' },
-                h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-minus', 'aria-label': t('decrease'), disabled: line.qty <= 1, onclick: () => setQty(i, line.qty - 1) }, '−'),
+                h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-minus', 'aria-label': t('decrease'), disabled: line.qty <= 1, onclick: () => void withVoidApproval(() => voidUnits(i, 1)) }, '−'),
                 h('span', { class: 'qty-value', 'data-testid': 'qty-value' }, line.qty),
                 h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-plus', 'aria-label': t('increase'), onclick: () => setQty(i, line.qty + 1) }, '+'),
               );
@@ -192,7 +193,7 @@ export function renderSell(main: HTMLElement): () => void {
               'div',
               { class: 'line-controls' },
               qtyControls,
-              h('button', { class: 'remove-btn', type: 'button', 'data-testid': 'line-remove', 'aria-label': t('remove'), onclick: () => removeLine(i) }, trashIcon()),
+              h('button', { class: 'remove-btn', type: 'button', 'data-testid': 'line-remove', 'aria-label': t('remove'), onclick: () => void withVoidApproval(() => voidUnits(i)) }, trashIcon()),
             ),
           );
         }),
@@ -236,6 +237,19 @@ export function renderSell(main: HTMLElement): () => void {
     if (!line) return;
     const grams = await askGrams(line.product, line.qty);
     if (grams !== null) setQty(index, grams);
+  }
+
+  // A void (a line or units taken off) needs the void permission or a manager's approval.
+  async function withVoidApproval(act: () => void): Promise<void> {
+    modalOpen = true;
+    try {
+      const approval = await requireApproval('void_line', cartSaleId());
+      if (approval === undefined) return;  // cancelled: nothing is voided
+      if (approval) addApproval(approval);
+      act();
+    } finally {
+      modalOpen = false;
+    }
   }
 
   // ---- weight dialog

@@ -1,0 +1,111 @@
+// Manager approval on the spot: when the associate's role may not do an act (void a line, pay
+// cash out, open the drawer without a sale), a sheet asks a manager for their staff code, PIN and
+// a reason. The PIN is checked against the device's verifier cache (so it works offline), then
+// the approval is signed with the manager's approval key (docs/security.md, "Manager approval").
+
+import { h } from './dom';
+import { t, type MessageKey } from './i18n';
+import { session } from './session';
+import { checkPinOffline, cryptoAvailable, loadVerifiers, signApproval, type Approval } from './verifiers';
+
+/** The permission an approval rule stands for (as server/approvals.cpp). */
+const permissionFor: Record<string, string> = {
+  void_line: 'void',
+  void_sale: 'void',
+  price_override: 'price_override',
+  manual_discount: 'price_override',
+  refund: 'refund',
+  no_sale: 'no_sale',
+  paid_out: 'paid_out',
+};
+
+/** True when the signed-in associate's role does the act itself. */
+export function mayDo(rule: string): boolean {
+  return session()?.permissions?.includes(permissionFor[rule] ?? rule) ?? false;
+}
+
+const reasons: Record<string, MessageKey[]> = {
+  void_line: ['reason_changed_mind', 'reason_scanned_twice', 'reason_wrong_item', 'reason_damaged'],
+  paid_out: ['reason_supplies', 'reason_courier', 'reason_petty_cash'],
+  no_sale: ['reason_change_for_till', 'reason_check_drawer'],
+};
+
+/**
+ * The approval for `rule` on `subject` (a sale id or drawer session id): nothing to ask when the
+ * associate may do it (resolves null), else a signed approval, or undefined when cancelled.
+ */
+export function requireApproval(rule: string, subject: string, reasonHint = ''): Promise<Approval | null | undefined> {
+  if (mayDo(rule)) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const choices = reasons[rule] ?? [];
+    const reason = h(
+      'select',
+      { id: 'approval-reason', 'data-testid': 'approval-reason' },
+      choices.map((k) => h('option', { value: t(k) }, t(k))),
+      h('option', { value: '' }, t('reason_other')),
+    );
+    const other = h('input', { id: 'approval-other', 'data-testid': 'approval-other', placeholder: t('reason_other'), value: reasonHint, hidden: choices.length > 0 });
+    const code = h('input', { id: 'approval-staff', 'data-testid': 'approval-staff', inputmode: 'numeric', autocomplete: 'off', required: true });
+    const pin = h('input', { id: 'approval-pin', 'data-testid': 'approval-pin', type: 'password', inputmode: 'numeric', autocomplete: 'off', required: true });
+    const error = h('p', { class: 'form-error', 'data-testid': 'approval-error', role: 'alert', hidden: true });
+    const ok = h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'approval-ok' }, t('approve'));
+    const cancel = h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'approval-cancel' }, t('cancel'));
+    reason.addEventListener('change', () => (other.hidden = reason.value !== ''));
+    const form = h(
+      'form',
+      { method: 'dialog', novalidate: true },
+      h('h2', {}, t('approval_title')),
+      h('p', { class: 'muted' }, t(`approval_rule_${rule}` as MessageKey)),
+      choices.length ? h('label', { class: 'field', for: 'approval-reason' }, h('span', {}, t('reason')), reason) : null,
+      h('label', { class: 'field', for: 'approval-other' }, other),
+      h('label', { class: 'field', for: 'approval-staff' }, h('span', {}, t('manager_code')), code),
+      h('label', { class: 'field', for: 'approval-pin' }, h('span', {}, t('manager_pin')), pin),
+      error,
+      h('div', { class: 'dialog-actions' }, cancel, ok),
+    );
+    const dialog = h('dialog', { class: 'sheet', 'data-testid': 'approval-dialog' }, form);
+    let result: Approval | undefined;
+    const fail = (key: MessageKey, params: Record<string, string | number> = {}) => {
+      error.textContent = t(key, params);
+      error.hidden = false;
+      ok.disabled = false;
+      pin.value = '';
+      pin.focus();
+    };
+    cancel.addEventListener('click', () => dialog.close());
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const why = (reason.value || other.value).trim();
+      if (!why || !code.value.trim() || !pin.value) return fail('approval_fields');
+      ok.disabled = true;
+      void (async () => {
+        const s = session();
+        if (!s || !cryptoAvailable()) return fail('approval_needs_https');
+        const cache = await loadVerifiers();
+        if (!cache || cache.store_id !== s.store.store_id) return fail('approval_no_cache');
+        const checked = await checkPinOffline(cache, code.value.trim(), pin.value);
+        if (!checked.ok) return fail(checked.reason === 'locked' ? 'offline_locked' : 'err_invalid_credentials');
+        const approver = checked.staff;
+        if (approver.staff_code === s.staff.staff_code) return fail('approval_not_self');
+        const needed = permissionFor[rule] ?? rule;
+        if (!approver.permissions.includes('approve') || !approver.permissions.includes(needed)) {
+          return fail('approval_role_cannot', { role: approver.role });
+        }
+        result = await signApproval(s.store.store_id, approver, pin.value, {
+          rule,
+          subject,
+          reason: why,
+          approved_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        });
+        dialog.close();
+      })();
+    });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(result);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    code.focus();
+  });
+}
