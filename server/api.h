@@ -102,6 +102,8 @@ class Api {
   std::optional<ApiResponse> Admit(const RouteInfo& route, Call& call);
   // May this call's staff act on `store_id`? (their own store, or any with a chain role)
   std::optional<ApiResponse> CheckReach(const Call& call, const std::string& store_id);
+  // CheckReach, and the target staff member is not the caller nor of a role above theirs.
+  std::optional<ApiResponse> CheckOutranks(const Call& call, const std::string& store_id, const std::string& code);
   // The ?store= of an admin route, defaulting to the caller's store.
   std::string TargetStore(const Call& call);
 

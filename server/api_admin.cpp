@@ -80,18 +80,39 @@ ApiResponse Api::AddStaffRoute(Call& call) {
   return FromResult(201, AddStaff(store_, ActorOf(call), f[0], f[1], f[2], f[3], f[4]));
 }
 
+// Nobody acts on themselves here, nor on staff whose role may do something the caller's may not
+// (a store manager resetting an area manager's PIN would take over their account).
+std::optional<ApiResponse> Api::CheckOutranks(const Call& call, const std::string& store_id, const std::string& code) {
+  if (auto refused = CheckReach(call, store_id)) return refused;
+  if (store_id == call.session.store_id && code == call.session.staff_code) {
+    return ErrorResponse(Error::Make("forbidden", "nobody disables or resets themselves here", "staff_code"));
+  }
+  auto target = store_.FindStaff(store_id, code);
+  if (!target) return std::nullopt;  // the service answers staff_not_found
+  std::optional<Role> role;
+  store_.WithConnection([&](Database& db) { role = FindRole(db, target->role); });
+  if (role && call.role) {
+    for (const std::string& p : role->permissions) {
+      if (!call.role->Allows(p) || (role->scope == "chain" && call.role->scope != "chain")) {
+        return ErrorResponse(Error::Make("forbidden", "a " + target->role + " is managed by a higher role", "staff_code"));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 ApiResponse Api::DisableStaffRoute(Call& call) {
-  if (auto refused = CheckReach(call, call.params[0])) return *refused;
+  if (auto refused = CheckOutranks(call, call.params[0], call.params[1])) return *refused;
   return FromResult(200, SetStaffActive(store_, ActorOf(call), call.params[0], call.params[1], false));
 }
 
 ApiResponse Api::EnableStaffRoute(Call& call) {
-  if (auto refused = CheckReach(call, call.params[0])) return *refused;
+  if (auto refused = CheckOutranks(call, call.params[0], call.params[1])) return *refused;
   return FromResult(200, SetStaffActive(store_, ActorOf(call), call.params[0], call.params[1], true));
 }
 
 ApiResponse Api::ResetPinRoute(Call& call) {
-  if (auto refused = CheckReach(call, call.params[0])) return *refused;
+  if (auto refused = CheckOutranks(call, call.params[0], call.params[1])) return *refused;
   auto fields = ReadFields(call.request.body, {"pin"});
   if (!fields) return ErrorResponse(fields.error());
   return FromResult(200, ResetPin(store_, ActorOf(call), call.params[0], call.params[1], (*fields)[0]));

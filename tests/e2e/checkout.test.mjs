@@ -10,94 +10,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const aisledBin = process.env.AISLED ?? join(repo, 'build', 'aisled');
-const webRoot = join(repo, 'web', 'dist');
-const shotsDir = join(repo, 'docs', 'screenshots');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { Aisled, api, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, tid } from './harness.mjs';
 
 const STORE = 'SH01';
 const STAFF = '1001';
 const PIN = '1111';
 const STEP_TIMEOUT = 30_000;
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs aisled with its output appended to logFile; start() waits for /healthz → 200. */
-class Aisled {
-  constructor({ dataDir, port, logFile }) {
-    Object.assign(this, { dataDir, port, logFile, proc: null, exited: null });
-  }
-
-  async start() {
-    const fd = openSync(this.logFile, 'a');
-    const args = ['--demo', '--data-dir', this.dataDir, '--port', String(this.port), '--bind', '127.0.0.1', '--web-root', webRoot];
-    this.proc = spawn(aisledBin, args, { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    this.exited = new Promise((r) => this.proc.once('exit', (code, signal) => r({ code, signal })));
-    let early = null;
-    void this.exited.then((e) => (early = e));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (early) throw new Error(`aisled exited before /healthz answered (code ${early.code}, signal ${early.signal})`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
-        if (res.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error('aisled did not answer GET /healthz with 200 within 30 s');
-      await sleep(200);
-    }
-  }
-
-  async stop(signal = 'SIGTERM') {
-    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill(signal);
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-async function api(base, method, path, body, token) {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      'Content-Type': 'application/json',
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // keep text
-  }
-  return { status: res.status, json, text };
-}
 
 /**
  * Two products from the server's own catalog feed (pulled with a token the test gets itself),
@@ -119,8 +42,6 @@ async function pickProducts(base) {
   assert.equal(products[0].sold_by, 'unit', 'the demo catalog should hold at least one product sold by the unit');
   return products.slice(0, 2);
 }
-
-const tid = (id) => `[data-testid="${id}"]`;
 
 async function signIn(page) {
   await page.locator(tid('signin-store')).fill(STORE);
@@ -199,14 +120,7 @@ async function waitPending(page, n, timeout) {
 }
 
 test('sell online, offline, reload offline, resync: every sale stored exactly once', { timeout: 300_000 }, async () => {
-  for (const [what, path] of [
-    ['aisled binary (set $AISLED or build it into build/aisled)', aisledBin],
-    ['built web app (run `npm run build` in web/)', join(webRoot, 'index.html')],
-    ['WASM core in the web build', join(webRoot, 'wasm', 'core.wasm')],
-    ['Chromium', chromiumPath],
-  ]) {
-    assert.ok(existsSync(path), `missing ${what}: ${path}`);
-  }
+  assertPrerequisites();
   const work = mkdtempSync(join(tmpdir(), 'aisle-e2e-'));
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
@@ -225,10 +139,7 @@ test('sell online, offline, reload offline, resync: every sale stored exactly on
     const [unitItem, other] = await pickProducts(base);
 
     step = '2. sign in and wait for catalog + service worker';
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, serviceWorkers: 'allow', locale: 'en-US' });
     const page = await context.newPage();
     page.on('console', (m) => browserLog.push(`[${m.type()}] ${m.text()}`));
@@ -275,6 +186,11 @@ test('sell online, offline, reload offline, resync: every sale stored exactly on
     await page.locator(`${unitLine} ${tid('qty-plus')}`).click();
     await page.locator(`${unitLine}[data-qty="3"]`).waitFor({ timeout: STEP_TIMEOUT });
     await page.locator(`${unitLine} ${tid('qty-minus')}`).click();
+    // An associate's void needs a manager's PIN (docs/security.md).
+    await page.locator(tid('approval-staff')).fill('2001');
+    await page.locator(tid('approval-pin')).fill('222222');
+    await page.locator(tid('approval-ok')).click();
+    await page.locator(tid('approval-dialog')).waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
     await page.locator(`${unitLine}[data-qty="2"]`).waitFor({ timeout: STEP_TIMEOUT });
     assert.equal(await page.locator(tid('cart-line')).count(), 2);
     // The demo promotions (pulled into IndexedDB, priced by core.wasm) show under the lines.

@@ -9,13 +9,14 @@ import { loadRules } from './rules';
 import { lockTerminal, mountHeader, renderHeader } from './header';
 import { toast } from './dom';
 import { onLangChange, t } from './i18n';
+import { renderBackOffice } from './screens/backoffice';
 import { renderDrawer } from './screens/drawer';
 import { renderPay } from './screens/pay';
 import { renderReceipt } from './screens/receipt';
 import { renderSell } from './screens/sell';
 import { renderSignIn } from './screens/signin';
 import { clearSession, ensureDeviceId, restoreDeviceCredential, session } from './session';
-import { startSync, syncNow } from './sync';
+import { pushOutbox, startSync, syncNow } from './sync';
 import './style.css';
 
 registerSW({ immediate: true });
@@ -31,6 +32,7 @@ registerScreen('sell', renderSell);
 registerScreen('pay', renderPay);
 registerScreen('receipt', renderReceipt);
 registerScreen('drawer', renderDrawer);
+registerScreen('backoffice', (m) => renderBackOffice(m));
 mount(main);
 mountHeader(header);
 
@@ -70,4 +72,5 @@ if (session()) {
   syncNow();
 } else {
   go({ name: 'signin' });
+  void pushOutbox();  // what an earlier session queued goes out as soon as it can
 }

@@ -8,7 +8,7 @@ import { ApiError, NetworkError, onReachability, pull, push } from './api';
 import * as store from './db';
 import { liveNow, startLive } from './live';
 import { promotionsCursor, saveRules, type RulesDocument } from './rules';
-import { session } from './session';
+import { requestToken, session } from './session';
 import type { RejectedOperation } from './types';
 
 export interface SyncStatus {
@@ -139,7 +139,9 @@ export function pushOutbox(): Promise<void> {
     try {
       do {
         again = false;
-        if (!session()) return;
+        // After an offline sign-in or a sign-out the last online session's token still carries
+        // the queue (each op names its own staff); with none left, the next sign-in does.
+        if (!requestToken()) return;
         for (;;) {
           const ops = await store.outboxBatch(batchSize);
           if (ops.length === 0) break;

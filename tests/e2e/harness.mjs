@@ -1,0 +1,117 @@
+// Shared pieces of the browser end-to-end tests: where things are, a free port, aisled as a child
+// process, a small JSON client for the API, and how Debian's Chromium is launched.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const aisledBin = process.env.AISLED ?? join(repo, 'build', 'aisled');
+/** The `aisle` command line (staff, devices, audit verify …). */
+export const aisleBin = process.env.AISLE ?? join(repo, 'build', 'aisle');
+export const webRoot = join(repo, 'web', 'dist');
+export const shotsDir = join(repo, 'docs', 'screenshots');
+export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Arguments for a headless Chromium in a container: no sandbox, GPU, QUIC or background traffic. */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** `[data-testid="id"]` */
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/** Fails with a clear message when something the browser tests need is not there. */
+export function assertPrerequisites(root = webRoot) {
+  for (const [what, path] of [
+    ['aisled binary (set $AISLED or build it into build/aisled)', aisledBin],
+    ['built web app (run `npm run build` in web/)', join(root, 'index.html')],
+    ['WASM core in the web build', join(root, 'wasm', 'core.wasm')],
+    ['Chromium', chromiumPath],
+  ]) {
+    assert.ok(existsSync(path), `missing ${what}: ${path}`);
+  }
+}
+
+/**
+ * Runs aisled with its output appended to logFile; start() waits for /healthz → 200.
+ * `demo` (default true) passes --demo; `root` is the web app it serves (default: <repo>/web/dist).
+ */
+export class Aisled {
+  constructor({ dataDir, port, logFile, root = webRoot, demo = true }) {
+    Object.assign(this, { dataDir, port, logFile, root, demo, proc: null, exited: null });
+  }
+
+  async start() {
+    const fd = openSync(this.logFile, 'a');
+    const args = [...(this.demo ? ['--demo'] : []), '--data-dir', this.dataDir, '--port', String(this.port), '--bind', '127.0.0.1', '--web-root', this.root];
+    this.proc = spawn(aisledBin, args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    this.exited = new Promise((r) => this.proc.once('exit', (code, signal) => r({ code, signal })));
+    let early = null;
+    void this.exited.then((e) => (early = e));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (early) throw new Error(`aisled exited before /healthz answered (code ${early.code}, signal ${early.signal})`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error('aisled did not answer GET /healthz with 200 within 30 s');
+      await sleep(200);
+    }
+  }
+
+  async stop(signal = 'SIGTERM') {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill(signal);
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** One JSON call: { status, json (null when the body is not JSON), text }. */
+export async function api(base, method, path, body, token) {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      'Content-Type': 'application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // keep text
+  }
+  return { status: res.status, json, text };
+}
