@@ -135,6 +135,9 @@ export function pushOutbox(): Promise<void> {
     again = true;
     return pushing;
   }
+  // Checked before the promise exists: a synchronous return inside it would run its `finally`
+  // before `pushing` is assigned, leaving a settled promise there that blocks every later push.
+  if (!requestToken()) return Promise.resolve();
   pushing = (async () => {
     try {
       do {

@@ -543,11 +543,14 @@ export function renderBackOffice(main: HTMLElement): () => void {
                   },
                   tb(row.active ? 'disable' : 'enable'),
                 ),
-            h(
-              'button',
-              { class: 'btn btn-secondary btn-sm', type: 'button', 'data-testid': 'staff-reset-pin', onclick: () => resetPinDialog(store, row) },
-              tb('reset_pin'),
-            ),
+            // The server refuses acts on oneself here (a PIN change goes through another manager).
+            me
+              ? null
+              : h(
+                  'button',
+                  { class: 'btn btn-secondary btn-sm', type: 'button', 'data-testid': 'staff-reset-pin', onclick: () => resetPinDialog(store, row) },
+                  tb('reset_pin'),
+                ),
           )
         : null;
     const li = h(
