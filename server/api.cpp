@@ -117,7 +117,7 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"GET", "/api/v1/sync/snapshot", "catalog.read"}, &Api::Snapshot},
       {{"GET", "/api/v1/sync/status", "catalog.read"}, &Api::SyncStatus},
       {{"GET", "/api/v1/pricing/rules", "catalog.read"}, &Api::GetRules},
-      {{"POST", "/api/v1/sync/push", "sale.sell"}, &Api::Push},
+      {{"POST", "/api/v1/sync/push", "sale.sell"}, &Api::Push, /*revoked_device_ok=*/true},
       {{"POST", "/api/v1/live/tickets", "live.subscribe"}, &Api::NewLiveTicket},
       {{"GET", "/api/v1/sales/{sale_id}", "sales.read"}, &Api::GetSale},
       {{"GET", "/api/v1/drawers/{session_id}/report", "sales.read"}, &Api::DrawerReportRoute},
@@ -183,7 +183,7 @@ ApiResponse Api::Handle(const ApiRequest& request) {
     if (request.method != route.info.method && !head) continue;
     Call call{request, ParseQuery(q == std::string::npos ? "" : std::string_view(request.target).substr(q + 1)),
               std::move(*params), std::nullopt, Session{}, std::nullopt};
-    if (auto refused = Admit(route.info, call)) return *refused;
+    if (auto refused = Admit(route, call)) return *refused;
     return (this->*route.handler)(call);
   }
   if (path_known) {
@@ -192,7 +192,8 @@ ApiResponse Api::Handle(const ApiRequest& request) {
   return ErrorResponse(Error::Make("not_found", "no such endpoint: " + path));
 }
 
-std::optional<ApiResponse> Api::Admit(const RouteInfo& route, Call& call) {
+std::optional<ApiResponse> Api::Admit(const Route& entry, Call& call) {
+  const RouteInfo& route = entry.info;
   if (route.permission == "public" || route.permission == "ticket") return std::nullopt;
   const ApiRequest& request = call.request;
   if (!request.device_credential.empty()) {
@@ -202,7 +203,7 @@ std::optional<ApiResponse> Api::Admit(const RouteInfo& route, Call& call) {
                                        "this device's credential is unknown: enroll it again", "X-Aisle-Device"));
     }
     // A revoked device may still hand in what it sold (Push turns those sales into exceptions).
-    if (call.device->status == "revoked" && route.pattern != "/api/v1/sync/push") {
+    if (call.device->status == "revoked" && !entry.revoked_device_ok) {
       return ErrorResponse(Error::Make("device_revoked", "this device was revoked: ask the store manager"));
     }
   } else if (!options_.demo) {

@@ -96,10 +96,11 @@ class Api {
   struct Route {
     RouteInfo info;
     Handler handler;
+    bool revoked_device_ok = false;  // a revoked device may still call it (push: its paid sales are kept)
   };
   static const std::vector<Route>& RouteTable();
   // Device and staff checks of a route's permission; fills call.device/session/role.
-  std::optional<ApiResponse> Admit(const RouteInfo& route, Call& call);
+  std::optional<ApiResponse> Admit(const Route& route, Call& call);
   // May this call's staff act on `store_id`? (their own store, or any with a chain role)
   std::optional<ApiResponse> CheckReach(const Call& call, const std::string& store_id);
   // CheckReach, and the target staff member is not the caller nor of a role above theirs.

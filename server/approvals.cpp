@@ -39,6 +39,7 @@ std::vector<std::string> CheckApprovals(Database& db, const std::string& store_i
                                         const std::vector<std::string>& needed, const std::string& subject,
                                         const std::vector<core::Approval>& approvals) {
   std::vector<std::string> problems;
+  if (needed.empty() && approvals.empty()) return problems;  // most sales: nothing to look up
   std::vector<std::string> granted;  // rules a good approval covers
   for (const core::Approval& a : approvals) {
     const std::string who = "the " + a.rule + " approval by " + a.approver;

@@ -410,7 +410,10 @@ void AuditOp(Ingest& in, const json& raw, const core::Operation* op, const json&
   AuditEntry e;
   e.store_id = op ? op->store_id : in.source.session.store_id;
   e.actor = op && !op->staff_id.empty() ? op->staff_id : in.source.session.staff_code;
-  e.role = RoleOf(in.db, e.store_id, e.actor);
+  // The session's role when the session's staff acted (nearly always): no query in the hot path.
+  e.role = e.actor == in.source.session.staff_code && e.store_id == in.source.session.store_id
+               ? in.source.session.role
+               : RoleOf(in.db, e.store_id, e.actor);
   e.device_id = op ? op->device_id : text("device_id");
   e.device_time = op ? op->device_time : text("device_time");
   e.hlc = op ? core::FormatHlc(op->hlc) : text("hlc");

@@ -357,7 +357,11 @@ export function onLangChange(fn: () => void): void {
 
 /** The message for key in the current language, with {name} placeholders filled in. */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  const text = tables[current][key];
+  return fill(tables[current][key], params);
+}
+
+/** A message with its {name} placeholders filled (shared by every string table). */
+export function fill(text: string, params: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 

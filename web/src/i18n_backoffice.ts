@@ -1,7 +1,7 @@
 // The strings of the back-office pages (staff, devices, audit log), in en and zh-CN. The language
 // is the terminal's (lang() in i18n.ts); placeholders are {name}, as in t().
 
-import { lang, type Lang } from './i18n';
+import { fill, lang, type Lang } from './i18n';
 
 const en = {
   bo_title: 'Back office',
@@ -279,6 +279,5 @@ export function isBoKey(key: string): key is BoKey {
 
 /** The back-office message for key in the current language, with {name} placeholders filled in. */
 export function tb(key: BoKey, params: Record<string, string | number> = {}): string {
-  const text = tables[lang()][key];
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  return fill(tables[lang()][key], params);
 }
