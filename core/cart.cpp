@@ -39,6 +39,18 @@ Result<void> ValidateLine(const CartLine& line, const std::string& path) {
       return Error::Make("override_reason_required", "a price override needs a reason", field("override_reason"));
     }
   }
+  if (line.manual_discount_bp != 0) {
+    if (line.manual_discount_bp < 0 || line.manual_discount_bp > 10'000) {
+      return Error::Make("invalid_discount", "a manual discount is 1..10000 basis points", field("manual_discount_bp"));
+    }
+    if (line.override_price >= 0) {
+      return Error::Make("invalid_discount", "a line has an override price or a manual discount, not both",
+                         field("manual_discount_bp"));
+    }
+    if (line.override_reason.empty()) {
+      return Error::Make("override_reason_required", "a manual discount needs a reason", field("override_reason"));
+    }
+  }
   return {};
 }
 

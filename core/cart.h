@@ -48,6 +48,10 @@ struct CartLine {
   // A manual price override (per unit, or per kg) and why; -1 when none.
   int64_t override_price = -1;
   std::string override_reason;
+  // A manual discount off the line's price (after the price list and member
+  // price), in basis points; 0 when none. Needs override_reason too; a line
+  // has an override price or a manual discount, not both.
+  int32_t manual_discount_bp = 0;
 };
 
 struct Cart {

@@ -41,6 +41,9 @@ Result<CartLine> LineFromJson(const Json& item, const std::string& path) {
   auto reason_text = CheckFreeText(reason->value_or(""), JoinPath(path, "override_reason"));
   if (!reason_text) return reason_text.error();
   line.override_reason = std::move(*reason_text);
+  auto discount = ReadManualDiscountBp(item, path);
+  if (!discount) return discount.error();
+  line.manual_discount_bp = *discount;
   auto qty = ReadInt(item, "qty", path);
   if (!qty) return qty.error();
   line.qty = *qty;
@@ -88,6 +91,16 @@ Result<Cart> CartFromJson(const Json& input) {
   return cart;
 }
 
+Result<int32_t> ReadManualDiscountBp(const Json& line, const std::string& path) {
+  auto discount = ReadOptionalInt(line, "manual_discount_bp", path);
+  if (!discount) return discount.error();
+  if (!discount->has_value()) return 0;
+  if (**discount < 1 || **discount > 10'000) {
+    return Error::Make("invalid_discount", "a manual discount is 1..10000 basis points", JoinPath(path, "manual_discount_bp"));
+  }
+  return static_cast<int32_t>(**discount);
+}
+
 Json PricedCartToJson(const PricedCart& cart) {
   Json lines = Json::array();
   for (const PricedLine& p : cart.lines) {
@@ -116,6 +129,10 @@ Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, cons
                  {"gross", l.gross},           {"net", l.net},
                  {"tax", l.tax},               {"promotions", std::move(promotions)}};
     if (!c.sku.empty()) line["sku"] = c.sku;
+    if (c.manual_discount_bp > 0) {
+      line["manual_discount_bp"] = c.manual_discount_bp;
+      line["undiscounted_unit_price"] = l.undiscounted_unit_price;
+    }
     lines.push_back(std::move(line));
   }
   Json adjustments = Json::array();

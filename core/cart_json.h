@@ -18,6 +18,8 @@ namespace aisle::core {
 // {"currency":"CNY","lines":[{"barcode","sku"?,"qty","unit_price","tax_rate_bp",
 //  "sold_by"?:"unit"|"weight"}]} -> Cart. Barcodes are normalised.
 Result<Cart> CartFromJson(const Json& input);
+// A line's optional "manual_discount_bp" (1..10000; 0 when absent).
+Result<int32_t> ReadManualDiscountBp(const Json& line, const std::string& path);
 Json PricedCartToJson(const PricedCart& cart);
 
 // The pricing engine's result as priceCart shows it (version: the rules

@@ -4,6 +4,7 @@
 
 #include "core/barcode.h"
 #include "core/cart.h"
+#include "core/cart_json.h"
 #include "core/pan.h"
 #include "core/pricing/rules.h"
 
@@ -130,6 +131,12 @@ Result<SaleLineInput> ParseSaleLine(const Json& item, const std::string& path) {
     return Error::Make("reason_too_long", "a reason holds at most 200 bytes", JoinPath(path, "override_reason"));
   }
   line.override_reason = std::move(*checked);
+  auto discount = ReadManualDiscountBp(item, path);
+  if (!discount) return discount.error();
+  if (*discount > 0 && line.override_reason.empty()) {
+    return Error::Make("override_reason_required", "a manual discount needs a reason", JoinPath(path, "override_reason"));
+  }
+  line.manual_discount_bp = *discount;
   return line;
 }
 

@@ -49,7 +49,11 @@ struct SaleLineInput {
   std::string barcode;  // canonical GTIN
   int64_t qty = 0;
   int64_t unit_price = 0;  // what the device charged, minor units
-  std::string override_reason;  // not empty: the associate overrode the price (needs price_override)
+  // Not empty: the associate changed the price — to unit_price (an override,
+  // needs price_override) or, with manual_discount_bp, by a percentage of
+  // unit_price (a manual discount, within the role's max_discount_bp).
+  std::string override_reason;
+  int32_t manual_discount_bp = 0;  // 1..10000 with a reason; 0: none
 };
 
 struct Tender {

@@ -84,6 +84,7 @@ int HttpStatusFor(std::string_view code) {
       {"forbidden", 403},           {"not_found", 404},
       {"device_revoked", 403},      {"device_other_store", 403},  {"staff_not_found", 404},
       {"device_not_found", 404},    {"staff_exists", 409},        {"device_exists", 409},
+      {"approval_request_not_found", 404}, {"approval_request_closed", 409}, {"approval_invalid", 403},
       {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
@@ -122,6 +123,10 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"GET", "/api/v1/sales/{sale_id}", "sales.read"}, &Api::GetSale},
       {{"GET", "/api/v1/drawers/{session_id}/report", "sales.read"}, &Api::DrawerReportRoute},
       {{"GET", "/api/v1/staff/verifiers", "sale.sell"}, &Api::VerifiersRoute},
+      {{"POST", "/api/v1/approvals/requests", "sale.sell"}, &Api::NewApprovalRequestRoute},
+      {{"GET", "/api/v1/approvals/requests/{request_id}", "sale.sell"}, &Api::GetApprovalRequestRoute},
+      {{"GET", "/api/v1/approvals/requests", "approve"}, &Api::PendingApprovalsRoute},
+      {{"POST", "/api/v1/approvals/requests/{request_id}/decision", "approve"}, &Api::DecideApprovalRoute},
       {{"POST", "/api/v1/pricing/rules", "rules.publish"}, &Api::PublishRules},
       {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
       {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},
@@ -347,6 +352,7 @@ ApiResponse Api::SignIn(Call& call) {
             {"staff", {{"staff_code", staff->staff_code}, {"name", staff->name}, {"role", staff->role},
                        {"store_id", staff->store_id}}},
             {"permissions", role ? json(role->permissions) : json::array()},
+            {"limits", role ? RoleToJson(*role)["limits"] : json::object()},
             {"store", {{"store_id", location->location_id}, {"name_zh", location->name_zh},
                        {"name_en", location->name_en}, {"currency", location->currency}}}});
 }

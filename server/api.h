@@ -142,6 +142,12 @@ class Api {
   ApiResponse AuditVerifyRoute(Call& call);
   ApiResponse DrawerReportRoute(Call& call);
   ApiResponse VerifiersRoute(Call& call);
+  // Remote approvals (server/api_approvals.cpp).
+  ApiResponse NewApprovalRequestRoute(Call& call);
+  ApiResponse PendingApprovalsRoute(Call& call);
+  ApiResponse GetApprovalRequestRoute(Call& call);
+  ApiResponse DecideApprovalRoute(Call& call);
+  void NudgeApprovals(const std::string& store_id, const std::string& request_id);
   Actor ActorOf(const Call& call) const;
   void AuditSignIn(const std::string& store_id, const std::string& staff_code, const std::string& role,
                    const std::string& device_id, const std::string& action);

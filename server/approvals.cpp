@@ -37,7 +37,7 @@ std::string_view PermissionForRule(std::string_view rule) {
 
 std::vector<std::string> CheckApprovals(Database& db, const std::string& store_id, const std::string& actor,
                                         const std::vector<std::string>& needed, const std::string& subject,
-                                        const std::vector<core::Approval>& approvals) {
+                                        const std::vector<core::Approval>& approvals, int64_t discount_bp) {
   std::vector<std::string> problems;
   if (needed.empty() && approvals.empty()) return problems;  // most sales: nothing to look up
   std::vector<std::string> granted;  // rules a good approval covers
@@ -50,6 +50,9 @@ std::vector<std::string> CheckApprovals(Database& db, const std::string& store_i
       problems.push_back(who + ": no active staff " + a.approver + " in " + store_id);
     } else if (!role || !role->Allows("approve") || !role->Allows(PermissionForRule(a.rule))) {
       problems.push_back(who + ": the role " + approver->role + " may not approve " + a.rule);
+    } else if (a.rule == "manual_discount" && role->limits.max_discount_bp < discount_bp) {
+      problems.push_back(who + ": the role " + approver->role + " may give at most " +
+                         std::to_string(role->limits.max_discount_bp) + " bp, not " + std::to_string(discount_bp));
     } else if (a.approver == actor) {
       problems.push_back(who + ": nobody approves their own act");
     } else if (a.subject != subject) {
@@ -69,7 +72,10 @@ std::vector<std::string> CheckApprovals(Database& db, const std::string& store_i
     if (s.Step()) actor_role = FindRole(db, s.Text(0));
   }
   for (const std::string& rule : needed) {
-    if (actor_role && actor_role->Allows(PermissionForRule(rule))) continue;  // their own right
+    const bool own_right = rule == "manual_discount"
+                               ? actor_role && actor_role->limits.max_discount_bp >= discount_bp
+                               : actor_role && actor_role->Allows(PermissionForRule(rule));
+    if (own_right) continue;
     if (std::find(granted.begin(), granted.end(), rule) != granted.end()) continue;
     problems.push_back(rule + " needs a manager's approval that " + actor + "'s role does not replace");
   }

@@ -24,9 +24,13 @@ std::string_view PermissionForRule(std::string_view rule);
 // What is wrong with the approvals of an op whose content needs `needed`
 // rules: one sentence per problem, empty when everything checks out. Every
 // approval present is checked, needed or not (a forged one is a problem).
+// `manual_discount` is the exception to "a permission replaces the
+// approval": it is measured against the role's max_discount_bp — the actor's
+// for doing it alone, the approver's for approving — with `discount_bp` the
+// largest manual discount in the op.
 std::vector<std::string> CheckApprovals(Database& db, const std::string& store_id, const std::string& actor,
                                         const std::vector<std::string>& needed, const std::string& subject,
-                                        const std::vector<core::Approval>& approvals);
+                                        const std::vector<core::Approval>& approvals, int64_t discount_bp = 0);
 
 }  // namespace aisle::server
 

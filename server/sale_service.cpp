@@ -44,6 +44,7 @@ json LinesToJson(const std::vector<core::SaleLineInput>& lines) {
   for (const core::SaleLineInput& l : lines) {
     json line = {{"barcode", l.barcode}, {"qty", l.qty}, {"unit_price", l.unit_price}};
     if (!l.override_reason.empty()) line["override_reason"] = l.override_reason;
+    if (l.manual_discount_bp > 0) line["manual_discount_bp"] = l.manual_discount_bp;
     out.push_back(std::move(line));
   }
   return out;
@@ -128,6 +129,14 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
                         .unit_price = l.input.unit_price,
                         .tax_rate_bp = l.product.tax_rate_bp,
                         .sold_by = *sold_by};
+    // The associate's price change stands in both pricings (not a price difference).
+    if (l.input.manual_discount_bp > 0) {
+      line.manual_discount_bp = l.input.manual_discount_bp;
+      line.override_reason = l.input.override_reason;
+    } else if (!l.input.override_reason.empty()) {
+      line.override_price = l.input.unit_price;
+      line.override_reason = l.input.override_reason;
+    }
     paid.lines.push_back(line);
     line.unit_price = l.product.price;
     list.lines.push_back(std::move(line));
@@ -205,7 +214,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
     stock_stmt.Reset();
     stock_stmt.Bind(1, op.store_id).Bind(2, c.sku).Bind(3, -c.qty).Bind(4, sale->sale_id).Bind(5, now).Run();
     const int64_t server_price = lines[i].product.price;
-    if (c.unit_price != server_price) {
+    if (c.unit_price != server_price && c.override_price < 0) {  // an override is the associate's price, not a drift
       diff_stmt.Reset();
       diff_stmt.Bind(1, sale->sale_id).Bind(2, line_no).Bind(3, "unit_price").Bind(4, c.unit_price).Bind(5, server_price).Run();
       ++differences;
@@ -266,11 +275,16 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
                  {"price_differences", differences}};
   // The customer paid: a missing or bad approval does not undo the sale, it goes to the manager.
   std::vector<std::string> needed;
-  if (std::any_of(sale->lines.begin(), sale->lines.end(), [](const auto& l) { return !l.override_reason.empty(); })) {
+  int64_t discount_bp = 0;
+  for (const core::SaleLineInput& l : sale->lines) discount_bp = std::max<int64_t>(discount_bp, l.manual_discount_bp);
+  if (std::any_of(sale->lines.begin(), sale->lines.end(),
+                  [](const auto& l) { return !l.override_reason.empty() && l.manual_discount_bp == 0; })) {
     needed.push_back("price_override");
   }
+  if (discount_bp > 0) needed.push_back("manual_discount");
   if (!sale->voided_lines.empty()) needed.push_back("void_line");
-  const auto problems = CheckApprovals(db, op.store_id, staff_code, needed, sale->sale_id, *approvals);
+  const auto problems =
+      CheckApprovals(db, op.store_id, staff_code, needed, sale->sale_id, *approvals, discount_bp);
   if (!problems.empty()) {
     RaiseException(db, op, "approval_invalid", {{"sale_id", sale->sale_id}, {"staff_code", staff_code},
                                                 {"problems", problems}}, now, result);

@@ -346,6 +346,27 @@ CREATE TABLE drawer_movements (
 );
 CREATE INDEX drawer_movements_by_session ON drawer_movements (session_id, id);
 )sql",
+    // 6: remote approvals — an associate's device asks, a manager approves on their own device
+    // (server/approval_requests.h).
+    R"sql(
+CREATE TABLE approval_requests (
+  request_id   TEXT PRIMARY KEY,   -- UUID made by the asking device
+  store_id     TEXT NOT NULL,
+  device_id    TEXT NOT NULL,
+  requested_by TEXT NOT NULL,      -- staff code
+  rule         TEXT NOT NULL,
+  subject      TEXT NOT NULL,      -- the sale id or drawer session id the approval will name
+  reason       TEXT NOT NULL,
+  detail       TEXT NOT NULL,      -- JSON shown to the manager
+  discount_bp  INTEGER NOT NULL DEFAULT 0,
+  status       TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'declined')),
+  approval     TEXT,               -- the signed approval (JSON) once approved
+  decided_by   TEXT,
+  created_at   INTEGER NOT NULL,   -- unix seconds; pending ones expire after 5 minutes
+  decided_at   INTEGER
+);
+CREATE INDEX approval_requests_pending ON approval_requests (store_id, status, created_at);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

@@ -153,7 +153,8 @@ struct LineInfo {
   int64_t unit_base = 0;   // the price of one engine unit (a weighed line's gross)
   int64_t units = 0;       // engine units: qty, or 1 for a weighed line
   std::string_view source;
-  bool overridden = false;
+  bool overridden = false;            // an override or a manual discount: no promotion touches it
+  int64_t undiscounted_unit_price = -1;  // before a manual discount; -1: none
 };
 
 // A promotion active for this cart.
@@ -1386,6 +1387,13 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       info.unit_price = l.override_price;
       info.source = "override";
       info.overridden = true;
+    } else if (l.manual_discount_bp > 0) {
+      info.undiscounted_unit_price = info.unit_price;
+      auto cut = MulDiv(info.unit_price, 10'000 - int64_t{l.manual_discount_bp}, 10'000, RoundingMode::kHalfUp);
+      if (!cut) return cut.error();
+      info.unit_price = *cut;
+      info.source = "manual_discount";
+      info.overridden = true;
     }
     CartLine priced = l;
     priced.unit_price = info.unit_price;
@@ -1504,6 +1512,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     const LineInfo& info = lines[l];
     r.unit_price = info.unit_price;
     r.price_source = info.source;
+    r.undiscounted_unit_price = info.undiscounted_unit_price;
     r.list_amount = info.unit_base * info.units;
     r.discount = r.list_amount - final_sum[l];
     if (rules.tax_inclusive) {

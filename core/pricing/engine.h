@@ -44,7 +44,8 @@ struct LinePromotion {
 
 struct LineResult {
   int64_t unit_price = 0;         // after price sources (per kg for weighed lines)
-  std::string_view price_source;  // catalog | price_list | member_price | override
+  std::string_view price_source;  // catalog | price_list | member_price | override | manual_discount
+  int64_t undiscounted_unit_price = -1;  // a manual_discount line: the price it was taken off; else -1
   int64_t list_amount = 0;        // the line at that price, before promotions
   int64_t discount = 0;
   int64_t gross = 0;

@@ -236,14 +236,14 @@ TEST_F(SecurityTest, CardNumbersAreRefusedAndSecretsStayOutOfTheLogs) {
 // What the terminal does when a manager types their PIN for an approval: derive the
 // approval key from the PIN with the salt and iterations the verifier cache holds, and sign.
 json SignedApproval(const json& verifiers, const std::string& approver, const std::string& pin, const std::string& rule,
-                    const std::string& subject, const std::string& reason) {
+                    const std::string& subject, const std::string& reason, const std::string& method = "pin") {
   json kdf;
   for (const json& s : verifiers["staff"]) {
     if (s["staff_code"] == approver) kdf = s["kdf"];
   }
   EXPECT_FALSE(kdf.is_null()) << approver << " is not in " << verifiers;
   if (kdf.is_null()) return json::object();
-  core::Approval a{rule, approver, "2026-11-25T10:01:00Z", reason, "pin", subject, ""};
+  core::Approval a{rule, approver, "2026-11-25T10:01:00Z", reason, method, subject, ""};
   const std::string key = server::Pbkdf2Hex(pin, kdf["approval_salt"], kdf["iterations"]);
   a.proof = server::HmacSha256Hex(key, core::ApprovalMessage("SH01", a));
   return json{{"rule", a.rule}, {"approver", a.approver}, {"approved_at", a.approved_at}, {"reason", a.reason},
@@ -334,6 +334,112 @@ TEST_F(SecurityTest, ManagerApprovalsAreVerifiedAndDrawerSessionsAddUp) {
   // Approvals are in the audit log with the acts they allowed.
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE object = 'drawer:" + session +
                                "' AND approval LIKE '%\"approver\":\"2001\"%'"), 2);
+}
+
+// A manual discount is measured against the role's max_discount_bp (the actor's to do it alone,
+// the approver's to approve it); a price override needs price_override. The discounted line is
+// stored at the discounted price, and the discount is not a price difference.
+TEST_F(SecurityTest, ManualDiscountsFollowTheRoleLimitsAndOverridesNeedTheRight) {
+  Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
+  ASSERT_EQ(SignIn(phone, "SH01", "1501", "1515").status, 201);  // a senior associate: 10 %, no override
+  const json verifiers = Get(phone, "/api/v1/staff/verifiers").Json();
+  int n = 100;
+  const auto sale = [&](const std::string& id, const json& change, const json& approvals) {
+    json o = SaleOp(phone, ++n, "phone-1");
+    o["payload"]["sale_id"] = id;
+    o["payload"]["lines"][0].update(change);
+    const int64_t list = product_["price"];
+    const int64_t bp = change.value("manual_discount_bp", 0);
+    const int64_t paid = bp > 0 ? (list * (10000 - bp) + 5000) / 10000 : change.value("unit_price", list);
+    o["payload"]["total"] = paid;
+    o["payload"]["tenders"][0]["amount"] = paid;
+    if (!approvals.empty()) o["payload"]["approvals"] = approvals;
+    return Post(phone, "/api/v1/sync/push", {{"ops", {o}}}).Json()["results"][0];
+  };
+  const json ten = {{"manual_discount_bp", 1000}, {"override_reason", "价格匹配 price match"}};
+  const json twenty = {{"manual_discount_bp", 2000}, {"override_reason", "顾客关怀 customer care"}};
+  const json forty = {{"manual_discount_bp", 4000}, {"override_reason", "customer care"}};
+  json r = sale("disc-10", ten, json::array());
+  EXPECT_EQ(r["status"], "applied") << r;  // within the senior associate's own 10 %
+  EXPECT_EQ(r["price_differences"], 0) << r;
+  const int64_t price = product_["price"];
+  EXPECT_EQ(SqlCount(dir_, "SELECT gross FROM sale_lines WHERE sale_id = 'disc-10'"), (price * 9000 + 5000) / 10000);
+  r = sale("disc-20", twenty, json::array());
+  EXPECT_EQ(r["exceptions"][0]["kind"], "approval_invalid") << r;  // beyond it, alone
+  r = sale("disc-20b", twenty, json::array({SignedApproval(verifiers, "2001", "222222", "manual_discount", "disc-20b", "customer care")}));
+  EXPECT_EQ(r["status"], "applied") << r;  // the store manager may give 30 %
+  r = sale("disc-40", forty, json::array({SignedApproval(verifiers, "2001", "222222", "manual_discount", "disc-40", "customer care")}));
+  EXPECT_EQ(r["exceptions"][0]["kind"], "approval_invalid") << r;  // but not 40 %
+  r = sale("disc-40b", forty, json::array({SignedApproval(verifiers, "8001", "888888", "manual_discount", "disc-40b", "customer care")}));
+  EXPECT_EQ(r["status"], "applied") << r;  // the area manager may (50 %)
+  r = sale("over-1", {{"unit_price", price - 100}, {"override_reason", "damaged box"}}, json::array());
+  EXPECT_EQ(r["exceptions"][0]["kind"], "approval_invalid") << r;  // no price_override of their own
+  const json bad = sale("disc-bad", {{"manual_discount_bp", 1000}}, json::array());
+  EXPECT_EQ(bad["status"], "rejected") << bad;
+  EXPECT_EQ(bad["error"]["field"], "payload.lines[0].override_reason") << bad;
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM exceptions WHERE kind = 'approval_invalid'"), 3);
+}
+
+// Approving from the manager's own device: the associate's device asks; only a role with
+// `approve` sees and decides; the approval must be the manager's own, remote, for this request,
+// with a proof from their PIN; the asking device reads it back and the sale carrying it applies.
+TEST_F(SecurityTest, RemoteApprovalsAreRequestedDecidedAndCarried) {
+  Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
+  Device manager = Enroll(EnrollmentCode(dir_, "SH01", "Manager phone"), "phone-2");
+  ASSERT_EQ(SignIn(phone, "SH01", "1001", "1111").status, 201);
+  ASSERT_EQ(SignIn(manager, "SH01", "2001", "222222").status, 201);
+  const json verifiers = Get(manager, "/api/v1/staff/verifiers").Json();
+  const std::string id = "0190a1b2-c3d4-7e5f-8a9b-00000000a001";
+  const json ask = {{"request_id", id}, {"rule", "manual_discount"}, {"subject", "remote-sale-1"},
+                    {"reason", "顾客关怀 customer care"}, {"discount_bp", 2000},
+                    {"detail", {{"item", "玻尿酸精华液"}, {"unit_price", 29900}}}};
+  HttpResult r = Post(phone, "/api/v1/approvals/requests", ask);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Json()["status"], "pending");
+  EXPECT_EQ(Post(phone, "/api/v1/approvals/requests", ask).status, 201);  // a retry: the same request
+  json bad = ask;
+  bad["detail"]["note"] = "card 4111 1111 1111 1111";
+  bad["request_id"] = "0190a1b2-c3d4-7e5f-8a9b-00000000a002";
+  EXPECT_EQ(Post(phone, "/api/v1/approvals/requests", bad).Json()["error"]["code"], "pan_not_allowed");
+
+  EXPECT_EQ(Get(phone, "/api/v1/approvals/requests").status, 403);  // an associate does not decide
+  const json pending = Get(manager, "/api/v1/approvals/requests").Json();
+  ASSERT_EQ(pending["requests"].size(), 1u) << pending;
+  EXPECT_EQ(pending["requests"][0]["requested_by"], "1001");
+  EXPECT_EQ(pending["requests"][0]["detail"]["item"], "玻尿酸精华液");
+
+  const auto remote = [&](const std::string& pin, const std::string& subject) {
+    return SignedApproval(verifiers, "2001", pin, "manual_discount", subject, "customer care", "remote");
+  };
+  const std::string decide = "/api/v1/approvals/requests/" + id + "/decision";
+  r = Post(manager, decide, {{"decision", "approve"}, {"approval", remote("123456", "remote-sale-1")}});
+  EXPECT_EQ(r.status, 403) << r.body;  // a wrong PIN: the proof does not match
+  EXPECT_EQ(r.Json()["error"]["code"], "approval_invalid");
+  r = Post(manager, decide, {{"decision", "approve"}, {"approval", remote("222222", "another-sale")}});
+  EXPECT_EQ(r.Json()["error"]["code"], "approval_mismatch") << r.body;
+  const json good = remote("222222", "remote-sale-1");
+  r = Post(manager, decide, {{"decision", "approve"}, {"approval", good}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["status"], "approved");
+  EXPECT_EQ(Post(manager, decide, {{"decision", "decline"}}).Json()["error"]["code"], "approval_request_closed");
+  EXPECT_EQ(Get(manager, "/api/v1/approvals/requests").Json()["requests"].size(), 0u);
+
+  const json seen = Get(phone, "/api/v1/approvals/requests/" + id).Json();
+  EXPECT_EQ(seen["status"], "approved") << seen;
+  EXPECT_EQ(seen["approval"], good);
+  json o = SaleOp(phone, 300, "phone-1");
+  const int64_t list = product_["price"];
+  const int64_t paid = (list * 8000 + 5000) / 10000;
+  o["payload"]["sale_id"] = "remote-sale-1";
+  o["payload"]["lines"][0]["manual_discount_bp"] = 2000;
+  o["payload"]["lines"][0]["override_reason"] = "customer care";
+  o["payload"]["total"] = paid;
+  o["payload"]["tenders"][0]["amount"] = paid;
+  o["payload"]["approvals"] = json::array({seen["approval"]});
+  const json applied = Post(phone, "/api/v1/sync/push", {{"ops", {o}}}).Json()["results"][0];
+  EXPECT_EQ(applied["status"], "applied") << applied;
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE action IN ('approval.requested', 'approval.approved')"), 2);
+  EXPECT_EQ(Get(phone, "/api/v1/approvals/requests/0190a1b2-c3d4-7e5f-8a9b-00000000ffff").status, 404);
 }
 
 TEST_F(SecurityTest, AuditVerifyCatchesEachKindOfTampering) {

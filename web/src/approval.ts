@@ -19,9 +19,14 @@ const permissionFor: Record<string, string> = {
   paid_out: 'paid_out',
 };
 
-/** True when the signed-in associate's role does the act itself. */
-export function mayDo(rule: string): boolean {
-  return session()?.permissions?.includes(permissionFor[rule] ?? rule) ?? false;
+/**
+ * True when the signed-in associate's role does the act itself. A manual discount is measured
+ * against the role's max_discount_bp instead of a permission (as server/approvals.cpp).
+ */
+export function mayDo(rule: string, discountBp = 0): boolean {
+  const s = session();
+  if (rule === 'manual_discount') return (s?.limits?.max_discount_bp ?? 0) >= discountBp;
+  return s?.permissions?.includes(permissionFor[rule] ?? rule) ?? false;
 }
 
 const reasons: Record<string, MessageKey[]> = {
@@ -34,8 +39,8 @@ const reasons: Record<string, MessageKey[]> = {
  * The approval for `rule` on `subject` (a sale id or drawer session id): nothing to ask when the
  * associate may do it (resolves null), else a signed approval, or undefined when cancelled.
  */
-export function requireApproval(rule: string, subject: string, reasonHint = ''): Promise<Approval | null | undefined> {
-  if (mayDo(rule)) return Promise.resolve(null);
+export function requireApproval(rule: string, subject: string, reasonHint = '', discountBp = 0): Promise<Approval | null | undefined> {
+  if (mayDo(rule, discountBp)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const choices = reasons[rule] ?? [];
     const reason = h(
@@ -90,6 +95,9 @@ export function requireApproval(rule: string, subject: string, reasonHint = ''):
         const needed = permissionFor[rule] ?? rule;
         if (!approver.permissions.includes('approve') || !approver.permissions.includes(needed)) {
           return fail('approval_role_cannot', { role: approver.role });
+        }
+        if (rule === 'manual_discount' && approver.limits.max_discount_bp < discountBp) {
+          return fail('approval_limit', { role: approver.role, max: approver.limits.max_discount_bp / 100 });
         }
         result = await signApproval(s.store.store_id, approver, pin.value, {
           rule,

@@ -7,7 +7,7 @@
 import { priceCart, type Result } from './core';
 import { currentRules } from './rules';
 import { session } from './session';
-import type { CartLine, PricedCart, Product } from './types';
+import type { CartLine, PricedCart, PricedLine, Product, SaleLine } from './types';
 import { uuidv7 } from './uuid';
 import type { Approval } from './verifiers';
 
@@ -92,9 +92,41 @@ export function voidUnits(index: number, qty?: number): void {
   changed();
 }
 
+/**
+ * Changes a line's price: a new unit price (an override) or a discount in basis points, with the
+ * reason; `null` takes the change off. The manager's approval, when needed, is added by the caller.
+ */
+export function setLinePrice(index: number, change: { price?: number; discountBp?: number; reason: string } | null): void {
+  const line = lines[index];
+  if (!line) return;
+  delete line.override_price;
+  delete line.manual_discount_bp;
+  delete line.override_reason;
+  if (change) {
+    if (change.discountBp) line.manual_discount_bp = change.discountBp;
+    else if (change.price !== undefined) line.override_price = change.price;
+    line.override_reason = change.reason;
+  }
+  changed();
+}
+
 /** Voids every line (the associate empties the cart before payment). */
 export function voidAll(): void {
   while (lines.length > 0) voidUnits(0);
+}
+
+/**
+ * A priced line as the sale operation carries it: the price charged, or for a manual discount the
+ * price it was taken off and its basis points, so the server re-prices it the same way.
+ */
+export function saleLine(p: PricedLine, line: CartLine | undefined): SaleLine {
+  const out: SaleLine = { barcode: p.barcode, qty: p.qty, unit_price: p.unit_price };
+  if (line?.override_reason) out.override_reason = line.override_reason;
+  if (p.manual_discount_bp && p.undiscounted_unit_price !== undefined) {
+    out.unit_price = p.undiscounted_unit_price;
+    out.manual_discount_bp = p.manual_discount_bp;
+  }
+  return out;
 }
 
 /** The sale id of the cart, made at first use and kept until the sale completes. */

@@ -107,6 +107,9 @@ export function priceCart(
       unit_price: l.product.price,
       tax_rate_bp: l.product.tax_rate_bp,
       sold_by: l.product.sold_by,
+      ...(l.override_price !== undefined ? { override_price: l.override_price } : {}),
+      ...(l.manual_discount_bp ? { manual_discount_bp: l.manual_discount_bp } : {}),
+      ...(l.override_reason ? { override_reason: l.override_reason } : {}),
     })),
     ...(rules
       ? {

@@ -37,6 +37,8 @@ export interface Session {
   store: Store;
   /** What the staff member's role may do (docs/security.md); absent in sessions saved before. */
   permissions?: string[];
+  /** The role's limits (docs/security.md); absent in sessions saved before. */
+  limits?: { max_discount_bp: number; max_refund_without_approval: number };
   /** Signed in against the device's verifier cache, without the server: no token to sync with. */
   offline?: boolean;
 }
@@ -53,6 +55,10 @@ export interface CartLine {
   /** Units, or grams when sold by weight. */
   qty: number;
   product: Product;
+  /** A price change by the associate: a new unit price, or a discount in basis points, and why. */
+  override_price?: number;
+  manual_discount_bp?: number;
+  override_reason?: string;
 }
 
 export interface PricedLine {
@@ -68,6 +74,11 @@ export interface PricedLine {
   net: number;
   tax: number;
   promotions?: { id: string; discount: number }[];
+  /** catalog | price_list | member_price | override | manual_discount */
+  price_source?: string;
+  /** A manual discount: its basis points and the unit price it was taken off. */
+  manual_discount_bp?: number;
+  undiscounted_unit_price?: number;
 }
 
 /** One promotion the engine applied, with what it took off (docs/pricing.md). */
@@ -98,7 +109,10 @@ export interface PricedCart {
 export interface SaleLine {
   barcode: string;
   qty: number;
+  /** The price charged; with manual_discount_bp, the price the discount was taken off. */
   unit_price: number;
+  override_reason?: string;
+  manual_discount_bp?: number;
 }
 
 export interface SalePayload {

@@ -4,7 +4,7 @@
 // shows the receipt, then asks the sync loop to push.
 
 import { go } from '../app';
-import { cartApprovals, cartLines, cartSaleId, cartVoided, clearCart, priced } from '../cart';
+import { cartApprovals, cartLines, cartSaleId, cartVoided, clearCart, priced, saleLine } from '../cart';
 import { cashChange, coreReady, isoSeconds } from '../core';
 import { queueSale } from '../db';
 import { currentDrawer, noteSale } from '../drawer';
@@ -121,7 +121,7 @@ export function renderPay(main: HTMLElement): void {
       payload: {
         sale_id: saleId,
         currency: cart.currency,
-        lines: cart.lines.map((l) => ({ barcode: l.barcode, qty: l.qty, unit_price: l.unit_price })),
+        lines: cart.lines.map((l, i) => saleLine(l, lines[i])),
         tenders,
         total: due,
         ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: isoSeconds(pricedAt) } : {}),

@@ -5,7 +5,7 @@
 
 import { ApiError, NetworkError, lookupBarcode } from '../api';
 import { go } from '../app';
-import { addApproval, addProduct, cartLines, cartSaleId, onCartChange, priced, setQty, voidAll, voidUnits } from '../cart';
+import { addApproval, addProduct, cartLines, cartSaleId, onCartChange, priced, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, productByBarcode } from '../db';
@@ -13,6 +13,7 @@ import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
+import { askPriceChange, priceChangeNote } from './price_sheet';
 import { session } from '../session';
 import { onCatalogChanged } from '../sync';
 import type { PricedCart, Product } from '../types';
@@ -186,6 +187,7 @@ export function renderSell(main: HTMLElement): () => void {
               { class: 'line-main' },
               h('div', { class: 'line-name' }, localName(p)),
               h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`),
+              line.override_reason ? h('div', { class: 'line-price-change', 'data-testid': 'line-price-change' }, priceChangeNote(line, currency)) : null,
               ...(pricedCart ? linePromotions(pricedCart, pl) : []),
             ),
             h('div', { class: 'line-gross', 'data-testid': 'line-gross' }, pl ? formatMoney(pl.gross, currency) : '—'),
@@ -193,6 +195,7 @@ export function renderSell(main: HTMLElement): () => void {
               'div',
               { class: 'line-controls' },
               qtyControls,
+              h('button', { class: 'price-btn', type: 'button', 'data-testid': 'line-price', 'aria-label': t('price_change'), onclick: () => void editPrice(i, pl?.undiscounted_unit_price ?? pl?.unit_price ?? p.price) }, t('price_short')),
               h('button', { class: 'remove-btn', type: 'button', 'data-testid': 'line-remove', 'aria-label': t('remove'), onclick: () => void withVoidApproval(() => voidUnits(i)) }, trashIcon()),
             ),
           );
@@ -237,6 +240,29 @@ export function renderSell(main: HTMLElement): () => void {
     if (!line) return;
     const grams = await askGrams(line.product, line.qty);
     if (grams !== null) setQty(index, grams);
+  }
+
+  // A price change: within the role's own right, or with a manager's approval (price_override for
+  // a new price, manual_discount beyond the role's max_discount_bp); taking it off needs nothing.
+  async function editPrice(index: number, unitPrice: number): Promise<void> {
+    const line = cartLines()[index];
+    if (!line) return;
+    modalOpen = true;
+    try {
+      const change = await askPriceChange(line, unitPrice, currency);
+      if (change === null) return;
+      if (change === 'clear') return setLinePrice(index, null);
+      const approval =
+        'discountBp' in change
+          ? await requireApproval('manual_discount', cartSaleId(), change.reason, change.discountBp)
+          : await requireApproval('price_override', cartSaleId(), change.reason);
+      if (approval === undefined) return;  // the manager did not approve: the price stays
+      if (approval) addApproval(approval);
+      setLinePrice(index, change);
+    } finally {
+      modalOpen = false;
+      keepFocus();
+    }
   }
 
   // A void (a line or units taken off) needs the void permission or a manager's approval.

@@ -40,6 +40,7 @@ async function signInOffline(storeId: string, staffCode: string, pin: string): P
       staff: { staff_code: staff.staff_code, name: staff.name, role: staff.role, store_id: storeId },
       store,
       permissions: staff.permissions,
+      limits: staff.limits,
     },
   };
 }
