@@ -25,12 +25,14 @@ json RowToJson(Statement& s, int64_t now) {
               {"expires_at", IsoTime(created + kApprovalRequestSeconds)}};
   if (!s.IsNull(11)) out["approval"] = json::parse(s.Text(11));
   if (!s.IsNull(12)) out["decided_by"] = s.Text(12);
+  if (!s.IsNull(13)) out["requested_by_name"] = s.Text(13);
   return out;
 }
 
 constexpr const char* kColumns =
     "request_id, store_id, device_id, requested_by, rule, subject, reason, detail, status, discount_bp, "
-    "created_at, approval, decided_by";
+    "created_at, approval, decided_by, "
+    "(SELECT name FROM staff WHERE staff.store_id = approval_requests.store_id AND staff_code = requested_by)";
 
 std::optional<json> Find(Database& db, const std::string& store_id, const std::string& id, int64_t now) {
   auto s = db.Prepare(std::string("SELECT ") + kColumns + " FROM approval_requests WHERE request_id = ? AND store_id = ?");

@@ -1,7 +1,8 @@
 // Price changes in the terminal (docs/security.md, "Manager approval"), against a real aisled in
 // --demo and Debian's Chromium at a phone's size, in Chinese: a senior associate gives 10 % off
 // alone (their role's limit), 20 % only with the store manager's PIN, and a new price only with
-// it too; the sale reaches the SQLite file with the discounted lines and approvals that the server
+// it too; 25 % approved by the manager on their own phone (a second browser context, the request
+// nudged over the live socket); the sale reaches the SQLite file with the discounted lines and approvals that the server
 // verified (no approval_invalid exception).
 //
 //   cd tests/e2e && npm ci && node --test price.test.mjs
@@ -16,6 +17,15 @@ import { chromium } from 'playwright-core';
 import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, tid } from './harness.mjs';
 
 const STEP = 30_000;
+
+async function signIn(page, port, staff, pin) {
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.locator(tid('signin-store')).fill('SH01');
+  await page.locator(tid('signin-staff')).fill(staff);
+  await page.locator(tid('signin-pin')).fill(pin);
+  await page.locator(tid('signin-button')).click();
+  await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
+}
 
 test('manual discounts and price overrides with approvals in Chromium', { timeout: 180_000 }, async () => {
   assertPrerequisites();
@@ -38,12 +48,7 @@ test('manual discounts and price overrides with approvals in Chromium', { timeou
   let step = 'start';
   try {
     step = '1. sign in as a senior associate (10 % of their own)';
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.locator(tid('signin-store')).fill('SH01');
-    await page.locator(tid('signin-staff')).fill('1501');
-    await page.locator(tid('signin-pin')).fill('1515');
-    await page.locator(tid('signin-button')).click();
-    await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
+    await signIn(page, port, '1501', '1515');
     const scan = async (barcode) => {
       await page.locator(tid('barcode-input')).fill(barcode);
       await page.keyboard.press('Enter');
@@ -112,18 +117,48 @@ test('manual discounts and price overrides with approvals in Chromium', { timeou
     );
     await page.screenshot({ path: join(shotsDir, 'price-cart-zh.png') });
 
-    step = '5. pay; the server keeps the discounts and verifies the approvals';
+    step = '5. 25 % off approved remotely: the store manager approves from their own phone';
+    const managerContext = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const manager = await managerContext.newPage();
+    manager.on('pageerror', (e) => console.error('manager page error:', e.message));
+    await signIn(manager, port, '2001', '222222');
+    await line(a.barcode).locator(tid('line-price')).click();
+    await page.locator(tid('price-value')).fill('25');
+    await page.locator(tid('price-apply')).click();
+    await page.locator(tid('approval-remote')).click();
+    await page.locator(tid('approval-waiting')).waitFor({ state: 'visible', timeout: STEP });
+    await manager.locator(`${tid('inbox-badge')}[data-count="1"]`).waitFor({ timeout: STEP });
+    await manager.locator(tid('inbox-badge')).click();
+    await manager.locator(tid('inbox-item')).waitFor({ timeout: STEP });
+    await manager.screenshot({ path: join(shotsDir, 'approval-inbox-zh.png') });
+    await manager.locator(tid('inbox-pin')).fill('123456');  // a wrong PIN is refused on the device
+    await manager.locator(tid('inbox-approve')).click();
+    await manager.locator(tid('inbox-error')).waitFor({ state: 'visible', timeout: STEP });
+    await manager.locator(tid('inbox-pin')).fill('222222');
+    await manager.locator(tid('inbox-approve')).click();
+    await page.locator(tid('approval-dialog')).waitFor({ state: 'detached', timeout: STEP });
+    await page.waitForFunction(
+      ([sel, want]) => document.querySelector(sel)?.getAttribute('data-gross') === String(want),
+      [`${tid('cart-line')}[data-barcode="${a.barcode}"]`, percentOff(a.price, 2500)],
+      { timeout: STEP },
+    );
+    await manager.locator(tid('inbox-item')).waitFor({ state: 'detached', timeout: STEP });
+    await managerContext.close();
+
+    step = '6. pay; the server keeps the discounts and verifies the approvals';
     await page.locator(tid('pay-button')).click();
     await page.locator(tid('quick-exact')).click();
     await page.locator(tid('complete-button')).click();
     await page.locator(tid('receipt')).waitFor({ timeout: STEP });
     await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
     const gross = sql('SELECT group_concat(gross) FROM (SELECT gross FROM sale_lines ORDER BY line_no)');
-    assert.equal(gross, `${percentOff(a.price, 2000)},${newPrice}`);
+    assert.equal(gross, `${percentOff(a.price, 2500)},${newPrice}`);
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
     const approvals = sql('SELECT approvals FROM sales');
     assert.match(approvals, /"rule":"manual_discount"/);
     assert.match(approvals, /"rule":"price_override"/);
+    assert.match(approvals, /"method":"remote"/);
+    assert.equal(sql("SELECT status || ' ' || decided_by FROM approval_requests"), 'approved 2001');
     assert.equal(sql('SELECT count(*) FROM price_differences'), '0');
   } catch (e) {
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});

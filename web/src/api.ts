@@ -149,6 +149,38 @@ export function liveTicket() {
   return request<{ ticket: string; expires_at: string }>('POST', '/api/v1/live/tickets', {});
 }
 
+/** A remote approval request (docs/api.md, "Remote approvals"). */
+export interface ApprovalRequest {
+  request_id: string;
+  requested_by: string;
+  requested_by_name?: string;
+  rule: string;
+  subject: string;
+  reason: string;
+  detail: Record<string, string | number>;
+  discount_bp: number;
+  status: 'pending' | 'approved' | 'declined' | 'expired';
+  created_at: string;
+  expires_at: string;
+  approval?: unknown;
+}
+
+export function askApproval(body: Pick<ApprovalRequest, 'request_id' | 'rule' | 'subject' | 'reason' | 'detail' | 'discount_bp'>) {
+  return request<ApprovalRequest>('POST', '/api/v1/approvals/requests', body);
+}
+
+export function approvalRequest(id: string) {
+  return request<ApprovalRequest>('GET', `/api/v1/approvals/requests/${encodeURIComponent(id)}`);
+}
+
+export function pendingApprovals() {
+  return request<{ requests: ApprovalRequest[] }>('GET', '/api/v1/approvals/requests');
+}
+
+export function decideApproval(id: string, body: { decision: 'approve'; approval: unknown } | { decision: 'decline' }) {
+  return request<ApprovalRequest>('POST', `/api/v1/approvals/requests/${encodeURIComponent(id)}/decision`, body);
+}
+
 export function push(ops: unknown[]) {
   return request<{ results: PushResult[]; hlc?: string }>('POST', '/api/v1/sync/push', { ops });
 }

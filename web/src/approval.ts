@@ -3,9 +3,12 @@
 // a reason. The PIN is checked against the device's verifier cache (so it works offline), then
 // the approval is signed with the manager's approval key (docs/security.md, "Manager approval").
 
+import { approvalRequest, askApproval } from './api';
 import { h } from './dom';
 import { t, type MessageKey } from './i18n';
 import { session } from './session';
+import { onLiveMessage } from './live';
+import { uuidv7 } from './uuid';
 import { checkPinOffline, cryptoAvailable, loadVerifiers, signApproval, type Approval } from './verifiers';
 
 /** The permission an approval rule stands for (as server/approvals.cpp). */
@@ -35,11 +38,21 @@ const reasons: Record<string, MessageKey[]> = {
   no_sale: ['reason_change_for_till', 'reason_check_drawer'],
 };
 
+/** What the caller knows about the act: a reason already chosen, a discount, what the manager sees. */
+export interface ApprovalAsk {
+  reason?: string;
+  discountBp?: number;
+  detail?: Record<string, string | number>;
+}
+
 /**
  * The approval for `rule` on `subject` (a sale id or drawer session id): nothing to ask when the
- * associate may do it (resolves null), else a signed approval, or undefined when cancelled.
+ * associate may do it (resolves null), else a signed approval, or undefined when cancelled. The
+ * manager types their code and PIN here, or — online — approves on their own device: the sheet
+ * then waits for the server to hand the signed approval back (docs/security.md).
  */
-export function requireApproval(rule: string, subject: string, reasonHint = '', discountBp = 0): Promise<Approval | null | undefined> {
+export function requireApproval(rule: string, subject: string, ask: ApprovalAsk = {}): Promise<Approval | null | undefined> {
+  const discountBp = ask.discountBp ?? 0;
   if (mayDo(rule, discountBp)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const choices = reasons[rule] ?? [];
@@ -49,12 +62,23 @@ export function requireApproval(rule: string, subject: string, reasonHint = '', 
       choices.map((k) => h('option', { value: t(k) }, t(k))),
       h('option', { value: '' }, t('reason_other')),
     );
-    const other = h('input', { id: 'approval-other', 'data-testid': 'approval-other', placeholder: t('reason_other'), value: reasonHint, hidden: choices.length > 0 });
+    const other = h('input', { id: 'approval-other', 'data-testid': 'approval-other', placeholder: t('reason_other'), value: ask.reason ?? '', hidden: choices.length > 0 });
     const code = h('input', { id: 'approval-staff', 'data-testid': 'approval-staff', inputmode: 'numeric', autocomplete: 'off', required: true });
     const pin = h('input', { id: 'approval-pin', 'data-testid': 'approval-pin', type: 'password', inputmode: 'numeric', autocomplete: 'off', required: true });
     const error = h('p', { class: 'form-error', 'data-testid': 'approval-error', role: 'alert', hidden: true });
     const ok = h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'approval-ok' }, t('approve'));
     const cancel = h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'approval-cancel' }, t('cancel'));
+    const canAskRemote = !!session()?.token && !session()?.offline && navigator.onLine;
+    const remote = canAskRemote
+      ? h('button', { class: 'btn btn-block btn-secondary', type: 'button', 'data-testid': 'approval-remote' }, t('approval_remote'))
+      : null;
+    const waiting = h('p', { class: 'banner', 'data-testid': 'approval-waiting', role: 'status', hidden: true }, t('approval_waiting'));
+    const onSpot = h(
+      'div',
+      {},
+      h('label', { class: 'field', for: 'approval-staff' }, h('span', {}, t('manager_code')), code),
+      h('label', { class: 'field', for: 'approval-pin' }, h('span', {}, t('manager_pin')), pin),
+    );
     reason.addEventListener('change', () => (other.hidden = reason.value !== ''));
     const form = h(
       'form',
@@ -63,13 +87,15 @@ export function requireApproval(rule: string, subject: string, reasonHint = '', 
       h('p', { class: 'muted' }, t(`approval_rule_${rule}` as MessageKey)),
       choices.length ? h('label', { class: 'field', for: 'approval-reason' }, h('span', {}, t('reason')), reason) : null,
       h('label', { class: 'field', for: 'approval-other' }, other),
-      h('label', { class: 'field', for: 'approval-staff' }, h('span', {}, t('manager_code')), code),
-      h('label', { class: 'field', for: 'approval-pin' }, h('span', {}, t('manager_pin')), pin),
+      onSpot,
+      remote,
+      waiting,
       error,
       h('div', { class: 'dialog-actions' }, cancel, ok),
     );
     const dialog = h('dialog', { class: 'sheet', 'data-testid': 'approval-dialog' }, form);
     let result: Approval | undefined;
+    let stopWaiting: (() => void) | null = null;
     const fail = (key: MessageKey, params: Record<string, string | number> = {}) => {
       error.textContent = t(key, params);
       error.hidden = false;
@@ -78,10 +104,30 @@ export function requireApproval(rule: string, subject: string, reasonHint = '', 
       pin.focus();
     };
     cancel.addEventListener('click', () => dialog.close());
+    const why = () => (reason.value || other.value).trim();
+    remote?.addEventListener('click', () => {
+      if (!why()) return fail('approval_fields');
+      error.hidden = true;
+      onSpot.hidden = true;
+      ok.hidden = true;
+      remote.hidden = true;
+      waiting.hidden = false;
+      stopWaiting = waitForRemote({ rule, subject, reason: why(), detail: ask.detail ?? {}, discount_bp: discountBp }, (outcome) => {
+        if (typeof outcome === 'object') {
+          result = outcome;
+          dialog.close();
+          return;
+        }
+        waiting.hidden = true;
+        onSpot.hidden = false;
+        ok.hidden = false;
+        remote.hidden = false;
+        fail(outcome === 'declined' ? 'approval_declined' : outcome === 'expired' ? 'approval_expired' : 'approval_remote_failed');
+      });
+    });
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      const why = (reason.value || other.value).trim();
-      if (!why || !code.value.trim() || !pin.value) return fail('approval_fields');
+      if (!why() || !code.value.trim() || !pin.value) return fail('approval_fields');
       ok.disabled = true;
       void (async () => {
         const s = session();
@@ -102,13 +148,14 @@ export function requireApproval(rule: string, subject: string, reasonHint = '', 
         result = await signApproval(s.store.store_id, approver, pin.value, {
           rule,
           subject,
-          reason: why,
+          reason: why(),
           approved_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         });
         dialog.close();
       })();
     });
     dialog.addEventListener('close', () => {
+      stopWaiting?.();
       dialog.remove();
       resolve(result);
     });
@@ -116,4 +163,50 @@ export function requireApproval(rule: string, subject: string, reasonHint = '', 
     dialog.showModal();
     code.focus();
   });
+}
+
+/**
+ * Asks the store's managers to approve on their own devices, then waits for the decision: the
+ * live socket's nudge, or a poll every 3 s (a missed nudge costs a delay, never the answer).
+ * Returns a function that stops waiting.
+ */
+function waitForRemote(
+  body: Parameters<typeof askApproval>[0] extends infer B ? Omit<B, 'request_id'> : never,
+  done: (outcome: Approval | 'declined' | 'expired' | 'failed') => void,
+): () => void {
+  const id = uuidv7();
+  let stopped = false;
+  let timer: number | undefined;
+  const check = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      const r = await approvalRequest(id);
+      if (stopped) return;
+      if (r.status === 'approved') return finish(r.approval as Approval);
+      if (r.status === 'declined' || r.status === 'expired') return finish(r.status);
+    } catch {
+      // offline for a moment: the next poll asks again
+    }
+    if (!stopped) timer = window.setTimeout(() => void check(), 3000);
+  };
+  const off = onLiveMessage('approvals', (m) => {
+    if (m.request_id === id) {
+      if (timer !== undefined) clearTimeout(timer);
+      void check();
+    }
+  });
+  const stop = () => {
+    stopped = true;
+    off();
+    if (timer !== undefined) clearTimeout(timer);
+  };
+  const finish = (outcome: Approval | 'declined' | 'expired' | 'failed') => {
+    stop();
+    done(outcome);
+  };
+  askApproval({ request_id: id, ...body }).then(
+    () => void check(),
+    () => finish('failed'),
+  );
+  return stop;
 }

@@ -5,6 +5,7 @@ import { go } from './app';
 import { rejectedOps } from './db';
 import { h } from './dom';
 import { formatDateTime, localName, onLangChange, t, toggleLang, type MessageKey } from './i18n';
+import { inboxCount, onInboxChange, refreshInbox, showInbox } from './inbox';
 import { clearSession, session } from './session';
 import { onSyncStatus, syncStatus, type SyncStatus } from './sync';
 
@@ -15,6 +16,7 @@ export function mountHeader(el: HTMLElement): void {
   renderHeader();
   onLangChange(renderHeader);
   onSyncStatus(updateBadge);
+  onInboxChange(updateInbox);
 }
 
 export function renderHeader(): void {
@@ -37,6 +39,13 @@ export function renderHeader(): void {
         h('span', { class: 'badge-state' }),
         h('span', { class: 'badge-pending' }),
       ),
+      h('button', {
+        class: 'chip chip-inbox',
+        type: 'button',
+        'data-testid': 'inbox-badge',
+        hidden: true,
+        onclick: showInbox,
+      }),
       h('button', {
         class: 'chip chip-rejected',
         type: 'button',
@@ -72,6 +81,17 @@ export function renderHeader(): void {
     ),
   );
   updateBadge(syncStatus());
+  updateInbox();
+  void refreshInbox();
+}
+
+function updateInbox(): void {
+  const chip = headerEl?.querySelector<HTMLButtonElement>('[data-testid="inbox-badge"]');
+  if (!chip) return;
+  const n = inboxCount();
+  chip.hidden = n === 0;
+  chip.dataset.count = String(n);
+  chip.textContent = t('inbox_badge', { n });
 }
 
 function updateBadge(st: SyncStatus): void {

@@ -13,6 +13,14 @@ let connecting = false;
 let delayMs = minDelayMs;
 let timer: number | undefined;
 let moved: (scope: string) => void = () => {};
+const listeners = new Map<string, Set<(m: Record<string, unknown>) => void>>();
+
+/** Calls `fn` with every live message of `type` other than hello/moved (e.g. "approvals"). */
+export function onLiveMessage(type: string, fn: (m: Record<string, unknown>) => void): () => void {
+  if (!listeners.has(type)) listeners.set(type, new Set());
+  listeners.get(type)!.add(fn);
+  return () => listeners.get(type)?.delete(fn);
+}
 
 /** Connects (and keeps reconnecting); `onMoved` gets each scope that moved ('*' after a (re)connect). */
 export function startLive(onMoved: (scope: string) => void): void {
@@ -68,7 +76,7 @@ async function connect(): Promise<void> {
     delayMs = minDelayMs;
   };
   ws.onmessage = (e: MessageEvent) => {
-    let m: { type?: string; scope?: string } = {};
+    let m: { type?: string; scope?: string } & Record<string, unknown> = {};
     try {
       m = JSON.parse(String(e.data)) as typeof m;
     } catch {
@@ -76,6 +84,7 @@ async function connect(): Promise<void> {
     }
     if (m.type === 'hello') moved('*');  // what moved while disconnected is pulled now
     else if (m.type === 'moved' && typeof m.scope === 'string') moved(m.scope);
+    else if (typeof m.type === 'string') for (const fn of listeners.get(m.type) ?? []) fn(m);
   };
   ws.onclose = () => {
     socket = null;

@@ -148,10 +148,11 @@ export async function signApproval(
   approver: StaffVerifier,
   pin: string,
   a: Omit<Approval, 'proof' | 'approver' | 'method'>,
+  method: 'pin' | 'remote' = 'pin',
 ): Promise<Approval> {
   const keyHex = await pbkdf2Hex(pin, approver.kdf.approval_salt, approver.kdf.iterations);
   const key = await crypto.subtle.importKey('raw', hexToBytes(keyHex), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const full = { ...a, approver: approver.staff_code, method: 'pin' as const };
+  const full = { ...a, approver: approver.staff_code, method };
   const message = ['aisle-approval-v1', storeId, full.subject, full.rule, full.approver, full.approved_at, full.reason].join('\n');
   const proof = bytesToHex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(message)));
   return { ...full, proof };

@@ -88,7 +88,7 @@ export function renderDrawer(main: HTMLElement): void {
             }
             dialog.close();
             void (async () => {
-              const approval = kind === 'paid_out' ? await requireApproval('paid_out', state.session_id, why) : null;
+              const approval = kind === 'paid_out' ? await requireApproval('paid_out', state.session_id, { reason: why, detail: { amount: value } }) : null;
               if (approval === undefined) return;
               await moveDrawer(kind, value, why, approval);
               await after();

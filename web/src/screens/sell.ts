@@ -175,7 +175,7 @@ export function renderSell(main: HTMLElement): () => void {
             : h(
                 'div',
                 { class: 'qty' },
-                h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-minus', 'aria-label': t('decrease'), disabled: line.qty <= 1, onclick: () => void withVoidApproval(() => voidUnits(i, 1)) }, '−'),
+                h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-minus', 'aria-label': t('decrease'), disabled: line.qty <= 1, onclick: () => void withVoidApproval(() => voidUnits(i, 1), { item: localName(p), qty: 1, unit_price: p.price }) }, '−'),
                 h('span', { class: 'qty-value', 'data-testid': 'qty-value' }, line.qty),
                 h('button', { class: 'qty-btn', type: 'button', 'data-testid': 'qty-plus', 'aria-label': t('increase'), onclick: () => setQty(i, line.qty + 1) }, '+'),
               );
@@ -196,7 +196,7 @@ export function renderSell(main: HTMLElement): () => void {
               { class: 'line-controls' },
               qtyControls,
               h('button', { class: 'price-btn', type: 'button', 'data-testid': 'line-price', 'aria-label': t('price_change'), onclick: () => void editPrice(i, pl?.undiscounted_unit_price ?? pl?.unit_price ?? p.price) }, t('price_short')),
-              h('button', { class: 'remove-btn', type: 'button', 'data-testid': 'line-remove', 'aria-label': t('remove'), onclick: () => void withVoidApproval(() => voidUnits(i)) }, trashIcon()),
+              h('button', { class: 'remove-btn', type: 'button', 'data-testid': 'line-remove', 'aria-label': t('remove'), onclick: () => void withVoidApproval(() => voidUnits(i), { item: localName(p), qty: line.qty, unit_price: p.price }) }, trashIcon()),
             ),
           );
         }),
@@ -254,8 +254,8 @@ export function renderSell(main: HTMLElement): () => void {
       if (change === 'clear') return setLinePrice(index, null);
       const approval =
         'discountBp' in change
-          ? await requireApproval('manual_discount', cartSaleId(), change.reason, change.discountBp)
-          : await requireApproval('price_override', cartSaleId(), change.reason);
+          ? await requireApproval('manual_discount', cartSaleId(), { reason: change.reason, discountBp: change.discountBp, detail: { item: localName(line.product), unit_price: unitPrice, qty: line.qty } })
+          : await requireApproval('price_override', cartSaleId(), { reason: change.reason, detail: { item: localName(line.product), unit_price: unitPrice, new_price: change.price, qty: line.qty } });
       if (approval === undefined) return;  // the manager did not approve: the price stays
       if (approval) addApproval(approval);
       setLinePrice(index, change);
@@ -266,10 +266,10 @@ export function renderSell(main: HTMLElement): () => void {
   }
 
   // A void (a line or units taken off) needs the void permission or a manager's approval.
-  async function withVoidApproval(act: () => void): Promise<void> {
+  async function withVoidApproval(act: () => void, detail: Record<string, string | number> = {}): Promise<void> {
     modalOpen = true;
     try {
-      const approval = await requireApproval('void_line', cartSaleId());
+      const approval = await requireApproval('void_line', cartSaleId(), { detail });
       if (approval === undefined) return;  // cancelled: nothing is voided
       if (approval) addApproval(approval);
       act();
