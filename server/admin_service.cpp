@@ -182,6 +182,52 @@ core::Result<json> CreateEnrollment(Store& store, const Actor& by, const std::st
               {"expires_at", IsoTime(now + kEnrollmentSeconds)}};
 }
 
+json ListEnrollments(Store& store, const std::string& store_id) {
+  json list = json::array();
+  store.WithConnection([&](Database& db) {
+    auto s = db.Prepare(
+        "SELECT rowid, device_name, created_by, created_at, expires_at FROM enrollment_codes "
+        "WHERE store_id = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at, rowid");
+    s.Bind(1, store_id).Bind(2, UnixNow());
+    while (s.Step()) {
+      list.push_back({{"id", s.Int(0)}, {"store_id", store_id}, {"device_name", s.Text(1)}, {"created_by", s.Text(2)},
+                      {"created_at", IsoTime(s.Int(3))}, {"expires_at", IsoTime(s.Int(4))}});
+    }
+  });
+  return json{{"store_id", store_id}, {"enrollments", std::move(list)}};
+}
+
+std::optional<std::string> EnrollmentStore(Store& store, int64_t id) {
+  std::optional<std::string> out;
+  store.WithConnection([&](Database& db) {
+    auto s = db.Prepare("SELECT store_id FROM enrollment_codes WHERE rowid = ? AND used_at IS NULL AND expires_at > ?");
+    s.Bind(1, id).Bind(2, UnixNow());
+    if (s.Step()) out = s.Text(0);
+  });
+  return out;
+}
+
+core::Result<json> CancelEnrollment(Store& store, const Actor& by, int64_t id) {
+  const int64_t now = UnixNow();
+  core::Result<json> out = json();
+  store.WithTransaction([&](Database& db) {
+    auto s = db.Prepare(
+        "SELECT store_id, device_name FROM enrollment_codes WHERE rowid = ? AND used_at IS NULL AND expires_at > ?");
+    s.Bind(1, id).Bind(2, now);
+    if (!s.Step()) {
+      out = Error::Make("enrollment_not_found", "no unused enrollment code " + std::to_string(id), "id");
+      return;
+    }
+    const std::string store_id = s.Text(0);
+    const std::string name = s.Text(1);
+    db.Prepare("UPDATE enrollment_codes SET expires_at = ? WHERE rowid = ?").Bind(1, now).Bind(2, id).Run();
+    AuditEntry e = Entry(by, store_id, "device.enrollment_cancelled", "enrollment:" + name);
+    store.Audit(db, e);
+    out = json{{"id", id}, {"store_id", store_id}, {"device_name", name}, {"cancelled", true}};
+  });
+  return out;
+}
+
 core::Result<json> EnrollDevice(Store& store, const std::string& code, const std::string& device_id) {
   if (auto ok = CheckText(device_id, "device_id", 64); !ok) return ok.error();
   const std::string credential = NewToken();

@@ -7,6 +7,7 @@
 #define AISLE_SERVER_ADMIN_SERVICE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,13 @@ nlohmann::json ListStaff(Store& store, const std::string& store_id);
 // exchanges for its credential.
 core::Result<nlohmann::json> CreateEnrollment(Store& store, const Actor& by, const std::string& store_id,
                                               const std::string& device_name);
+// The store's codes not used yet and not expired (never the codes themselves):
+// {"enrollments": [{id, store_id, device_name, created_by, created_at, expires_at}]}.
+nlohmann::json ListEnrollments(Store& store, const std::string& store_id);
+// The store an unused code `id` belongs to, or nullopt.
+std::optional<std::string> EnrollmentStore(Store& store, int64_t id);
+// Ends an unused code now (it can no longer enroll a device).
+core::Result<nlohmann::json> CancelEnrollment(Store& store, const Actor& by, int64_t id);
 // The device's side: code + its own id -> {"device_id","store_id","credential"}.
 core::Result<nlohmann::json> EnrollDevice(Store& store, const std::string& code, const std::string& device_id);
 // Stops the device's sign-ins, sessions and master-data pulls at once.

@@ -84,7 +84,7 @@ int HttpStatusFor(std::string_view code) {
       {"forbidden", 403},           {"not_found", 404},
       {"device_revoked", 403},      {"device_other_store", 403},  {"staff_not_found", 404},
       {"device_not_found", 404},    {"staff_exists", 409},        {"device_exists", 409},
-      {"approval_request_not_found", 404}, {"approval_request_closed", 409}, {"approval_invalid", 403},
+      {"approval_request_not_found", 404}, {"unknown_store", 404}, {"enrollment_not_found", 404}, {"approval_request_closed", 409}, {"approval_invalid", 403},
       {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
@@ -137,6 +137,8 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"POST", "/api/v1/staff/{store_id}/{staff_code}/pin", "staff.manage"}, &Api::ResetPinRoute},
       {{"GET", "/api/v1/devices", "device.manage"}, &Api::ListDevicesRoute},
       {{"POST", "/api/v1/devices/enrollments", "device.manage"}, &Api::NewEnrollmentRoute},
+      {{"GET", "/api/v1/devices/enrollments", "device.manage"}, &Api::ListEnrollmentsRoute},
+      {{"POST", "/api/v1/devices/enrollments/{id}/cancel", "device.manage"}, &Api::CancelEnrollmentRoute},
       {{"POST", "/api/v1/devices/{device_id}/revoke", "device.manage"}, &Api::RevokeDeviceRoute},
       {{"GET", "/api/v1/audit", "audit.read"}, &Api::AuditRoute},
       {{"GET", "/api/v1/audit/verify", "audit.read"}, &Api::AuditVerifyRoute},
@@ -241,8 +243,12 @@ std::optional<ApiResponse> Api::Admit(const Route& entry, Call& call) {
 }
 
 std::optional<ApiResponse> Api::CheckReach(const Call& call, const std::string& store_id) {
-  if (call.role && call.role->Reaches(call.session.store_id, store_id)) return std::nullopt;
-  return ErrorResponse(Error::Make("forbidden", "the role " + call.session.role + " acts in its own store only", "store_id"));
+  if (!call.role || !call.role->Reaches(call.session.store_id, store_id)) {
+    return ErrorResponse(Error::Make("forbidden", "the role " + call.session.role + " acts in its own store only", "store_id"));
+  }
+  auto location = store_.FindLocation(store_id);
+  if (!location || location->kind != "store") return ErrorResponse(Error::Make("unknown_store", "no store " + store_id, "store"));
+  return std::nullopt;
 }
 
 std::string Api::TargetStore(const Call& call) {
@@ -267,8 +273,8 @@ ApiResponse Api::SyncStatus(Call& call) {
   return JsonResponse(200, DeviceSyncStatus(store_, it == call.query.end() ? call.session.device_id : it->second));
 }
 
-void Api::AuditSignIn(const std::string& store_id, const std::string& staff_code, const std::string& role,
-                      const std::string& device_id, const std::string& action) {
+AuditEntry Api::SignInEntry(const std::string& store_id, const std::string& staff_code, const std::string& role,
+                            const std::string& device_id, const std::string& action) {
   AuditEntry e;
   e.store_id = store_id;
   e.actor = staff_code;
@@ -277,7 +283,7 @@ void Api::AuditSignIn(const std::string& store_id, const std::string& staff_code
   e.at_ms = UnixNowMs();
   e.action = action;
   e.object = "staff:" + store_id + "/" + staff_code;
-  store_.WithTransaction([&](Database& db) { store_.Audit(db, e); });
+  return e;
 }
 
 ApiResponse Api::SignIn(Call& call) {
@@ -327,8 +333,9 @@ ApiResponse Api::SignIn(Call& call) {
   if (!location || location->kind != "store" || !staff || !staff->active || !VerifyPin(pin, staff->pin_hash)) {
     throttle_.RecordFailure(key, now);
     if (staff) {  // attempts on real staff are kept; unknown codes would only let anyone fill the log
-      AuditSignIn(store_id, staff_code, staff->role, device_id,
-                  throttle_.LockedFor(key, now) > 0 ? "session.locked_out" : "session.sign_in_failed");
+      const AuditEntry e = SignInEntry(store_id, staff_code, staff->role, device_id,
+                                       throttle_.LockedFor(key, now) > 0 ? "session.locked_out" : "session.sign_in_failed");
+      store_.WithTransaction([&](Database& db) { store_.Audit(db, e); });
     }
     return ErrorResponse(Error::Make("invalid_credentials", "wrong store, staff code or PIN"));
   }
@@ -342,8 +349,11 @@ ApiResponse Api::SignIn(Call& call) {
   }
   const std::string token = NewToken();
   const Session session{store_id, staff_code, device_id, now + options_.session_ttl_seconds, staff->role};
-  store_.CreateSession(Sha256Hex(token), session, now);
-  AuditSignIn(store_id, staff_code, staff->role, device_id, "session.signed_in");
+  const AuditEntry signed_in = SignInEntry(store_id, staff_code, staff->role, device_id, "session.signed_in");
+  store_.WithTransaction([&](Database& db) {  // the session and its audit entry, or neither
+    Store::CreateSession(db, Sha256Hex(token), session, now);
+    store_.Audit(db, signed_in);
+  });
   std::optional<Role> role;
   store_.WithConnection([&](Database& db) { role = FindRole(db, staff->role); });
   return JsonResponse(
@@ -558,6 +568,17 @@ std::optional<Session> Api::RedeemLiveTicket(std::string_view ticket) {
   live_tickets_.erase(it);  // one time only
   if (expires <= UnixNow()) return std::nullopt;
   return session;
+}
+
+bool Api::SessionStillStands(const Session& session) {
+  bool stands = false;
+  store_.WithConnection([&](Database& db) {
+    auto s = db.Prepare(
+        "SELECT 1 FROM sessions WHERE store_id = ? AND staff_code = ? AND device_id = ? AND expires_at > ? LIMIT 1");
+    s.Bind(1, session.store_id).Bind(2, session.staff_code).Bind(3, session.device_id).Bind(4, UnixNow());
+    stands = s.Step();
+  });
+  return stands;
 }
 
 std::string Api::LiveHello() {

@@ -78,6 +78,9 @@ class Api {
   // GET /api/v1/live?ticket=T: the session a one-time ticket (from POST
   // /api/v1/live/tickets, valid 30 s) was made for; the ticket is used up.
   std::optional<Session> RedeemLiveTicket(std::string_view ticket);
+  // Whether `session` (staff on a device) still has a live session row: a
+  // revoked device, a disabled associate or a PIN reset removes it.
+  bool SessionStillStands(const Session& session);
   LiveHub& live() { return live_; }
   // {"type":"hello","cursor":C}: what a new live connection is told first.
   std::string LiveHello();
@@ -138,6 +141,8 @@ class Api {
   ApiResponse ListDevicesRoute(Call& call);
   ApiResponse NewEnrollmentRoute(Call& call);
   ApiResponse RevokeDeviceRoute(Call& call);
+  ApiResponse ListEnrollmentsRoute(Call& call);
+  ApiResponse CancelEnrollmentRoute(Call& call);
   ApiResponse AuditRoute(Call& call);
   ApiResponse AuditVerifyRoute(Call& call);
   ApiResponse DrawerReportRoute(Call& call);
@@ -149,8 +154,8 @@ class Api {
   ApiResponse DecideApprovalRoute(Call& call);
   void NudgeApprovals(const std::string& store_id, const std::string& request_id);
   Actor ActorOf(const Call& call) const;
-  void AuditSignIn(const std::string& store_id, const std::string& staff_code, const std::string& role,
-                   const std::string& device_id, const std::string& action);
+  static AuditEntry SignInEntry(const std::string& store_id, const std::string& staff_code, const std::string& role,
+                                const std::string& device_id, const std::string& action);
   // Tells live connections about every scope the feed moved in since the last nudge.
   void NudgeLive();
 

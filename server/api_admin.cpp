@@ -1,6 +1,7 @@
 // The back office's routes: roles, staff, devices and the audit log. Each
 // route's permission is checked by Api::Admit; here each checks the store it
 // acts on is within the caller's reach.
+#include <charconv>
 #include <sstream>
 
 #include "core/json_read.h"
@@ -35,8 +36,12 @@ core::Result<std::vector<std::string>> ReadFields(const std::string& text, std::
   return out;
 }
 
-// RFC 4180: quoted when it holds a comma, quote or line break.
-std::string CsvCell(const std::string& value) {
+// RFC 4180: quoted when it holds a comma, quote or line break. A cell that a
+// spreadsheet would run as a formula (=, +, -, @, tab, CR first: text an
+// associate typed can be anything) starts with an apostrophe instead.
+std::string CsvCell(const std::string& text) {
+  const bool formula = !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos;
+  const std::string value = formula ? "'" + text : text;
   if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
   std::string out = "\"";
   for (char c : value) {
@@ -103,7 +108,9 @@ std::optional<ApiResponse> Api::CheckOutranks(const Call& call, const std::strin
 
 ApiResponse Api::DisableStaffRoute(Call& call) {
   if (auto refused = CheckOutranks(call, call.params[0], call.params[1])) return *refused;
-  return FromResult(200, SetStaffActive(store_, ActorOf(call), call.params[0], call.params[1], false));
+  auto done = SetStaffActive(store_, ActorOf(call), call.params[0], call.params[1], false);
+  if (done) live_.RecheckAll();  // their live connections close now
+  return FromResult(200, done);
 }
 
 ApiResponse Api::EnableStaffRoute(Call& call) {
@@ -115,7 +122,9 @@ ApiResponse Api::ResetPinRoute(Call& call) {
   if (auto refused = CheckOutranks(call, call.params[0], call.params[1])) return *refused;
   auto fields = ReadFields(call.request.body, {"pin"});
   if (!fields) return ErrorResponse(fields.error());
-  return FromResult(200, ResetPin(store_, ActorOf(call), call.params[0], call.params[1], (*fields)[0]));
+  auto done = ResetPin(store_, ActorOf(call), call.params[0], call.params[1], (*fields)[0]);
+  if (done) live_.RecheckAll();
+  return FromResult(200, done);
 }
 
 ApiResponse Api::ListDevicesRoute(Call& call) {
@@ -131,11 +140,30 @@ ApiResponse Api::NewEnrollmentRoute(Call& call) {
   return FromResult(201, CreateEnrollment(store_, ActorOf(call), (*fields)[0], (*fields)[1]));
 }
 
+ApiResponse Api::ListEnrollmentsRoute(Call& call) {
+  const std::string store_id = TargetStore(call);
+  if (auto refused = CheckReach(call, store_id)) return *refused;
+  return JsonResponse(200, ListEnrollments(store_, store_id));
+}
+
+ApiResponse Api::CancelEnrollmentRoute(Call& call) {
+  int64_t id = 0;
+  const std::string& text = call.params[0];
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  std::optional<std::string> store_id;
+  if (ec == std::errc() && end == text.data() + text.size()) store_id = EnrollmentStore(store_, id);
+  if (!store_id) return ErrorResponse(Error::Make("enrollment_not_found", "no unused enrollment code " + text, "id"));
+  if (auto refused = CheckReach(call, *store_id)) return *refused;
+  return FromResult(200, CancelEnrollment(store_, ActorOf(call), id));
+}
+
 ApiResponse Api::RevokeDeviceRoute(Call& call) {
   auto device = store_.FindDevice(call.params[0]);
   if (!device) return ErrorResponse(Error::Make("device_not_found", "no device " + call.params[0], "device_id"));
   if (auto refused = CheckReach(call, device->store_id)) return *refused;
-  return FromResult(200, RevokeDevice(store_, ActorOf(call), call.params[0]));
+  auto done = RevokeDevice(store_, ActorOf(call), call.params[0]);
+  if (done) live_.RecheckAll();
+  return FromResult(200, done);
 }
 
 // GET /api/v1/audit?store=&actor=&action=&from=&to=&limit=&format=csv: newest first.
@@ -164,6 +192,7 @@ ApiResponse Api::AuditRoute(Call& call) {
   const bool csv = param("format") == "csv";
   json entries = json::array();
   std::ostringstream out;
+  out << "\xEF\xBB\xBF";  // a UTF-8 BOM: Excel in Chinese Windows reads the CSV as GBK without it
   out << "seq,time,actor,role,device_id,action,object,before,after,approval,device_time,hlc,hash\r\n";
   store_.WithConnection([&](Database& db) {
     auto s = db.Prepare(

@@ -179,10 +179,11 @@ net::awaitable<void> ServeRequests(Stream& stream, ServerState& st, const std::s
         const size_t q = target.find('?');
         const auto params = ParseQuery(q == std::string::npos ? "" : target.substr(q + 1));
         const auto ticket = params.find("ticket");
-        if (ticket != params.end() && st.api.RedeemLiveTicket(ticket->second)) {
+        const auto session = ticket == params.end() ? std::nullopt : st.api.RedeemLiveTicket(ticket->second);
+        if (session) {
           AccessLog(st, remote, method, target, 101, 0, std::chrono::steady_clock::now() - start);
           st.in_flight--;
-          co_await ServeLive(stream, st.api, req);
+          co_await ServeLive(stream, st.api, req, *session);
           co_return;
         }
         res = JsonError(req.version(), core::Error::Make("invalid_ticket",

@@ -2,10 +2,10 @@
 
 namespace aisle::server {
 
-int64_t LiveHub::Subscribe(Send send) {
+int64_t LiveHub::Subscribe(Send send, Recheck recheck) {
   std::lock_guard lock(mutex_);
   const int64_t id = next_id_++;
-  subscribers_.emplace(id, std::move(send));
+  subscribers_.emplace(id, std::make_pair(std::move(send), std::move(recheck)));
   return id;
 }
 
@@ -16,7 +16,14 @@ void LiveHub::Unsubscribe(int64_t id) {
 
 void LiveHub::Publish(const std::string& message) {
   std::lock_guard lock(mutex_);
-  for (auto& [id, send] : subscribers_) send(message);
+  for (auto& [id, subscriber] : subscribers_) subscriber.first(message);
+}
+
+void LiveHub::RecheckAll() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, subscriber] : subscribers_) {
+    if (subscriber.second) subscriber.second();
+  }
 }
 
 size_t LiveHub::subscribers() {

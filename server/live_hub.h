@@ -18,17 +18,23 @@ class LiveHub {
  public:
   using Send = std::function<void(const std::string&)>;
 
-  // Returns the id Unsubscribe takes.
-  int64_t Subscribe(Send send);
+  using Recheck = std::function<void()>;
+
+  // Returns the id Unsubscribe takes. `recheck` (same rules as `send`) asks
+  // the connection to check at once that its session still stands.
+  int64_t Subscribe(Send send, Recheck recheck = {});
   void Unsubscribe(int64_t id);
   // Queues `message` for every subscriber.
   void Publish(const std::string& message);
+  // After a revocation, a disabled staff member or a PIN reset: every
+  // connection checks its session now rather than at its next periodic check.
+  void RecheckAll();
   size_t subscribers();
 
  private:
   std::mutex mutex_;
   int64_t next_id_ = 1;
-  std::map<int64_t, Send> subscribers_;
+  std::map<int64_t, std::pair<Send, Recheck>> subscribers_;
 };
 
 }  // namespace aisle::server

@@ -22,10 +22,12 @@ namespace aisle::server {
 
 using LiveRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-// Serve the upgrade request `req` on `stream` until the connection closes.
-boost::asio::awaitable<void> ServeLive(boost::beast::tcp_stream& stream, Api& api, const LiveRequest& req);
+// Serve the upgrade request `req` on `stream` until the connection closes,
+// or until `session` (the one the ticket was made for) no longer stands.
+boost::asio::awaitable<void> ServeLive(boost::beast::tcp_stream& stream, Api& api, const LiveRequest& req,
+                                       const Session& session);
 boost::asio::awaitable<void> ServeLive(boost::beast::ssl_stream<boost::beast::tcp_stream>& stream, Api& api,
-                                       const LiveRequest& req);
+                                       const LiveRequest& req, const Session& session);
 
 }  // namespace aisle::server
 

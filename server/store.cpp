@@ -599,11 +599,9 @@ void Store::RegisterDevice(const std::string& device_id, const std::string& stor
       .Run();
 }
 
-void Store::CreateSession(const std::string& token_hash, const Session& session, int64_t now) {
-  std::lock_guard lock(mutex_);
-  Transaction tx(db_);
-  db_.Prepare("DELETE FROM sessions WHERE expires_at <= ?").Bind(1, now).Run();
-  db_.Prepare(
+void Store::CreateSession(Database& db, const std::string& token_hash, const Session& session, int64_t now) {
+  db.Prepare("DELETE FROM sessions WHERE expires_at <= ?").Bind(1, now).Run();
+  db.Prepare(
          "INSERT INTO sessions (token_hash, store_id, staff_code, device_id, created_at, expires_at) "
          "VALUES (?, ?, ?, ?, ?, ?)")
       .Bind(1, token_hash)
@@ -613,7 +611,6 @@ void Store::CreateSession(const std::string& token_hash, const Session& session,
       .Bind(5, now)
       .Bind(6, session.expires_at)
       .Run();
-  tx.Commit();
 }
 
 std::optional<Session> Store::FindSession(const std::string& token_hash, int64_t now) {

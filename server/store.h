@@ -122,7 +122,8 @@ class Store {
   std::optional<Device> FindDeviceByCredential(const std::string& credential_hash);
   void RegisterDevice(const std::string& device_id, const std::string& store_id, int64_t now);
 
-  void CreateSession(const std::string& token_hash, const Session& session, int64_t now);
+  // Inside WithTransaction (with the sign-in's audit entry); drops expired sessions.
+  static void CreateSession(Database& db, const std::string& token_hash, const Session& session, int64_t now);
   // The session of a token, for staff still active (disabling someone ends their sessions at once).
   std::optional<Session> FindSession(const std::string& token_hash, int64_t now);
 

@@ -178,6 +178,20 @@ test('back office: staff, enrollment with QR, revocation, audit filter, CSV and 
     await page.locator(tid('enroll-form')).waitFor({ state: 'visible' });
     await dropToast(page);
 
+    step = '8b. an unused code is listed and cancelled: it no longer enrolls';
+    await page.locator(tid('enroll-name-input')).fill('Spare');
+    await page.locator(tid('enroll-submit')).click();
+    const spare = (await page.locator(tid('enroll-code')).textContent()).trim();
+    await page.locator(tid('devices-refresh')).click();
+    const pendingRow = page.locator(tid('pending-code')).filter({ hasText: 'Spare' });
+    await pendingRow.waitFor();
+    await pendingRow.locator(tid('cancel-code')).click();
+    await pendingRow.waitFor({ state: 'detached' });
+    await page.locator(tid('enroll-code')).waitFor({ state: 'detached' });
+    const cancelled = await api(base, 'POST', '/api/v1/devices/enroll', { code: spare, device_id: 'e2e-spare' });
+    assert.equal(cancelled.json?.error?.code, 'invalid_enrollment_code', cancelled.text);
+    await dropToast(page);
+
     step = '9. audit log: filter by action staff.added';
     await page.locator(tid('bo-tab-audit')).click();
     await page.locator(tid('audit-row')).first().waitFor();

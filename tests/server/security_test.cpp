@@ -16,6 +16,7 @@
 #include "server/auth.h"
 #include "server/sqlite.h"
 #include "tests/server/aisled_process.h"
+#include "tests/server/live_client.h"
 
 namespace aisle::testing {
 namespace {
@@ -129,10 +130,13 @@ TEST_F(SecurityTest, EnrolledDeviceSellsThenRevocationStopsItButKeepsItsPaidSale
   const HttpResult made = Post(tablet, "/api/v1/devices/enrollments", {{"store_id", "SH01"}, {"device_name", "Spare"}});
   EXPECT_EQ(made.status, 201) << made.body;
   EXPECT_EQ(Post(tablet, "/api/v1/devices/enrollments", {{"store_id", "BJ01"}, {"device_name", "X"}}).status, 403);
+  LiveClient live(Port(), Post(phone, "/api/v1/live/tickets", json::object()).Json().value("ticket", ""));
+  ASSERT_EQ(json::parse(live.Read(10))["type"], "hello");
   const HttpResult revoked = Post(tablet, "/api/v1/devices/phone-1/revoke", json::object());
   ASSERT_EQ(revoked.status, 200) << revoked.body;
 
-  // At once: its session, sign-ins and pulls are refused.
+  // At once: its live connection closes, its session, sign-ins and pulls are refused.
+  EXPECT_TRUE(live.ClosedWithin(5)) << "the revoked device's live connection stayed open";
   EXPECT_EQ(Get(phone, "/api/v1/sync/pull?since=0").Json()["error"]["code"], "device_revoked");
   EXPECT_EQ(SignIn(phone, "SH01", "1001", "1111").Json()["error"]["code"], "device_revoked");
   // What it sold offline is kept, with an exception for the manager; anything else is refused.
@@ -157,13 +161,27 @@ TEST_F(SecurityTest, EnrolledDeviceSellsThenRevocationStopsItButKeepsItsPaidSale
   EXPECT_EQ(audit["entries"][0]["action"], "op.rejected");  // the refused feedback came last
   const HttpResult csv = Get(tablet, "/api/v1/audit?action=device.revoked&format=csv");
   EXPECT_EQ(csv.headers.at("Content-Type"), "text/csv; charset=utf-8");
-  EXPECT_TRUE(csv.body.starts_with("seq,time,actor,role,device_id,action,object,")) << csv.body;
+  EXPECT_TRUE(csv.body.starts_with("\xEF\xBB\xBFseq,time,actor,role,device_id,action,object,")) << csv.body;
   EXPECT_NE(csv.body.find(",2001,store_manager,tablet-1,device.revoked,device:phone-1,"), std::string::npos) << csv.body;
   const json verify = Get(tablet, "/api/v1/audit/verify").Json();
   EXPECT_TRUE(verify["chains"][0]["intact"]) << verify;
   const ToolResult cli = RunCommand(kAisle + " audit verify --data-dir " + dir_);
   EXPECT_EQ(cli.exit_code, 0) << cli.output;
   EXPECT_NE(cli.output.find("SH01: intact"), std::string::npos) << cli.output;
+  // A store that does not exist: forbidden to a store role, unknown to a chain role.
+  EXPECT_EQ(Get(tablet, "/api/v1/devices?store=NOWHERE").Json()["error"]["code"], "forbidden");
+  ASSERT_EQ(SignIn(tablet, "SH01", "8001", "888888").status, 201);
+  EXPECT_EQ(Get(tablet, "/api/v1/devices?store=NOWHERE").Json()["error"]["code"], "unknown_store");
+  EXPECT_EQ(Get(tablet, "/api/v1/devices/enrollments?store=NOWHERE").status, 404);
+  // Unused codes are listed (never the code itself) and can be cancelled.
+  const json pending = Get(tablet, "/api/v1/devices/enrollments").Json();
+  ASSERT_EQ(pending["enrollments"].size(), 1u) << pending;  // "Spare", made above
+  EXPECT_EQ(pending["enrollments"][0]["device_name"], "Spare");
+  EXPECT_EQ(pending.dump().find("code\""), std::string::npos) << pending;
+  const std::string cancel = "/api/v1/devices/enrollments/" + pending["enrollments"][0]["id"].dump() + "/cancel";
+  EXPECT_EQ(Post(tablet, cancel, json::object()).status, 200);
+  EXPECT_EQ(Post(tablet, cancel, json::object()).status, 404);
+  EXPECT_EQ(Get(tablet, "/api/v1/devices/enrollments").Json()["enrollments"].size(), 0u);
 }
 
 TEST_F(SecurityTest, DisablingStaffEndsTheirSessionsAndPinRulesHold) {

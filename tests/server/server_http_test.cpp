@@ -18,6 +18,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "tests/server/aisled_process.h"
+#include "tests/server/live_client.h"
 
 namespace aisle::testing {
 namespace {
@@ -513,30 +514,6 @@ TEST_F(AisledTest, StatusReportsContiguousSeqGapsAndRejections) {
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM ops WHERE device_id = 'gap-device' AND server_hlc > hlc"), 6);
 }
 
-// A WebSocket client of GET /api/v1/live, reading with a deadline.
-class LiveClient {
- public:
-  LiveClient(uint16_t port, const std::string& ticket) : ws_(ioc_) {
-    namespace net = boost::asio;
-    net::ip::tcp::resolver resolver(ioc_);
-    net::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
-    ws_.handshake("127.0.0.1", "/api/v1/live?ticket=" + ticket);  // throws unless 101
-  }
-  // The next message, or "" when none came within `seconds`.
-  std::string Read(int seconds) {
-    boost::beast::flat_buffer buffer;
-    bool done = false;
-    ws_.async_read(buffer, [&](boost::beast::error_code ec, size_t) { done = !ec; });
-    ioc_.restart();
-    ioc_.run_for(std::chrono::seconds(seconds));
-    if (!done) return "";
-    return boost::beast::buffers_to_string(buffer.data());
-  }
-
- private:
-  boost::asio::io_context ioc_;
-  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
-};
 
 TEST_F(AisledTest, LiveConnectionsAreNudgedAfterACommitAndTicketsAreOneTime) {
   auto t = Http(Port(), "POST", "/api/v1/live/tickets", "", token_);

@@ -43,6 +43,14 @@ interface DeviceRow {
   last_push: string | null;
 }
 
+/** An enrollment code not used yet, as GET /api/v1/devices/enrollments lists it (never the code). */
+interface PendingCode {
+  id: number;
+  device_name: string;
+  created_by: string;
+  expires_at: string;
+}
+
 interface Enrollment {
   code: string;
   store_id: string;
@@ -728,8 +736,12 @@ export function renderBackOffice(main: HTMLElement): () => void {
 
   async function loadDevices(store: string, slot: HTMLElement, current: () => boolean): Promise<void> {
     let devices: DeviceRow[];
+    let codes: PendingCode[];
     try {
-      devices = (await request<{ devices: DeviceRow[] }>('GET', `/api/v1/devices?store=${enc(store)}`)).devices;
+      [devices, codes] = await Promise.all([
+        request<{ devices: DeviceRow[] }>('GET', `/api/v1/devices?store=${enc(store)}`).then((r) => r.devices),
+        request<{ enrollments: PendingCode[] }>('GET', `/api/v1/devices/enrollments?store=${enc(store)}`).then((r) => r.enrollments),
+      ]);
     } catch (e) {
       if (current()) slot.replaceChildren(failure(e, () => void loadDevices(store, slot, current)));
       return;
@@ -753,6 +765,46 @@ export function renderBackOffice(main: HTMLElement): () => void {
           devices.map((d) => deviceRow(d, reload)),
         ),
       ),
+      ...(codes.length === 0
+        ? []
+        : [h(
+            'section',
+            { class: 'bo-section' },
+            h('h3', {}, tb('pending_codes_title')),
+            h(
+              'ul',
+              { class: 'bo-list', 'data-testid': 'pending-codes' },
+              codes.map((c) =>
+                h(
+                  'li',
+                  { class: 'bo-row', 'data-testid': 'pending-code' },
+                  h('div', {}, h('strong', {}, c.device_name), h('div', { class: 'muted' }, tb('pending_code_row', { name: c.device_name, by: c.created_by, until: formatDateTime(c.expires_at) }))),
+                  h(
+                    'button',
+                    {
+                      class: 'btn btn-secondary btn-sm',
+                      type: 'button',
+                      'data-testid': 'cancel-code',
+                      onclick: (e: Event) => {
+                        (e.currentTarget as HTMLButtonElement).disabled = true;
+                        request('POST', `/api/v1/devices/enrollments/${c.id}/cancel`).then(
+                          () => {
+                            if (!alive) return;
+                            toast(tb('code_cancelled', { name: c.device_name }));
+                            if (st.enrollment?.device_name !== c.device_name) return reload();
+                            st.enrollment = null;  // the code on show was this one: take it off the screen too
+                            void devicesTab(current);
+                          },
+                          (err: unknown) => alive && toast(errorText(err), 'error'),
+                        );
+                      },
+                    },
+                    tb('cancel_code'),
+                  ),
+                ),
+              ),
+            ),
+          )]),
     );
   }
 
