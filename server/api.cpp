@@ -84,7 +84,8 @@ int HttpStatusFor(std::string_view code) {
       {"forbidden", 403},           {"not_found", 404},
       {"device_revoked", 403},      {"device_other_store", 403},  {"staff_not_found", 404},
       {"device_not_found", 404},    {"staff_exists", 409},        {"device_exists", 409},
-      {"approval_request_not_found", 404}, {"unknown_store", 404}, {"enrollment_not_found", 404}, {"approval_request_closed", 409}, {"approval_invalid", 403},
+      {"approval_request_not_found", 404}, {"unknown_store", 404}, {"enrollment_not_found", 404},
+      {"exception_not_found", 404}, {"exception_resolved", 409}, {"approval_request_closed", 409}, {"approval_invalid", 403},
       {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
@@ -140,6 +141,8 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"GET", "/api/v1/devices/enrollments", "device.manage"}, &Api::ListEnrollmentsRoute},
       {{"POST", "/api/v1/devices/enrollments/{id}/cancel", "device.manage"}, &Api::CancelEnrollmentRoute},
       {{"POST", "/api/v1/devices/{device_id}/revoke", "device.manage"}, &Api::RevokeDeviceRoute},
+      {{"GET", "/api/v1/exceptions", "approve"}, &Api::ListExceptionsRoute},
+      {{"POST", "/api/v1/exceptions/{id}/resolve", "approve"}, &Api::ResolveExceptionRoute},
       {{"GET", "/api/v1/audit", "audit.read"}, &Api::AuditRoute},
       {{"GET", "/api/v1/audit/verify", "audit.read"}, &Api::AuditVerifyRoute},
   };

@@ -142,6 +142,8 @@ class Api {
   ApiResponse NewEnrollmentRoute(Call& call);
   ApiResponse RevokeDeviceRoute(Call& call);
   ApiResponse ListEnrollmentsRoute(Call& call);
+  ApiResponse ListExceptionsRoute(Call& call);
+  ApiResponse ResolveExceptionRoute(Call& call);
   ApiResponse CancelEnrollmentRoute(Call& call);
   ApiResponse AuditRoute(Call& call);
   ApiResponse AuditVerifyRoute(Call& call);

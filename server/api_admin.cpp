@@ -7,6 +7,7 @@
 #include "core/json_read.h"
 #include "core/pricing/rules.h"
 #include "server/api.h"
+#include "server/exceptions.h"
 #include "server/sale_service.h"
 
 namespace aisle::server {
@@ -34,6 +35,14 @@ core::Result<std::vector<std::string>> ReadFields(const std::string& text, std::
     out.push_back(std::move(*value));
   }
   return out;
+}
+
+// A positive integer id from a path segment.
+std::optional<int64_t> ParseId(const std::string& text) {
+  int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id < 1) return std::nullopt;
+  return id;
 }
 
 // RFC 4180: quoted when it holds a comma, quote or line break. A cell that a
@@ -147,14 +156,40 @@ ApiResponse Api::ListEnrollmentsRoute(Call& call) {
 }
 
 ApiResponse Api::CancelEnrollmentRoute(Call& call) {
-  int64_t id = 0;
-  const std::string& text = call.params[0];
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  std::optional<std::string> store_id;
-  if (ec == std::errc() && end == text.data() + text.size()) store_id = EnrollmentStore(store_, id);
-  if (!store_id) return ErrorResponse(Error::Make("enrollment_not_found", "no unused enrollment code " + text, "id"));
+  const auto id = ParseId(call.params[0]);
+  const auto store_id = id ? EnrollmentStore(store_, *id) : std::nullopt;
+  if (!store_id) return ErrorResponse(Error::Make("enrollment_not_found", "no unused enrollment code " + call.params[0], "id"));
   if (auto refused = CheckReach(call, *store_id)) return *refused;
-  return FromResult(200, CancelEnrollment(store_, ActorOf(call), id));
+  return FromResult(200, CancelEnrollment(store_, ActorOf(call), *id));
+}
+
+// GET /api/v1/exceptions?store=&status=open|resolved&kind=&limit=: newest first.
+ApiResponse Api::ListExceptionsRoute(Call& call) {
+  ExceptionQuery q;
+  q.store_id = TargetStore(call);
+  if (auto refused = CheckReach(call, q.store_id)) return *refused;
+  auto limit = QueryInt(call.query, "limit", 200);
+  if (!limit) return ErrorResponse(limit.error());
+  if (*limit < 1 || *limit > kMaxAuditLimit) {
+    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1.." + std::to_string(kMaxAuditLimit), "limit"));
+  }
+  q.limit = *limit;
+  if (auto it = call.query.find("status"); it != call.query.end()) q.status = it->second;
+  if (q.status != "" && q.status != "open" && q.status != "resolved") {
+    return ErrorResponse(Error::Make("invalid_parameter", "status is open or resolved", "status"));
+  }
+  if (auto it = call.query.find("kind"); it != call.query.end()) q.kind = it->second;
+  return JsonResponse(200, ListExceptions(store_, q));
+}
+
+ApiResponse Api::ResolveExceptionRoute(Call& call) {
+  const auto id = ParseId(call.params[0]);
+  const auto store_id = id ? ExceptionStore(store_, *id) : std::nullopt;
+  if (!store_id) return ErrorResponse(Error::Make("exception_not_found", "no exception " + call.params[0], "id"));
+  if (auto refused = CheckReach(call, *store_id)) return *refused;
+  auto body = core::ParseJson(call.request.body);
+  if (!body) return ErrorResponse(body.error());
+  return FromResult(200, ResolveException(store_, ActorOf(call), *id, *body));
 }
 
 ApiResponse Api::RevokeDeviceRoute(Call& call) {

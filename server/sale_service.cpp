@@ -289,6 +289,22 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
     RaiseException(db, op, "approval_invalid", {{"sale_id", sale->sale_id}, {"staff_code", staff_code},
                                                 {"problems", problems}}, now, result);
   }
+  // Stock is a ledger: the sale stands even when the store's balance went below zero (two devices
+  // sold the last unit offline); the manager counts or transfers.
+  json negative = json::array();
+  auto balance = db.Prepare("SELECT sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku = ?");
+  std::vector<std::string> checked;
+  for (const core::CartLine& c : paid.lines) {
+    if (c.sku.empty() || std::find(checked.begin(), checked.end(), c.sku) != checked.end()) continue;
+    checked.push_back(c.sku);
+    balance.Reset();
+    balance.Bind(1, op.store_id).Bind(2, c.sku);
+    if (balance.Step() && balance.Int(0) < 0) negative.push_back({{"sku", c.sku}, {"balance", balance.Int(0)}});
+  }
+  if (!negative.empty()) {
+    RaiseException(db, op, "stock_negative", {{"sale_id", sale->sale_id}, {"location_id", op.store_id}, {"skus", negative}},
+                   now, result);
+  }
   return result;
 }
 

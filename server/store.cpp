@@ -367,6 +367,11 @@ CREATE TABLE approval_requests (
 );
 CREATE INDEX approval_requests_pending ON approval_requests (store_id, status, created_at);
 )sql",
+    // 7: how a manager resolved an exception (server/exceptions.h).
+    R"sql(
+ALTER TABLE exceptions ADD COLUMN resolution TEXT;
+ALTER TABLE exceptions ADD COLUMN note TEXT;
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

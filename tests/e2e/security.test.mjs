@@ -159,6 +159,19 @@ test('enrollment, approvals, drawer and offline sign-in in Chromium', { timeout:
       assert.ok(Date.now() < deadline, 'the offline sale did not arrive');
       await sleep(300);
     }
+
+    // 6. The store manager resolves the drawer's variance in the back office's exceptions page.
+    await signIn('2001', '222222');
+    await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
+    await menu('backoffice-button');
+    await page.locator(tid('bo-tab-exceptions')).click();
+    const row = page.locator(`${tid('exc-row')}[data-kind="drawer_variance"][data-status="open"]`);
+    await row.waitFor({ timeout: STEP });
+    await row.locator(tid('exc-resolution')).selectOption('corrected');
+    await row.locator(tid('exc-note')).fill('recounted: ¥15 in the coin tray');
+    await page.screenshot({ path: join(shotsDir, 'backoffice-exceptions-en.png') });
+    await row.locator(tid('exc-resolve')).click();
+    await row.waitFor({ state: 'detached', timeout: STEP });
   } finally {
     await browser.close();
     await server.stop();
@@ -168,7 +181,8 @@ test('enrollment, approvals, drawer and offline sign-in in Chromium', { timeout:
   assert.equal(sql("SELECT count(*) FROM sales WHERE json_array_length(approvals) = 1 AND staff_code = '1001'"), '1');
   assert.equal(sql("SELECT count(*) FROM exceptions WHERE kind = 'approval_invalid'"), '0');
   assert.equal(sql("SELECT count(*) FROM drawer_sessions WHERE closed_at IS NOT NULL AND json_extract(report, '$.variance') = -1500"), '1');
-  assert.equal(sql("SELECT count(*) FROM exceptions WHERE kind = 'drawer_variance'"), '1');
+  assert.equal(sql("SELECT count(*) FROM exceptions WHERE kind = 'drawer_variance' AND status = 'resolved' AND resolved_by = '2001' AND resolution = 'corrected'"), '1');
+  assert.equal(sql("SELECT count(*) FROM audit_log WHERE action = 'exception.resolved'"), '1');
   assert.equal(sql("SELECT count(*) FROM drawer_movements WHERE kind = 'paid_out' AND amount = 3500"), '1');
   assert.equal(sql("SELECT count(*) FROM rejected_ops"), '0');
   assert.match(aisle('audit', 'verify', '--data-dir', dataDir), /SH01: intact/);

@@ -460,6 +460,48 @@ TEST_F(SecurityTest, RemoteApprovalsAreRequestedDecidedAndCarried) {
   EXPECT_EQ(Get(phone, "/api/v1/approvals/requests/0190a1b2-c3d4-7e5f-8a9b-00000000ffff").status, 404);
 }
 
+// Two devices sold the last units offline: both sales stand, the second raises stock_negative
+// with its suggestion; a manager (not an associate) lists and resolves it, and that is audited.
+TEST_F(SecurityTest, NegativeStockIsKeptAsAnExceptionThatAManagerResolves) {
+  Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
+  Device tablet = Enroll(EnrollmentCode(dir_, "SH01", "Office"), "tablet-1");
+  ASSERT_EQ(SignIn(phone, "SH01", "1001", "1111").status, 201);
+  ASSERT_EQ(SignIn(tablet, "SH01", "2001", "222222").status, 201);
+  json first = SaleOp(phone, 400, "phone-1");
+  const std::string sku = product_["sku"];
+  const int64_t stock =
+      SqlCount(dir_, "SELECT sum(qty_delta) FROM stock_movements WHERE location_id = 'SH01' AND sku = '" + sku + "'");
+  ASSERT_GT(stock, 0);
+  const int64_t price = product_["price"];
+  first["payload"]["lines"][0]["qty"] = stock;  // every unit the store has
+  first["payload"]["total"] = price * stock;
+  first["payload"]["tenders"][0]["amount"] = price * stock;
+  json second = SaleOp(phone, 401, "phone-1");  // one more: sold offline on another till
+  const json r = Post(phone, "/api/v1/sync/push", {{"ops", {first, second}}}).Json()["results"];
+  EXPECT_EQ(r[0]["status"], "applied") << r;
+  ASSERT_EQ(r[1]["status"], "accepted_with_exception") << r;
+  EXPECT_EQ(r[1]["exceptions"][0]["kind"], "stock_negative");
+
+  EXPECT_EQ(Get(phone, "/api/v1/exceptions").status, 403);  // associates do not resolve
+  const json open = Get(tablet, "/api/v1/exceptions?status=open&kind=stock_negative").Json();
+  ASSERT_EQ(open["exceptions"].size(), 1u) << open;
+  const json& e = open["exceptions"][0];
+  EXPECT_EQ(e["suggestion"], "count_or_transfer");
+  EXPECT_EQ(e["detail"]["skus"][0]["sku"], sku);
+  EXPECT_EQ(e["detail"]["skus"][0]["balance"], -1);
+  const std::string resolve = "/api/v1/exceptions/" + e["id"].dump() + "/resolve";
+  EXPECT_EQ(Post(tablet, resolve, {{"resolution", "ignored"}}).Json()["error"]["field"], "resolution");
+  const HttpResult done = Post(tablet, resolve, {{"resolution", "corrected"}, {"note", "盘点后调拨 counted, transfer asked"}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Json()["status"], "resolved");
+  EXPECT_EQ(done.Json()["resolved_by"], "2001");
+  EXPECT_EQ(Post(tablet, resolve, {{"resolution", "accepted"}}).status, 409);
+  EXPECT_EQ(Get(tablet, "/api/v1/exceptions?status=open").Json()["exceptions"].size(), 0u);
+  EXPECT_EQ(Get(tablet, "/api/v1/exceptions?status=resolved").Json()["exceptions"].size(), 1u);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log WHERE action = 'exception.resolved' AND actor = '2001'"), 1);
+  EXPECT_EQ(Post(tablet, "/api/v1/exceptions/999/resolve", {{"resolution", "accepted"}}).status, 404);
+}
+
 TEST_F(SecurityTest, AuditVerifyCatchesEachKindOfTampering) {
   Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
   ASSERT_EQ(SignIn(phone, "SH01", "1001", "1111").status, 201);
