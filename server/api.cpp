@@ -87,6 +87,7 @@ int HttpStatusFor(std::string_view code) {
       {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
+      {"printer_not_found", 404},   {"printer_other_store", 403}, {"printer_unreachable", 502},
       {"too_many_attempts", 429},   {"internal", 500},            {"unavailable", 503},
   };
   auto it = kStatus.find(code);
@@ -122,6 +123,8 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"GET", "/api/v1/sales/{sale_id}", "sales.read"}, &Api::GetSale},
       {{"GET", "/api/v1/drawers/{session_id}/report", "sales.read"}, &Api::DrawerReportRoute},
       {{"GET", "/api/v1/staff/verifiers", "sale.sell"}, &Api::VerifiersRoute},
+      {{"GET", "/api/v1/printers", "sale.sell"}, &Api::ListPrintersRoute},
+      {{"POST", "/api/v1/print", "sale.sell"}, &Api::PrintRoute},
       {{"POST", "/api/v1/pricing/rules", "rules.publish"}, &Api::PublishRules},
       {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
       {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},
