@@ -63,7 +63,11 @@ test('an X report printed from the terminal reaches the store printer in GB18030
 
     // The printer setting lists the store's network printers.
     await menu('menu-printer');
-    await page.locator(`${tid('printer-option')}[data-printer-id="${added.printer_id}"]`).click();
+    const option = page.locator(`${tid('printer-option')}[data-printer-id="${added.printer_id}"]`);
+    await option.waitFor({ timeout: STEP });
+    mkdirSync(shotsDir, { recursive: true });
+    await page.screenshot({ path: join(shotsDir, 'printer-settings-zh.png') });
+    await option.click();
     await page.locator(tid('printer-settings')).waitFor({ state: 'detached', timeout: STEP });
 
     // Open the drawer with a ¥500 float and print the X report.
@@ -82,7 +86,6 @@ test('an X report printed from the terminal reaches the store printer in GB18030
     }
     assert.ok(job.includes(Buffer.concat([Buffer.from([0xa3, 0xa4]), Buffer.from('500.00')])), 'the float as ￥500.00');
     assert.deepEqual([...job.subarray(job.length - 4)], [0x1d, 0x56, 0x41, 0x00], 'ends with a cut (GS V A 0)');
-    mkdirSync(shotsDir, { recursive: true });
     await page.screenshot({ path: join(shotsDir, 'drawer-x-print-zh.png') });
 
     // The printer switched off: the Print button says it cannot be reached.

@@ -143,12 +143,13 @@ export function printButton(testid: string, lines: () => PrintLine[]): HTMLEleme
 
 /** The printer setting (menu → Printer): none, a store network printer, or a portable one. */
 export function showPrinterSettings(): void {
-  const current = h('p', { class: 'muted', 'data-testid': 'printer-current' }, t('printer_current', { name: choiceName(printerChoice()) }));
+  const chosen = printerChoice();
+  const current = h('p', { class: 'muted', 'data-testid': 'printer-current' }, t('printer_current', { name: choiceName(chosen) }));
   const choose = (choice: PrinterChoice) => {
     setPrinterChoice(choice);
     dialog.close();
   };
-  const option = (label: string, testid: string, fn: () => void, extra: Record<string, string> = {}) =>
+  const option = (label: string, testid: string, fn: () => void, extra: Record<string, string | boolean> = {}) =>
     h('button', { class: 'btn btn-secondary btn-block menu-item', type: 'button', 'data-testid': testid, ...extra, onclick: fn }, label);
 
   const network = h('div', { class: 'printer-list', 'data-testid': 'printer-network' }, h('p', { class: 'muted' }, '…'));
@@ -160,7 +161,7 @@ export function showPrinterSettings(): void {
           : printers.map((p) =>
               option(`${p.name} · ${p.host}:${p.port}`, 'printer-option', () =>
                 choose({ kind: 'network', printer_id: p.printer_id, name: p.name, columns: p.columns, encoding: p.encoding }),
-                { 'data-printer-id': p.printer_id },
+                { 'data-printer-id': p.printer_id, 'aria-pressed': chosen.kind === 'network' && chosen.printer_id === p.printer_id ? 'true' : 'false' },
               ),
             )),
       ),
@@ -186,7 +187,7 @@ export function showPrinterSettings(): void {
     { class: 'sheet', 'data-testid': 'printer-settings' },
     h('h2', {}, t('printer_title')),
     current,
-    option(t('printer_none'), 'printer-none', () => choose({ kind: 'none' })),
+    option(t('printer_none'), 'printer-none', () => choose({ kind: 'none' }), { 'aria-pressed': chosen.kind === 'none' ? 'true' : 'false' }),
     h('h3', { class: 'sheet-subtitle' }, t('printer_network')),
     network,
     h('h3', { class: 'sheet-subtitle' }, t('printer_portable')),

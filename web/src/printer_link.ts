@@ -110,8 +110,11 @@ async function sendSerial(bytes: Uint8Array): Promise<void> {
   try {
     const writer = serialPort.writable?.getWriter();
     if (!writer) throw new Error('the serial port cannot be written');
-    await writer.write(bytes);
-    writer.releaseLock();
+    try {
+      await writer.write(bytes);
+    } finally {
+      writer.releaseLock();
+    }
   } finally {
     await serialPort.close();
   }
