@@ -3,7 +3,8 @@
 // printer (registered with `aisle printer add`), the associate picks it in the menu, opens the cash
 // drawer, takes an X report and prints it. The bytes that arrive must start with ESC @, hold the
 // GB18030 bytes of the report's Chinese labels (as glibc's iconv encodes them, not core) and end
-// with a cut. With the printer gone, the Print button says so.
+// with a cut. Then the drawer closes with a blind count and the Z report prints with its variance.
+// With the printer gone, the Print button says so.
 //
 //   cd tests/e2e && npm ci && node --test print.test.mjs
 
@@ -32,7 +33,7 @@ async function loopbackPrinter() {
   return { jobs, port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-test('an X report printed from the terminal reaches the store printer in GB18030', { timeout: 180_000 }, async () => {
+test('X and Z reports printed from the terminal reach the store printer in GB18030', { timeout: 180_000 }, async () => {
   assertPrerequisites();
   const dataDir = mkdtempSync(join(tmpdir(), 'aisle-e2e-print-'));
   const aisle = (...args) => execFileSync(aisleBin, args, { encoding: 'utf8' });
@@ -88,12 +89,27 @@ test('an X report printed from the terminal reaches the store printer in GB18030
     assert.deepEqual([...job.subarray(job.length - 4)], [0x1d, 0x56, 0x41, 0x00], 'ends with a cut (GS V A 0)');
     await page.screenshot({ path: join(shotsDir, 'drawer-x-print-zh.png') });
 
+    // Close with a blind count ¥4.00 short and print the Z report: expected, counted, variance.
+    await page.locator(tid('drawer-close')).click();
+    await page.locator(tid('count-cash')).fill('496');
+    await page.locator(tid('close-ok')).click();
+    await page.locator(`${tid('z-variance')}[data-variance="-400"]`).waitFor({ timeout: STEP });
+    await page.locator(tid('print-z')).click();
+    await page.locator(`${tid('print-z-status')}[data-state="printed"]`).waitFor({ timeout: STEP });
+    for (let i = 0; i < 50 && printer.jobs.length < 2; i++) await sleep(100);
+    assert.equal(printer.jobs.length, 2, 'the Z report is the second job');
+    const z = printer.jobs[1];
+    for (const label of ['Z 报表（已结班）', '应有', '实点', '差异', '总差异']) {
+      assert.ok(z.includes(gb18030(label)), `the Z report holds the GB18030 bytes of ${label}`);
+    }
+    assert.ok(z.includes(Buffer.concat([Buffer.from('-'), Buffer.from([0xa3, 0xa4]), Buffer.from('4.00')])), 'the variance as -￥4.00');
+
     // The printer switched off: the Print button says it cannot be reached.
     await printer.close();
-    await page.locator(tid('print-x')).click();
-    await page.locator(`${tid('print-x-status')}[data-state="error"]`).waitFor({ timeout: STEP });
-    assert.match(await page.locator(tid('print-x-status')).textContent(), /无法连接打印机「收银台」/);
-    assert.equal(printer.jobs.length, 1);
+    await page.locator(tid('print-z')).click();
+    await page.locator(`${tid('print-z-status')}[data-state="error"]`).waitFor({ timeout: STEP });
+    assert.match(await page.locator(tid('print-z-status')).textContent(), /无法连接打印机「收银台」/);
+    assert.equal(printer.jobs.length, 2);
   } finally {
     await browser.close();
     await server.stop();
