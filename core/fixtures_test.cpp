@@ -12,6 +12,7 @@
 
 #include "core/cart_json.h"
 #include "core/drawer.h"
+#include "core/escpos.h"
 
 namespace aisle::core {
 namespace {
@@ -33,7 +34,8 @@ TEST(Fixtures, NativeMatchesGoldenOutput) {
       {"pricing", PriceCartJson},
       {"barcode", NormalizeBarcodeJson},
       {"change", CashChangeJson},
-      {"drawer", DrawerReportJson}};
+      {"drawer", DrawerReportJson},
+      {"escpos", EscPosEncodeJson}};
   int count = 0;
   for (const auto& [folder, fn] : functions) {
     const fs::path dir = fs::path(AISLE_FIXTURES_DIR) / folder;

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <cctype>
 #include <tuple>
 
 #include "core/pan.h"
@@ -304,6 +305,88 @@ json ListDevices(Store& store, const std::string& store_id) {
     }
   });
   return json{{"store_id", store_id}, {"devices", std::move(list)}};
+}
+
+json PrinterToJson(const Printer& p) {
+  return {{"printer_id", p.printer_id}, {"store_id", p.store_id}, {"name", p.name}, {"host", p.host},
+          {"port", p.port},             {"columns", p.columns},   {"encoding", p.encoding}};
+}
+
+core::Result<json> AddPrinter(Store& store, const Actor& by, Printer printer) {
+  if (auto ok = CheckText(printer.name, "name", 64); !ok) return ok.error();
+  if (auto free = core::CheckFreeText(printer.name, "name"); !free) return free.error();
+  if (auto ok = CheckText(printer.host, "host", 253); !ok) return ok.error();
+  for (char c : printer.host) {  // a name or an IPv4/IPv6 address, nothing a shell or URL would read otherwise
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                         c == '-' || c == ':' || c == '_';
+    if (!allowed) return Error::Make("invalid_host", "host must be a host name or an IP address", "host");
+  }
+  if (printer.port < 1 || printer.port > 65535) return Error::Make("invalid_port", "port must be 1 to 65535", "port");
+  if (printer.columns < 16 || printer.columns > 64) {
+    return Error::Make("invalid_columns", "columns must be 16 to 64 (32 for 58 mm paper, 48 for 80 mm)", "columns");
+  }
+  if (printer.encoding != "gb18030" && printer.encoding != "utf8") {
+    return Error::Make("invalid_encoding", "encoding must be gb18030 or utf8", "encoding");
+  }
+  auto location = store.FindLocation(printer.store_id);
+  if (!location || location->kind != "store") {
+    return Error::Make("unknown_store", "no store " + printer.store_id, "store_id");
+  }
+  printer.printer_id = "prn-";
+  for (int i = 0; i < 8; ++i) printer.printer_id += static_cast<char>(std::tolower(kCodeAlphabet[randombytes_uniform(sizeof kCodeAlphabet - 1)]));
+  const json out = PrinterToJson(printer);
+  store.WithTransaction([&](Database& db) {
+    db.Prepare("INSERT INTO printers (printer_id, store_id, name, host, port, columns, encoding, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .Bind(1, printer.printer_id).Bind(2, printer.store_id).Bind(3, printer.name).Bind(4, printer.host)
+        .Bind(5, printer.port).Bind(6, printer.columns).Bind(7, printer.encoding).Bind(8, UnixNow()).Run();
+    AuditEntry e = Entry(by, printer.store_id, "printer.added", "printer:" + printer.printer_id);
+    e.after = out;
+    store.Audit(db, e);
+  });
+  return out;
+}
+
+core::Result<json> RemovePrinter(Store& store, const Actor& by, const std::string& printer_id) {
+  auto printer = FindPrinter(store, printer_id);
+  if (!printer) return Error::Make("printer_not_found", "no printer " + printer_id, "printer_id");
+  store.WithTransaction([&](Database& db) {
+    db.Prepare("DELETE FROM printers WHERE printer_id = ?").Bind(1, printer_id).Run();
+    AuditEntry e = Entry(by, printer->store_id, "printer.removed", "printer:" + printer_id);
+    e.before = PrinterToJson(*printer);
+    store.Audit(db, e);
+  });
+  return json{{"printer_id", printer_id}, {"removed", true}};
+}
+
+namespace {
+
+constexpr const char* kPrinterColumns = "printer_id, store_id, name, host, port, columns, encoding";
+
+Printer ReadPrinter(const Statement& s) {
+  return Printer{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Text(6)};
+}
+
+}  // namespace
+
+json ListPrinters(Store& store, const std::string& store_id) {
+  json list = json::array();
+  store.WithConnection([&](Database& db) {
+    auto s = db.Prepare(std::string("SELECT ") + kPrinterColumns + " FROM printers WHERE store_id = ? ORDER BY name, printer_id");
+    s.Bind(1, store_id);
+    while (s.Step()) list.push_back(PrinterToJson(ReadPrinter(s)));
+  });
+  return json{{"store_id", store_id}, {"printers", std::move(list)}};
+}
+
+std::optional<Printer> FindPrinter(Store& store, const std::string& printer_id) {
+  std::optional<Printer> out;
+  store.WithConnection([&](Database& db) {
+    auto s = db.Prepare(std::string("SELECT ") + kPrinterColumns + " FROM printers WHERE printer_id = ?");
+    s.Bind(1, printer_id);
+    if (s.Step()) out = ReadPrinter(s);
+  });
+  return out;
 }
 
 core::Result<json> PutRole(Store& store, const Actor& by, const std::string& role, const json& body) {

@@ -1,4 +1,4 @@
-// Back-office acts on staff, devices and roles, shared by the API
+// Back-office acts on staff, devices, printers and roles, shared by the API
 // (server/api_admin.cpp) and the `aisle` command line: each checks its input,
 // changes the rows in one transaction and writes the audit entry in it.
 // Reach (may this actor act on that store?) is the caller's check; these
@@ -53,6 +53,24 @@ core::Result<nlohmann::json> EnrollDevice(Store& store, const std::string& code,
 // Stops the device's sign-ins, sessions and master-data pulls at once.
 core::Result<nlohmann::json> RevokeDevice(Store& store, const Actor& by, const std::string& device_id);
 nlohmann::json ListDevices(Store& store, const std::string& store_id);
+
+// A receipt printer on the store's network (raw TCP, usually port 9100) that
+// aisled relays ESC/POS bytes to for the store's devices (docs/printing.md).
+struct Printer {
+  std::string printer_id;
+  std::string store_id;
+  std::string name;
+  std::string host;
+  int64_t port = 9100;
+  int64_t columns = 48;           // 32 for 58 mm paper, 48 for 80 mm
+  std::string encoding = "gb18030";  // or "utf8" (core/escpos.h)
+};
+nlohmann::json PrinterToJson(const Printer& printer);
+// Checks the printer (name, host, port 1..65535, columns 16..64, encoding) and gives it an id.
+core::Result<nlohmann::json> AddPrinter(Store& store, const Actor& by, Printer printer);
+core::Result<nlohmann::json> RemovePrinter(Store& store, const Actor& by, const std::string& printer_id);
+nlohmann::json ListPrinters(Store& store, const std::string& store_id);
+std::optional<Printer> FindPrinter(Store& store, const std::string& printer_id);
 
 core::Result<nlohmann::json> PutRole(Store& store, const Actor& by, const std::string& role,
                                      const nlohmann::json& body);

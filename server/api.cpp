@@ -89,6 +89,7 @@ int HttpStatusFor(std::string_view code) {
       {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
+      {"printer_not_found", 404},   {"printer_other_store", 403}, {"printer_unreachable", 502},
       {"too_many_attempts", 429},   {"internal", 500},            {"unavailable", 503},
   };
   auto it = kStatus.find(code);
@@ -128,6 +129,8 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"GET", "/api/v1/approvals/requests/{request_id}", "sale.sell"}, &Api::GetApprovalRequestRoute},
       {{"GET", "/api/v1/approvals/requests", "approve"}, &Api::PendingApprovalsRoute},
       {{"POST", "/api/v1/approvals/requests/{request_id}/decision", "approve"}, &Api::DecideApprovalRoute},
+      {{"GET", "/api/v1/printers", "sale.sell"}, &Api::ListPrintersRoute},
+      {{"POST", "/api/v1/print", "sale.sell"}, &Api::PrintRoute},
       {{"POST", "/api/v1/pricing/rules", "rules.publish"}, &Api::PublishRules},
       {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
       {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},

@@ -19,6 +19,7 @@
 #include "server/admin_service.h"
 #include "server/auth.h"
 #include "server/live_hub.h"
+#include "server/print_relay.h"
 #include "server/pricing_rules.h"
 #include "server/roles.h"
 #include "server/store.h"
@@ -52,6 +53,7 @@ struct ApiOptions {
   int64_t session_ttl_seconds = 12 * 3600;
   int64_t lockout_seconds = 300;
   std::string version;
+  PrintTimeouts print_timeouts;  // POST /api/v1/print: connecting to and writing to a printer
 };
 
 // The parameters of a query string ("a=1&b=x%20y"), percent-decoded.
@@ -110,6 +112,8 @@ class Api {
   std::optional<ApiResponse> CheckOutranks(const Call& call, const std::string& store_id, const std::string& code);
   // The ?store= of an admin route, defaulting to the caller's store.
   std::string TargetStore(const Call& call);
+  // The store of the calling device (an enrolled device's; in demo mode the store signed in to).
+  static std::string DeviceStore(const Call& call);
 
   ApiResponse Health(Call& call);
   ApiResponse SignIn(Call& call);
@@ -155,6 +159,9 @@ class Api {
   ApiResponse GetApprovalRequestRoute(Call& call);
   ApiResponse DecideApprovalRoute(Call& call);
   void NudgeApprovals(const std::string& store_id, const std::string& request_id);
+  // Printing (server/api_print.cpp).
+  ApiResponse ListPrintersRoute(Call& call);
+  ApiResponse PrintRoute(Call& call);
   Actor ActorOf(const Call& call) const;
   static AuditEntry SignInEntry(const std::string& store_id, const std::string& staff_code, const std::string& role,
                                 const std::string& device_id, const std::string& action);

@@ -372,6 +372,21 @@ CREATE INDEX approval_requests_pending ON approval_requests (store_id, status, c
 ALTER TABLE exceptions ADD COLUMN resolution TEXT;
 ALTER TABLE exceptions ADD COLUMN note TEXT;
 )sql",
+    // 8: receipt printers on the store's network (docs/printing.md): aisled
+    // relays ESC/POS bytes to host:port (raw TCP, 9100) for devices of the store.
+    R"sql(
+CREATE TABLE printers (
+  printer_id  TEXT PRIMARY KEY,
+  store_id    TEXT NOT NULL REFERENCES locations (location_id),
+  name        TEXT NOT NULL,
+  host        TEXT NOT NULL,
+  port        INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+  columns     INTEGER NOT NULL CHECK (columns BETWEEN 16 AND 64),
+  encoding    TEXT NOT NULL CHECK (encoding IN ('gb18030', 'utf8')),
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX printers_by_store ON printers (store_id, name);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

@@ -32,6 +32,10 @@ constexpr const char* kUsage =
     "  aisle device enroll --store S --name N [--data-dir D]   one-time code for a new device\n"
     "  aisle device list   --store S [--data-dir D]\n"
     "  aisle device revoke --device ID [--data-dir D]\n"
+    "  aisle printer add    --store S --name N --host H [--port 9100] [--columns 48] [--encoding gb18030]\n"
+    "                       [--data-dir D]   a receipt printer on the store's network (raw TCP)\n"
+    "  aisle printer list   --store S [--data-dir D]\n"
+    "  aisle printer remove --printer ID [--data-dir D]\n"
     "  aisle role list [--data-dir D]\n"
     "  aisle role set ROLE --file role.json [--data-dir D]\n"
     "  aisle audit verify [--store S] [--data-dir D] [--anchors FILE]\n";
@@ -146,7 +150,8 @@ int StaffCommand(const std::vector<std::string>& args) {
     if (!Need(*p, {"store"})) return 2;
     auto store = Open(*p);
     if (!store) return 1;
-    for (const json& s : server::ListStaff(*store, p->flags["store"])["staff"]) {
+    const json list = server::ListStaff(*store, p->flags["store"]);  // kept: a range over a temporary's member dangles
+    for (const json& s : list["staff"]) {
       std::cout << s["staff_code"].get<std::string>() << "\t" << s["role"].get<std::string>() << "\t"
                 << (s["active"].get<bool>() ? "active" : "disabled") << "\t" << s["name"].get<std::string>() << "\n";
     }
@@ -193,7 +198,8 @@ int DeviceCommand(const std::vector<std::string>& args) {
     if (!Need(*p, {"store"})) return 2;
     auto store = Open(*p);
     if (!store) return 1;
-    for (const json& d : server::ListDevices(*store, p->flags["store"])["devices"]) {
+    const json list = server::ListDevices(*store, p->flags["store"]);  // kept: a range over a temporary's member dangles
+    for (const json& d : list["devices"]) {
       std::cout << d["device_id"].get<std::string>() << "\t" << d["status"].get<std::string>() << "\t"
                 << (d["enrolled"].get<bool>() ? "enrolled" : "demo") << "\t" << d["name"].get<std::string>() << "\n";
     }
@@ -209,6 +215,57 @@ int DeviceCommand(const std::vector<std::string>& args) {
       return 1;
     }
     return Report(server::RevokeDevice(*store, CliActor(device->store_id), p->flags["device"]));
+  }
+  std::cerr << kUsage;
+  return 2;
+}
+
+int PrinterCommand(const std::vector<std::string>& args) {
+  auto p = Parse(args, "printer");
+  if (!p) return 2;
+  if (p->verb == "add") {
+    if (!Need(*p, {"store", "name", "host"})) return 2;
+    server::Printer printer;
+    printer.store_id = p->flags["store"];
+    printer.name = p->flags["name"];
+    printer.host = p->flags["host"];
+    for (auto [flag, target] : {std::pair{"port", &printer.port}, std::pair{"columns", &printer.columns}}) {
+      if (auto text = Flag(*p, flag)) {
+        char* end = nullptr;
+        *target = std::strtoll(text->c_str(), &end, 10);
+        if (text->empty() || *end != '\0') {
+          std::cerr << "aisle: --" << flag << " must be a number\n";
+          return 2;
+        }
+      }
+    }
+    printer.encoding = Flag(*p, "encoding").value_or("gb18030");
+    auto store = Open(*p);
+    if (!store) return 1;
+    return Report(server::AddPrinter(*store, CliActor(printer.store_id), printer));
+  }
+  if (p->verb == "list") {
+    if (!Need(*p, {"store"})) return 2;
+    auto store = Open(*p);
+    if (!store) return 1;
+    const json list = server::ListPrinters(*store, p->flags["store"]);  // kept: the loop reads into it
+    for (const json& r : list["printers"]) {
+      std::cout << r["printer_id"].get<std::string>() << "\t" << r["host"].get<std::string>() << ":" << r["port"].get<int64_t>()
+                << "\t" << r["columns"].get<int64_t>() << " columns\t" << r["encoding"].get<std::string>() << "\t"
+                << r["name"].get<std::string>() << "\n";
+    }
+    return 0;
+  }
+  if (p->verb == "remove") {
+    if (!Need(*p, {"printer"})) return 2;
+    auto store = Open(*p);
+    if (!store) return 1;
+    auto printer = server::FindPrinter(*store, p->flags["printer"]);
+    if (!printer) {
+      std::cerr << "aisle: no printer " << p->flags["printer"] << "\n";
+      return 1;
+    }
+    return Report(server::RemovePrinter(*store, CliActor(printer->store_id), printer->printer_id));
   }
   std::cerr << kUsage;
   return 2;

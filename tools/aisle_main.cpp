@@ -35,9 +35,11 @@ constexpr const char* kUsage =
     "  aisle load [--url http://127.0.0.1:8080] [--devices 50] [--seconds 10] [--batch 1]\n"
     "                                   push-ingest load test against a running aisled, and the raw\n"
     "                                   SQLite commit rate of the same rows on this machine\n"
-    "  aisle staff|device|role|audit ...   the back office on the command line:\n"
+    "  aisle staff|device|printer|role|audit ...   the back office on the command line:\n"
     "  aisle staff list|add|disable|enable|reset-pin --store S [--code C --name N --role R]\n"
     "  aisle device enroll --store S --name N | list --store S | revoke --device ID\n"
+    "  aisle printer add --store S --name N --host H [--port 9100] [--columns 48] [--encoding gb18030]\n"
+    "                | list --store S | remove --printer ID   receipt printers on the store's network\n"
     "  aisle role list | set ROLE --file role.json\n"
     "  aisle audit verify [--store S] [--anchors FILE]   walk the hash chains, report the first broken link\n"
     "  aisle version\n";
@@ -169,6 +171,7 @@ int main(int argc, char** argv) {
     if (command == "load") return tools::Load(args);
     if (command == "staff") return tools::StaffCommand(args);
     if (command == "device") return tools::DeviceCommand(args);
+    if (command == "printer") return tools::PrinterCommand(args);
     if (command == "role") return tools::RoleCommand(args);
     if (command == "audit") return tools::AuditCommand(args);
     if (command == "version") {

@@ -7,6 +7,7 @@
 
 #include "core/cart_json.h"
 #include "core/drawer.h"
+#include "core/escpos.h"
 
 namespace {
 
@@ -14,6 +15,7 @@ std::string PriceCart(const std::string& input) { return aisle::core::PriceCartJ
 std::string NormalizeBarcode(const std::string& code) { return aisle::core::NormalizeBarcodeJson(code); }
 std::string CashChange(const std::string& input) { return aisle::core::CashChangeJson(input); }
 std::string DrawerReport(const std::string& input) { return aisle::core::DrawerReportJson(input); }
+std::string EscPosEncode(const std::string& input) { return aisle::core::EscPosEncodeJson(input); }
 
 }  // namespace
 
@@ -22,4 +24,5 @@ EMSCRIPTEN_BINDINGS(aisle_core) {
   emscripten::function("normalizeBarcode", &NormalizeBarcode);
   emscripten::function("cashChange", &CashChange);
   emscripten::function("drawerReport", &DrawerReport);
+  emscripten::function("escposEncode", &EscPosEncode);
 }

@@ -191,6 +191,10 @@ TEST_F(SecurityTest, DisablingStaffEndsTheirSessionsAndPinRulesHold) {
   ASSERT_EQ(SignIn(tablet, "SH01", "2001", "222222").status, 201);
   EXPECT_EQ(Get(phone, "/api/v1/sync/status").status, 200);
   EXPECT_EQ(Post(tablet, "/api/v1/staff/SH01/1001/disable", json::object()).status, 200);
+  const ToolResult staff = RunCommand(kAisle + " staff list --data-dir " + dir_ + " --store SH01");
+  EXPECT_NE(staff.output.find("1001\tassociate\tdisabled"), std::string::npos) << staff.output;
+  const ToolResult devices = RunCommand(kAisle + " device list --data-dir " + dir_ + " --store SH01");
+  EXPECT_NE(devices.output.find("tablet-1"), std::string::npos) << devices.output;
   EXPECT_EQ(Get(phone, "/api/v1/sync/status").status, 401);
   EXPECT_EQ(SignIn(phone, "SH01", "1001", "1111").status, 401);
 

@@ -184,3 +184,24 @@ export function decideApproval(id: string, body: { decision: 'approve'; approval
 export function push(ops: unknown[]) {
   return request<{ results: PushResult[]; hlc?: string }>('POST', '/api/v1/sync/push', { ops });
 }
+
+/** A receipt printer on the store's network (aisle printer add; docs/printing.md). */
+export interface NetworkPrinter {
+  printer_id: string;
+  store_id: string;
+  name: string;
+  host: string;
+  port: number;
+  columns: number;
+  encoding: 'gb18030' | 'utf8';
+}
+
+/** The printers of this device's store. */
+export function listPrinters() {
+  return request<{ store_id: string; printers: NetworkPrinter[] }>('GET', '/api/v1/printers');
+}
+
+/** aisled relays ESC/POS bytes (base64) to a network printer of the store. */
+export function printOnNetwork(printer_id: string, data: string) {
+  return request<{ status: string; printer_id: string; bytes: number }>('POST', '/api/v1/print', { printer_id, data });
+}

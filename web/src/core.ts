@@ -12,6 +12,7 @@ interface AisleCoreModule {
   normalizeBarcode(code: string): string;
   cashChange(json: string): string;
   drawerReport(json: string): string;
+  escposEncode(json: string): string;
 }
 
 declare global {
@@ -159,4 +160,39 @@ export function drawerReport(
   counted?: { type: string; amount: number }[],
 ): Result<DrawerReport> {
   return call((m) => m.drawerReport(JSON.stringify({ currency, float, movements, ...(counted ? { counted } : {}) })));
+}
+
+/** One line of a print document (core/escpos.h, docs/printing.md). */
+export type PrintLine =
+  | { type: 'text'; text: string; align?: 'left' | 'center' | 'right'; bold?: boolean; double?: boolean }
+  | { type: 'row'; left: string; right: string; bold?: boolean }
+  | { type: 'rule'; char?: string }
+  | { type: 'qr'; data: string; size?: number; ec?: 'L' | 'M' | 'Q' | 'H' }
+  | { type: 'feed'; lines?: number }
+  | { type: 'cut'; partial?: boolean };
+
+export type PrintEncoding = 'gb18030' | 'utf8';
+
+/** Paper width in columns (32 for 58 mm, 48 for 80 mm), the printer's encoding and the lines. */
+export interface PrintDocument {
+  columns: number;
+  encoding: PrintEncoding;
+  lines: PrintLine[];
+}
+
+/** The ESC/POS bytes of a document, laid out and encoded by the core. */
+export function escposEncode(doc: PrintDocument): Result<Uint8Array> {
+  const r = call<{ bytes: number; data: string }>((m) => m.escposEncode(JSON.stringify(doc)));
+  if (!r.ok) return r;
+  const raw = atob(r.value.data);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return { ok: true, value: bytes };
+}
+
+/** Base64 of bytes, as POST /api/v1/print takes them. */
+export function toBase64(bytes: Uint8Array): string {
+  let raw = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) raw += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(raw);
 }

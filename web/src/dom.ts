@@ -33,3 +33,14 @@ export function toast(message: string, kind: 'info' | 'error' = 'info'): void {
   document.body.append(el);
   window.setTimeout(() => el.remove(), kind === 'error' ? 4000 : 2000);
 }
+
+/** An inline SVG icon (24×24 view box, `size` px) drawn with `markup` in currentColor; hidden from screen readers. */
+export function svgIcon(markup: string, size = 20): SVGSVGElement {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  el.setAttribute('viewBox', '0 0 24 24');
+  el.setAttribute('width', String(size));
+  el.setAttribute('height', String(size));
+  el.setAttribute('aria-hidden', 'true');
+  el.innerHTML = markup;
+  return el;
+}

@@ -3,9 +3,10 @@
 
 import { go } from './app';
 import { rejectedOps } from './db';
-import { h } from './dom';
+import { h, svgIcon } from './dom';
 import { formatDateTime, localName, onLangChange, t, toggleLang, type MessageKey } from './i18n';
 import { inboxCount, onInboxChange, refreshInbox, showInbox } from './inbox';
+import { showPrinterSettings } from './print';
 import { clearSession, session } from './session';
 import { onSyncStatus, syncStatus, type SyncStatus } from './sync';
 
@@ -118,7 +119,7 @@ function updateBadge(st: SyncStatus): void {
   }
 }
 
-/** The menu: sell, cash drawer, back office (for roles that have it), switch associate, sign out. */
+/** The menu: sell, cash drawer, printer, back office (for roles that have it), switch associate, sign out. */
 function showMenu(): void {
   const s = session();
   const may = (p: string) => s?.permissions?.includes(p) ?? false;
@@ -130,6 +131,7 @@ function showMenu(): void {
     h('h2', {}, s ? `${s.staff.name} · ${s.staff.role}${s.offline ? ` · ${t('offline_session')}` : ''}` : t('menu')),
     item('menu_sell', 'menu-sell', () => go({ name: 'sell' })),
     item('menu_drawer', 'menu-drawer', () => go({ name: 'drawer' })),
+    item('menu_printer', 'menu-printer', showPrinterSettings),
     may('staff.read') || may('device.manage') || may('audit.read') ? item('menu_backoffice', 'backoffice-button', () => go({ name: 'backoffice' })) : null,
     item('menu_switch', 'menu-switch', () => lockTerminal('switch')),
     item('sign_out', 'signout-button', () => lockTerminal()),
@@ -179,12 +181,6 @@ async function showRejected(): Promise<void> {
 }
 
 function menuIcon(): SVGSVGElement {
-  const el = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  el.setAttribute('viewBox', '0 0 24 24');
-  el.setAttribute('width', '20');
-  el.setAttribute('height', '20');
-  el.setAttribute('aria-hidden', 'true');
-  el.innerHTML = '<path d="M4 6h16M4 12h16M4 18h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>';
-  return el;
+  return svgIcon('<path d="M4 6h16M4 12h16M4 18h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>');
 }
 

@@ -201,6 +201,33 @@ const en = {
   tender_card: 'Card',
   tender_alipay: 'Alipay',
   tender_wechat: 'WeChat Pay',
+  // printing (docs/printing.md)
+  print: 'Print',
+  printing: 'Sending to printer {name}…',
+  printed: 'Sent to printer {name}.',
+  print_choose: 'Choose a printer first.',
+  print_unreachable: 'Printer {name} cannot be reached. Check that it is on and connected, then try again.',
+  print_offline: 'The server cannot be reached, so the network printer cannot be used. Try again when online.',
+  print_gone: 'Printer {name} is no longer set up for this store. Choose another printer.',
+  print_failed: 'Printing failed: {message}',
+  print_printed_at: 'Printed',
+  print_opened: 'Opened',
+  print_total_variance: 'Total variance',
+  menu_printer: 'Printer',
+  printer_title: 'Printer',
+  printer_current: 'Now: {name}',
+  printer_none: 'No printer',
+  printer_network: 'Store network printers',
+  printer_network_none: 'This store has no network printer yet (aisle printer add).',
+  printer_network_error: 'Could not load the store\'s printers: {message}',
+  printer_portable: 'Portable printer on this device',
+  printer_paper: 'Paper',
+  printer_paper_58: '58 mm (32 columns)',
+  printer_paper_80: '80 mm (48 columns)',
+  printer_encoding: 'Characters',
+  printer_bluetooth: 'Pair a Bluetooth printer',
+  printer_serial: 'Connect a USB / serial printer',
+  printer_no_transport: 'This browser has neither Web Bluetooth nor Web Serial (they need Chrome or Edge over HTTPS). Use a store network printer.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -395,6 +422,32 @@ const zh: Record<MessageKey, string> = {
   tender_card: '银行卡',
   tender_alipay: '支付宝',
   tender_wechat: '微信支付',
+  print: '打印',
+  printing: '正在发送到打印机「{name}」…',
+  printed: '已发送到打印机「{name}」。',
+  print_choose: '请先选择打印机。',
+  print_unreachable: '无法连接打印机「{name}」。请检查打印机已开机并联网后重试。',
+  print_offline: '无法连接服务器，暂时不能使用网络打印机。请联网后重试。',
+  print_gone: '打印机「{name}」已不属于本店。请选择其他打印机。',
+  print_failed: '打印失败：{message}',
+  print_printed_at: '打印时间',
+  print_opened: '开班时间',
+  print_total_variance: '总差异',
+  menu_printer: '打印机',
+  printer_title: '打印机',
+  printer_current: '当前：{name}',
+  printer_none: '不打印',
+  printer_network: '门店网络打印机',
+  printer_network_none: '本店还没有网络打印机（aisle printer add）。',
+  printer_network_error: '无法读取门店打印机：{message}',
+  printer_portable: '本机便携打印机',
+  printer_paper: '纸宽',
+  printer_paper_58: '58 毫米（32 列）',
+  printer_paper_80: '80 毫米（48 列）',
+  printer_encoding: '字符编码',
+  printer_bluetooth: '配对蓝牙打印机',
+  printer_serial: '连接 USB / 串口打印机',
+  printer_no_transport: '此浏览器不支持 Web Bluetooth 和 Web Serial（需 HTTPS 下的 Chrome 或 Edge）。请使用门店网络打印机。',
 };
 
 const tables: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zh };
@@ -459,4 +512,11 @@ export function formatDateTime(iso: string): string {
     minute: '2-digit',
     second: '2-digit',
   }).format(d);
+}
+
+/** A tender's name in the current language (its code when it is not a known one). */
+export function tenderName(tender: string): string {
+  const known: Record<string, MessageKey> = { cash: 'tender_cash', card: 'tender_card', qr_alipay: 'tender_alipay', qr_wechat: 'tender_wechat' };
+  const key = known[tender];
+  return key ? t(key) : tender;
 }

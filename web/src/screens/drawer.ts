@@ -7,8 +7,9 @@ import { requireApproval } from '../approval';
 import { drawerReport, type DrawerReport } from '../core';
 import { closeDrawer, currentDrawer, moveDrawer, openDrawer } from '../drawer';
 import { h, toast } from '../dom';
-import { formatDateTime, t, type MessageKey } from '../i18n';
+import { formatDateTime, localName, t, tenderName, type MessageKey } from '../i18n';
 import { formatMoney, parseMoneyInput } from '../money';
+import { drawerReportLines, printButton } from '../print';
 import { session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
 
@@ -17,6 +18,15 @@ export function renderDrawer(main: HTMLElement): void {
   const currency = s?.store.currency || 'CNY';
   const money = (n: number) => formatMoney(n, currency);
   const state = currentDrawer();
+  // What a printed report says besides the numbers: the store, the associate, when.
+  const printed = (r: DrawerReport, title: string, opened?: string) => () =>
+    drawerReportLines(r, {
+      title,
+      store: s ? localName(s.store) || s.store.store_id : '',
+      staff: s ? `${s.staff.name} (${s.staff.staff_code})` : '',
+      at: new Date(),
+      ...(opened ? { opened } : {}),
+    });
   const after = async () => {
     await refreshCounts();
     void pushOutbox();
@@ -48,6 +58,7 @@ export function renderDrawer(main: HTMLElement): void {
         },
         h('h1', { class: 'screen-title' }, t('drawer_title')),
         lastZ ? reportCard(lastZ, money, t('drawer_z_title')) : null,
+        lastZ ? printButton('print-z', printed(lastZ, t('drawer_z_title'))) : null,
         lastZ
           ? h('button', { class: 'btn btn-secondary btn-block', type: 'button', 'data-testid': 'drawer-z-dismiss', onclick: () => { localStorage.removeItem(lastZKey); main.replaceChildren(); renderDrawer(main); } }, t('close'))
           : null,
@@ -181,6 +192,7 @@ export function renderDrawer(main: HTMLElement): void {
       h('h1', { class: 'screen-title' }, t('drawer_title')),
       h('p', { class: 'muted' }, t('drawer_opened', { at: formatDateTime(state.opened_at), by: state.opened_by, float: money(state.float) })),
       x.ok ? reportCard(x.value, money, t('drawer_x_title')) : h('p', { class: 'form-error' }, x.error.message),
+      x.ok ? printButton('print-x', printed(x.value, t('drawer_x_title'), formatDateTime(state.opened_at))) : null,
       h(
         'div',
         { class: 'drawer-actions' },
@@ -202,11 +214,6 @@ function loadLastZ(): DrawerReport | null {
   } catch {
     return null;
   }
-}
-
-function tenderName(tender: string): string {
-  const known: Record<string, MessageKey> = { cash: 'tender_cash', card: 'tender_card', qr_alipay: 'tender_alipay', qr_wechat: 'tender_wechat' };
-  return known[tender] ? t(known[tender]) : tender;
 }
 
 function reportCard(r: DrawerReport, money: (n: number) => string, title: string): HTMLElement {

@@ -1,10 +1,11 @@
 // The receipt of the sale just completed (already saved in the outbox): store, date, lines,
-// totals with tax, cash received, change and the sale id, and "New sale".
+// totals with tax, cash received, change and the sale id, "Print" and "New sale".
 
 import { go, type Route } from '../app';
 import { h } from '../dom';
 import { formatDateTime, localName, t } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
+import { printButton, receiptLines } from '../print';
 import { linePromotions } from '../promotions';
 import { onSyncStatus, type SyncStatus } from '../sync';
 
@@ -59,6 +60,7 @@ export function renderReceipt(main: HTMLElement, route: Route): (() => void) | v
         ),
         h('footer', { class: 'r-foot' }, h('span', { class: 'muted' }, t('sale_id')), h('span', { class: 'mono', 'data-testid': 'receipt-sale-id' }, sale.sale_id)),
       ),
+      printButton('print-receipt', () => receiptLines(sale)),
     ),
     h(
       'div',

@@ -9,7 +9,7 @@ import { addApproval, addProduct, cartLines, cartSaleId, onCartChange, priced, s
 import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, productByBarcode } from '../db';
-import { h, toast } from '../dom';
+import { h, svgIcon, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
@@ -435,13 +435,7 @@ export function renderSell(main: HTMLElement): () => void {
 }
 
 function svg(path: string): SVGSVGElement {
-  const el = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  el.setAttribute('viewBox', '0 0 24 24');
-  el.setAttribute('width', '22');
-  el.setAttribute('height', '22');
-  el.setAttribute('aria-hidden', 'true');
-  el.innerHTML = path;
-  return el;
+  return svgIcon(path, 22);
 }
 
 const stroke = 'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"';
