@@ -1,6 +1,7 @@
 #include "core/pricing/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <type_traits>
 #include <deque>
@@ -54,6 +55,19 @@ class Histories {
     return x < y;
   }
 
+  // An id for the promotions of history `id` alone (without the
+  // discounts): equal ids, equal lists of promotions.
+  int32_t Promotions(int32_t id) {
+    if (promotions_.size() <= static_cast<size_t>(id)) promotions_.resize(list_.size(), -1);
+    int32_t& out = promotions_[static_cast<size_t>(id)];
+    if (out < 0) {
+      std::vector<int32_t> qs;
+      for (const auto& [q, d] : list_[static_cast<size_t>(id)]) qs.push_back(q);
+      out = by_promotions_.try_emplace(std::move(qs), static_cast<int32_t>(by_promotions_.size())).first->second;
+    }
+    return out;
+  }
+
  private:
   struct Next {
     int32_t id;
@@ -68,6 +82,8 @@ class Histories {
   };
   std::deque<History> list_;  // a deque: references stay valid as it grows
   std::unordered_map<Next, int32_t, Hash> next_;
+  std::vector<int32_t> promotions_;                   // per history: Promotions(), -1 until asked
+  std::map<std::vector<int32_t>, int32_t> by_promotions_;
 };
 
 // One unit of a line and what has happened to it so far.
@@ -292,6 +308,9 @@ class Search {
   // Sets the promotions up and returns the starting state of the lines.
   State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
+    for (int q : layer23_) (promos_[q].p->layer() == 2 ? layer2_ : thresholds_).push_back(q);
+    summarize_ = Summarizes();
+    summary_size_ = thresholds_.size() + (size_t{1} << layer2_.size()) * (thresholds_.size() + 3);
     State start;
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, 0, lines_[l].unit_base}, lines_[l].units});
     Normalize(start, histories_);
@@ -329,13 +348,123 @@ class Search {
     return 0;
   }
 
+  // The key of state s before layer-1 promotion k, for the memory of the
+  // walk. With summaries (Summarizes), the units no promotion from k on may
+  // touch are settled: only what layers 2-3, the bounds and the tie-break
+  // will ask of them is kept, summed over them, so states that differ only
+  // in how settled units were grouped into applications (a mix and match's
+  // units split otherwise between its applications) share one key, and the
+  // walk follows them once: the first found stands for all.
   std::string Key(size_t k, const State& s) const {
     static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
-    std::string key(sizeof(int64_t) + s.size() * sizeof(Slot), '\0');
+    std::string key(sizeof(int64_t), '\0');
     const int64_t at = static_cast<int64_t>(k);
     std::memcpy(key.data(), &at, sizeof at);
-    if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
+    if (!summarize_) {
+      key.resize(sizeof at + s.size() * sizeof(Slot));
+      if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
+      return key;
+    }
+    std::vector<std::array<int64_t, 3>> settled;  // (line, promotions id, units)
+    std::vector<int64_t> sums(summary_size_, 0);
+    for (const Slot& x : s) {
+      if (MayTouch(k, x.unit)) {
+        key.append(reinterpret_cast<const char*>(&x), sizeof x);
+        continue;
+      }
+      settled.push_back({x.unit.line, histories_.Promotions(x.unit.history), x.count});
+      AddSummary(x, sums);
+    }
+    std::sort(settled.begin(), settled.end());
+    size_t out = 0;
+    for (size_t i = 0; i < settled.size(); ++i) {
+      if (out > 0 && settled[out - 1][0] == settled[i][0] && settled[out - 1][1] == settled[i][1]) {
+        settled[out - 1][2] += settled[i][2];
+      } else {
+        settled[out++] = settled[i];
+      }
+    }
+    settled.resize(out);
+    const int64_t n = static_cast<int64_t>(settled.size());
+    key.append(reinterpret_cast<const char*>(&n), sizeof n);
+    if (!settled.empty()) key.append(reinterpret_cast<const char*>(settled.data()), settled.size() * sizeof settled[0]);
+    if (!sums.empty()) key.append(reinterpret_cast<const char*>(sums.data()), sums.size() * sizeof(int64_t));
     return key;
+  }
+
+  // May a layer-1 promotion from k on touch unit u?
+  bool MayTouch(size_t k, const Unit& u) const {
+    for (size_t i = k; i < layer1_.size(); ++i) {
+      if (promos_[layer1_[i]].in_scope[static_cast<size_t>(u.line)] && Compatible(u, layer1_[i])) return true;
+    }
+    return false;
+  }
+
+  // Adds what layers 2-3 and the bounds will ask of a settled slot, as sums
+  // over its units: per threshold, its price if the threshold could take it
+  // (the bound's share); per choice of layer-2 promotions, its price after
+  // them as Hopeless counts it and as Finish makes it, which of them touch
+  // it, and per threshold its price after them if the threshold could take
+  // it, and whether it could.
+  void AddSummary(const Slot& x, std::vector<int64_t>& sums) const {
+    size_t at = 0;
+    for (int t : thresholds_) sums[at++] += Takes(x.unit, t) ? x.unit.price * x.count : 0;
+    for (uint32_t m = 0; m < (1u << layer2_.size()); ++m) {
+      int64_t bound_price = x.unit.price;
+      Unit u = x.unit;
+      int64_t reaches = 0;
+      for (size_t b = 0; b < layer2_.size(); ++b) {
+        if (!(m & (1u << b))) continue;
+        const int q = layer2_[b];
+        const int64_t bp = MemberBp(*promos_[q].p);
+        if (promos_[q].in_scope[static_cast<size_t>(u.line)]) {
+          bound_price -= *MulDiv(bound_price, bp, 10'000, RoundingMode::kHalfUp);
+          if (Compatible(u, q)) {
+            const int64_t d = *MulDiv(u.price, bp, 10'000, RoundingMode::kHalfUp);
+            u.price -= d;
+            u.history = histories_.Extend(u.history, q, d);
+            reaches |= int64_t{1} << b;
+          }
+        }
+      }
+      sums[at++] += bound_price * x.count;
+      sums[at++] += u.price * x.count;
+      for (size_t t = 0; t < thresholds_.size(); ++t) {
+        if (!Takes(u, thresholds_[t])) continue;
+        sums[at] += u.price * x.count;
+        reaches |= int64_t{1} << (layer2_.size() + t);
+      }
+      at += thresholds_.size();
+      sums[at++] |= reaches;
+    }
+  }
+
+  // Whether settled units may be summarized (Key): only in the bounded
+  // first pass (the objectives require what follows), with prices including
+  // tax (the total is the sum of the units, not of rounded line taxes), a
+  // few layer-2 promotions, and no threshold after the first whose discount
+  // the ones before it could cut short (it would then depend on how their
+  // discounts were spread over the units).
+  bool Summarizes() const {
+    if (!collect_ || objectives_.empty() || !tax_inclusive_ || layer2_.size() > 4) return false;
+    int64_t before = 0;  // the most the thresholds so far can take off the whole cart
+    for (int t : thresholds_) {
+      const Promotion& p = *promos_[t].p;
+      int64_t list = 0;
+      for (size_t l = 0; l < lines_.size(); ++l) {
+        if (promos_[t].in_scope[l]) list += lines_[l].unit_base * lines_[l].units;
+      }
+      if (before > 0) {
+        for (const Tier& tier : p.tiers) {
+          if (tier.off > tier.min - before) return false;
+        }
+      }
+      const Tier& top = p.tiers.back();
+      before += std::min(list, p.type == PromoType::kThresholdPercent
+                                   ? *MulDiv(list, top.percent_bp, 10'000, RoundingMode::kUp)
+                                   : (p.repeat ? top.off * (list / top.min) : top.off));
+    }
+    return true;
   }
 
   // Best outcome from layer-1 promotion k on, for state s (remembered).
@@ -806,6 +935,10 @@ class Search {
   bool exhausted_ = false;
   std::vector<int> layer1_;
   std::vector<int> layer23_;
+  std::vector<int> layer2_;      // the layer-2 promotions of layer23_, in order
+  std::vector<int> thresholds_;  // and its thresholds
+  bool summarize_ = false;       // Key summarizes settled units
+  size_t summary_size_ = 0;
   std::unordered_map<std::string, Outcome> memo_;
   bool collect_ = false;
   std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
