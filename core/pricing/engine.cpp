@@ -138,8 +138,13 @@ std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const
   Int128 given = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Int128 exact = Int128{amount} * weights[i];
-    out[i].first = static_cast<int64_t>(exact / total);
-    remainder[i] = exact % total;
+    if (exact >= 0 && exact <= INT64_MAX && total <= INT64_MAX) {  // the same in 64 bits, without a 128-bit division
+      out[i].first = static_cast<int64_t>(exact) / static_cast<int64_t>(total);
+      remainder[i] = static_cast<int64_t>(exact) % static_cast<int64_t>(total);
+    } else {
+      out[i].first = static_cast<int64_t>(exact / total);
+      remainder[i] = exact % total;
+    }
     given += Int128{out[i].first} * counts[i];
   }
   std::vector<size_t> order(weights.size());
@@ -1365,6 +1370,7 @@ class PartsSearch {
   // more than its rate, so it is at least ceil(score / 10000 - n / 2).
   static int64_t LeastTotal(Int128 score, const TierCombination& c) {
     const Int128 sum = score - 5'000 * c.percent_thresholds;
+    if (sum >= 0 && sum <= INT64_MAX - 9'999) return (static_cast<int64_t>(sum) + 9'999) / 10'000;  // 64-bit division
     return static_cast<int64_t>(sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000));
   }
 
