@@ -355,10 +355,12 @@ class Search {
         if (inside) keeps_[i] |= 1u << bit;
       }
     }
-    summary_size_ = thresholds_.size() + (size_t{1} << layer2_.size()) * (thresholds_.size() + 3);
-    reaches_at_.assign(summary_size_, false);
-    for (size_t m = 0; m < (size_t{1} << layer2_.size()); ++m) {
-      reaches_at_[thresholds_.size() + m * (thresholds_.size() + 3) + thresholds_.size() + 2] = true;
+    if (summarize_) {  // at most 4 layer-2 promotions: 16 choices of them
+      summary_size_ = thresholds_.size() + (size_t{1} << layer2_.size()) * (thresholds_.size() + 3);
+      reaches_at_.assign(summary_size_, false);
+      for (size_t m = 0; m < (size_t{1} << layer2_.size()); ++m) {
+        reaches_at_[thresholds_.size() + m * (thresholds_.size() + 3) + thresholds_.size() + 2] = true;
+      }
     }
     State start;
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, 0, lines_[l].unit_base}, lines_[l].units});
@@ -416,8 +418,10 @@ class Search {
       if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
       return key;
     }
-    std::vector<std::array<int64_t, 3>> settled;  // (line, promotions id, units)
-    std::vector<int64_t> sums(summary_size_, 0);
+    std::vector<std::array<int64_t, 3>>& settled = key_settled_;  // (line, promotions id, units)
+    settled.clear();
+    std::vector<int64_t>& sums = key_sums_;
+    sums.assign(summary_size_, 0);
     for (const Slot& x : s) {
       const UnitInfo& info = Info(x.unit);
       if (info.last >= static_cast<int64_t>(k)) {  // still in play
@@ -669,9 +673,9 @@ class Search {
     State next = s;
     next.reserve(s.size() + (chosen.empty() ? 0 : chosen.size() * tuples[chosen[0]].size()));
     const Promotion& p = *promos_[q].p;
-    std::vector<int> cls;
-    std::vector<Unit> units;
-    std::vector<int64_t> discount;
+    std::vector<int>& cls = apply_classes_;
+    std::vector<Unit>& units = apply_units_;
+    std::vector<int64_t>& discount = apply_discount_;
     for (size_t t : chosen) {
       // The application's units in cart order (slots are sorted by line):
       // the order allocate() and the ties use. Only a bundle's tuples
@@ -693,7 +697,8 @@ class Search {
         case PromoType::kFlashSale: discount[0] = std::max<int64_t>(0, units[0].price - p.price); break;
         case PromoType::kBuyXGetY: {
           // The `get` cheapest units; ties go to the later unit in cart order.
-          std::vector<size_t> order(units.size());
+          std::vector<size_t>& order = apply_order_;
+          order.resize(units.size());
           std::iota(order.begin(), order.end(), size_t{0});
           std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
             if (units[a].price != units[b].price) return units[a].price < units[b].price;
@@ -707,13 +712,9 @@ class Search {
         }
         case PromoType::kBundle:
         case PromoType::kMixMatch: {
-          std::vector<int64_t> weights;
           int64_t sum = 0;
-          for (const Unit& u : units) {
-            weights.push_back(u.price);
-            sum += u.price;
-          }
-          if (sum > p.price) discount = *Allocate(sum - p.price, weights);
+          for (const Unit& u : units) sum += u.price;
+          if (sum > p.price) Spread(sum - p.price, sum, units, discount);
           break;
         }
         default: break;
@@ -726,6 +727,32 @@ class Search {
     }
     Normalize(next, histories_);
     return next;
+  }
+
+  // allocate() of `amount` (>= 0) over the units weighted by their prices
+  // (summing to `total` > 0), into `out`: each unit's share rounded down,
+  // then a fen more to the largest remainders (ties: the earlier unit), as
+  // core::Allocate does, without allocating.
+  void Spread(int64_t amount, int64_t total, const std::vector<Unit>& units, std::vector<int64_t>& out) const {
+    std::vector<Int128>& remainder = apply_remainder_;
+    std::vector<size_t>& order = apply_order_;
+    remainder.resize(units.size());
+    int64_t given = 0;
+    for (size_t i = 0; i < units.size(); ++i) {
+      const Int128 exact = Int128{amount} * units[i].price;
+      if (exact <= INT64_MAX) {
+        out[i] = static_cast<int64_t>(exact) / total;
+        remainder[i] = static_cast<int64_t>(exact) % total;
+      } else {
+        out[i] = static_cast<int64_t>(exact / total);
+        remainder[i] = exact % total;
+      }
+      given += out[i];
+    }
+    order.resize(units.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+    for (size_t k = 0; given < amount; ++k, ++given) out[order[k]] += 1;
   }
 
   // The most the single-unit layer-1 promotions from k on could take off
@@ -1057,6 +1084,13 @@ class Search {
   bool summarize_ = false;       // Key summarizes settled units
   // Buffers of Hopeless and MostOffTogether, kept between calls.
   mutable std::vector<int64_t> least_;
+  mutable std::vector<int> apply_classes_;  // Apply and Spread
+  mutable std::vector<Unit> apply_units_;
+  mutable std::vector<int64_t> apply_discount_;
+  mutable std::vector<size_t> apply_order_;
+  mutable std::vector<Int128> apply_remainder_;
+  mutable std::vector<std::array<int64_t, 3>> key_settled_;  // Key
+  mutable std::vector<int64_t> key_sums_;
   mutable std::vector<std::array<int64_t, 3>> multi_;
   // Per layer-1 promotion (index in layer1_), the layer-2 promotions (bits
   // of layer23_) that every unit it may discount keeps: in their scope, and
