@@ -357,10 +357,6 @@ class Search {
     }
     if (summarize_) {  // at most 4 layer-2 promotions: 16 choices of them
       summary_size_ = thresholds_.size() + (size_t{1} << layer2_.size()) * (thresholds_.size() + 3);
-      reaches_at_.assign(summary_size_, false);
-      for (size_t m = 0; m < (size_t{1} << layer2_.size()); ++m) {
-        reaches_at_[thresholds_.size() + m * (thresholds_.size() + 3) + thresholds_.size() + 2] = true;
-      }
     }
     State start;
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, 0, lines_[l].unit_base}, lines_[l].units});
@@ -430,13 +426,9 @@ class Search {
       }
       settled.push_back({x.unit.line, histories_.Promotions(x.unit.history), x.count});
       const int64_t* one = &summaries_[info.summary];
-      for (size_t i = 0; i < summary_size_; ++i) {
-        if (reaches_at_[i]) {
-          sums[i] |= one[i];
-        } else {
-          sums[i] += one[i] * x.count;
-        }
-      }
+      const size_t reaches = summary_size_ - (size_t{1} << layer2_.size());  // the bit sets come last
+      for (size_t i = 0; i < reaches; ++i) sums[i] += one[i] * x.count;
+      for (size_t i = reaches; i < summary_size_; ++i) sums[i] |= one[i];
     }
     std::sort(settled.begin(), settled.end());
     size_t out = 0;
@@ -486,13 +478,15 @@ class Search {
   }
 
   // What layers 2-3 and the bounds will ask of a settled unit, which Key
-  // sums over the settled units (reaches_at_ marks the bit sets, joined
-  // instead): per threshold, its price if the threshold could take it (the
-  // bound's share); per choice of layer-2 promotions, its price after them
-  // as Hopeless counts it and as Finish makes it, per threshold that price
-  // if the threshold could then take it, and which of them reach it.
+  // sums over the settled units: per threshold, its price if the threshold
+  // could take it (the bound's share); per choice of layer-2 promotions, its
+  // price after them as Hopeless counts it and as Finish makes it, and per
+  // threshold that price if the threshold could then take it; last, per
+  // choice of layer-2 promotions, which promotions reach it (bit sets, which
+  // Key joins instead of adding).
   void Summarize(const Unit& unit, int64_t* out) const {
     size_t at = 0;
+    size_t reach_at = summary_size_ - (size_t{1} << layer2_.size());
     for (int t : thresholds_) out[at++] = Takes(unit, t) ? unit.price : 0;
     for (uint32_t m = 0; m < (1u << layer2_.size()); ++m) {
       int64_t bound_price = unit.price;
@@ -519,7 +513,7 @@ class Search {
         out[at++] = takes ? u.price : 0;
         if (takes) reaches |= int64_t{1} << (layer2_.size() + t);
       }
-      out[at++] = reaches;
+      out[reach_at++] = reaches;
     }
   }
 
@@ -630,6 +624,7 @@ class Search {
     auto pick = [&](auto&& self, size_t from) -> void {
       State next = Apply(s, classes, tuples, chosen, q);
       bool again = false;
+      size_t until = tuples.size();  // the tuples to extend it with: [from, until)
       if (!chosen.empty()) {
         auto [it, fresh] = seen.try_emplace(Key(k, next), from);
         if (!fresh && it->second <= from) {
@@ -637,6 +632,9 @@ class Search {
           return;
         }
         again = !fresh;
+        // Met again: it was extended with every tuple from it->second on
+        // (those children are known), so only the ones before are new.
+        if (again) until = it->second;
         it->second = from;
         // With a bound: no more applications of q, nor any later promotion,
         // can bring this state within reach (Hopeless at k+1 follows).
@@ -646,7 +644,7 @@ class Search {
         }
       }
       if (static_cast<int64_t>(chosen.size()) < max_apps) {
-        for (size_t t = from; t < tuples.size(); ++t) {
+        for (size_t t = from; t < until; ++t) {
           bool fits = true;
           for (int c : tuples[t]) ++taken[c];
           for (int c : tuples[t]) fits = fits && taken[c] <= classes[c].count;
@@ -1102,7 +1100,6 @@ class Search {
   mutable std::vector<std::vector<int64_t>> group_prices_;
   std::shared_ptr<const State> empty_ = std::make_shared<const State>();  // collect mode's outcomes
   size_t summary_size_ = 0;
-  std::vector<bool> reaches_at_;  // per summary entry: a set of bits
   mutable std::unordered_map<Unit, UnitInfo, UnitHash> unit_info_;
   mutable std::vector<int64_t> summaries_;
   std::unordered_map<std::string, Outcome> memo_;
