@@ -1,6 +1,7 @@
 // Times core.wasm's priceCart under Node on the same carts as
 // bench/core_bench.cpp's BM_PriceCartJson and BM_PricingFixturesJson, so the
-// two can be compared as a ratio in one run. Usage: node bench/wasm_bench.mjs [build/wasm]
+// two can be compared as a ratio in one run, and the engine alone on the same
+// fixtures (benchPricingEngine, vs BM_PricingFixturesEngine). Usage: node bench/wasm_bench.mjs [build/wasm]
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
