@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/pricing_requests.h"
 #include "core/barcode.h"
 #include "core/cart.h"
 #include "core/cart_json.h"
@@ -48,7 +49,7 @@ BENCHMARK(BM_PriceCartJson)->Arg(10)->Arg(100)->Arg(1000);
 // Every pricing fixture that prices (tests/fixtures/pricing/*.in.json, errors
 // left out), once per iteration: carts with real promotion rules, the same
 // set bench/wasm_bench.mjs prices in core.wasm.
-void BM_PricingFixturesJson(benchmark::State& state) {
+std::vector<std::string> FixtureInputs() {
   std::vector<std::string> inputs;
   for (const auto& entry : std::filesystem::directory_iterator(AISLE_FIXTURES_DIR "/pricing")) {
     const std::string name = entry.path().filename().string();
@@ -57,12 +58,31 @@ void BM_PricingFixturesJson(benchmark::State& state) {
     inputs.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   std::sort(inputs.begin(), inputs.end());
+  return inputs;
+}
+
+void BM_PricingFixturesJson(benchmark::State& state) {
+  const std::vector<std::string> inputs = FixtureInputs();
   for (auto _ : state) {
     for (const std::string& input : inputs) benchmark::DoNotOptimize(PriceCartJson(input));
   }
   state.counters["requests"] = static_cast<double>(inputs.size());
 }
 BENCHMARK(BM_PricingFixturesJson)->Unit(benchmark::kMicrosecond);
+
+// The same fixtures, read once: the engine alone (PriceWithRules), as
+// core.wasm's benchPricingEngine times it (bench/wasm_bench.mjs).
+void BM_PricingFixturesEngine(benchmark::State& state) {
+  std::vector<aisle::bench::PricingRequest> requests;
+  for (const std::string& input : FixtureInputs()) {
+    auto parsed = ParseJson(input);
+    if (!parsed) continue;
+    if (auto r = aisle::bench::ReadPricingRequest(*parsed)) requests.push_back(std::move(*r));
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(aisle::bench::PriceRequests(requests));
+  state.counters["requests"] = static_cast<double>(requests.size());
+}
+BENCHMARK(BM_PricingFixturesEngine)->Unit(benchmark::kMicrosecond);
 
 void BM_NormalizeBarcode(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(NormalizeBarcode(" 6901234567892\r\n"));

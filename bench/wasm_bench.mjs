@@ -1,6 +1,7 @@
 // Times core.wasm's priceCart under Node on the same carts as
 // bench/core_bench.cpp's BM_PriceCartJson and BM_PricingFixturesJson, so the
-// two can be compared as a ratio in one run. Usage: node bench/wasm_bench.mjs [build/wasm]
+// two can be compared as a ratio in one run, and the engine alone on the same
+// fixtures (benchPricingEngine, vs BM_PricingFixturesEngine). Usage: node bench/wasm_bench.mjs [build/wasm]
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,3 +50,12 @@ while (elapsed < 2_000_000_000n) {
   elapsed = process.hrtime.bigint() - start;
 }
 console.log(`wasm pricing fixtures (${inputs.length} requests)\t${(Number(elapsed) / passes / 1000).toFixed(1)} us/pass\t${passes} passes`);
+
+// The same requests, read once inside the module: the engine alone, timed
+// inside core.wasm (compare with core_bench's BM_PricingFixturesEngine).
+const requests = `[${inputs.join(',')}]`;
+core.benchPricingEngine(requests, 5);  // warm up
+let engine = JSON.parse(core.benchPricingEngine(requests, 10));
+const enginePasses = Math.max(10, Math.round(2e9 / engine.ns_per_pass));
+engine = JSON.parse(core.benchPricingEngine(requests, enginePasses));
+console.log(`wasm pricing engine alone (${engine.requests} requests)\t${(engine.ns_per_pass / 1000).toFixed(1)} us/pass\t${engine.passes} passes`);

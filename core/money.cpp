@@ -20,23 +20,28 @@ bool FitsInt64(Int128 v) {
   return v >= static_cast<Int128>(INT64_MIN) && v <= static_cast<Int128>(INT64_MAX);
 }
 
-// Rounds the exact quotient num/den (den > 0) to an integer.
-Int128 DivideRounded(Int128 num, Int128 den, RoundingMode mode) {
-  Int128 q = num / den;  // truncated toward zero
-  Int128 r = num % den;  // same sign as num
+// Rounds the exact quotient num/den (den > 0) to an integer. Int is
+// int64_t when the operands fit (the usual case: 128-bit division is a
+// library call natively and slower still in WebAssembly), Int128 otherwise;
+// the answer is the same.
+template <typename Int>
+Int DivideRounded(Int num, Int den, RoundingMode mode) {
+  Int q = num / den;  // truncated toward zero
+  Int r = num % den;  // same sign as num
   if (r == 0) return q;
   const int sign = num < 0 ? -1 : 1;
-  const Int128 abs_r2 = (r < 0 ? -r : r) * 2;
+  const Int abs_r = r < 0 ? -r : r;
+  const Int rest = den - abs_r;  // 2 |r| compared with den, without overflow
   bool away = false;  // move one unit away from zero?
   switch (mode) {
     case RoundingMode::kDown: away = false; break;
     case RoundingMode::kUp: away = true; break;
     case RoundingMode::kFloor: away = sign < 0; break;
     case RoundingMode::kCeiling: away = sign > 0; break;
-    case RoundingMode::kHalfUp: away = abs_r2 >= den; break;
-    case RoundingMode::kHalfDown: away = abs_r2 > den; break;
+    case RoundingMode::kHalfUp: away = abs_r >= rest; break;
+    case RoundingMode::kHalfDown: away = abs_r > rest; break;
     case RoundingMode::kHalfEven:
-      away = abs_r2 > den || (abs_r2 == den && (q % 2 != 0));
+      away = abs_r > rest || (abs_r == rest && (q % 2 != 0));
       break;
   }
   return away ? q + sign : q;
@@ -87,14 +92,15 @@ Result<int64_t> CheckedMul(int64_t a, int64_t b) {
 
 Result<int64_t> MulDiv(int64_t a, int64_t b, int64_t den, RoundingMode mode) {
   if (den <= 0) return Error::Make("invalid_divisor", "divisor must be positive");
-  const Int128 q = DivideRounded(static_cast<Int128>(a) * b, den, mode);
+  if (int64_t product = 0; !__builtin_mul_overflow(a, b, &product)) return DivideRounded<int64_t>(product, den, mode);
+  const Int128 q = DivideRounded<Int128>(static_cast<Int128>(a) * b, den, mode);
   if (!FitsInt64(q)) return Overflow();
   return static_cast<int64_t>(q);
 }
 
 Result<int64_t> RoundToIncrement(int64_t amount, int64_t increment, RoundingMode mode) {
   if (increment <= 0) return Error::Make("invalid_increment", "increment must be positive");
-  const Int128 q = DivideRounded(amount, increment, mode) * increment;
+  const Int128 q = DivideRounded<Int128>(amount, increment, mode) * increment;
   if (!FitsInt64(q)) return Overflow();
   return static_cast<int64_t>(q);
 }
@@ -115,8 +121,15 @@ Result<std::vector<int64_t>> Allocate(int64_t amount, const std::vector<int64_t>
   Int128 given = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Int128 exact = abs_amount * weights[i];
-    parts[i] = static_cast<int64_t>(exact / total_weight);
-    remainders[i] = exact % total_weight;
+    if (FitsInt64(exact) && FitsInt64(total_weight)) {  // the same in 64 bits, without a 128-bit division
+      const auto e = static_cast<int64_t>(exact);
+      const auto t = static_cast<int64_t>(total_weight);
+      parts[i] = e / t;
+      remainders[i] = e % t;
+    } else {
+      parts[i] = static_cast<int64_t>(exact / total_weight);
+      remainders[i] = exact % total_weight;
+    }
     given += parts[i];
   }
   std::vector<size_t> order(weights.size());

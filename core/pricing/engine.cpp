@@ -1,6 +1,8 @@
 #include "core/pricing/engine.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstring>
 #include <type_traits>
 #include <deque>
@@ -54,6 +56,19 @@ class Histories {
     return x < y;
   }
 
+  // An id for the promotions of history `id` alone (without the
+  // discounts): equal ids, equal lists of promotions.
+  int32_t Promotions(int32_t id) {
+    if (promotions_.size() <= static_cast<size_t>(id)) promotions_.resize(list_.size(), -1);
+    int32_t& out = promotions_[static_cast<size_t>(id)];
+    if (out < 0) {
+      std::vector<int32_t> qs;
+      for (const auto& [q, d] : list_[static_cast<size_t>(id)]) qs.push_back(q);
+      out = by_promotions_.try_emplace(std::move(qs), static_cast<int32_t>(by_promotions_.size())).first->second;
+    }
+    return out;
+  }
+
  private:
   struct Next {
     int32_t id;
@@ -68,6 +83,8 @@ class Histories {
   };
   std::deque<History> list_;  // a deque: references stay valid as it grows
   std::unordered_map<Next, int32_t, Hash> next_;
+  std::vector<int32_t> promotions_;                   // per history: Promotions(), -1 until asked
+  std::map<std::vector<int32_t>, int32_t> by_promotions_;
 };
 
 // One unit of a line and what has happened to it so far.
@@ -121,8 +138,13 @@ std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const
   Int128 given = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Int128 exact = Int128{amount} * weights[i];
-    out[i].first = static_cast<int64_t>(exact / total);
-    remainder[i] = exact % total;
+    if (exact >= 0 && exact <= INT64_MAX && total <= INT64_MAX) {  // the same in 64 bits, without a 128-bit division
+      out[i].first = static_cast<int64_t>(exact) / static_cast<int64_t>(total);
+      remainder[i] = static_cast<int64_t>(exact) % static_cast<int64_t>(total);
+    } else {
+      out[i].first = static_cast<int64_t>(exact / total);
+      remainder[i] = exact % total;
+    }
     given += Int128{out[i].first} * counts[i];
   }
   std::vector<size_t> order(weights.size());
@@ -163,6 +185,9 @@ struct ActivePromo {
   int rank = 0;  // position in id order, for the tie-break
   std::vector<bool> in_scope;                 // per line
   std::vector<std::vector<bool>> group_scope;  // bundle: per group, per line
+  // Its stacking, for Compatible: exclusive, and its group (-1: none).
+  bool exclusive = false;
+  int group = -1;
 };
 
 // What a finished choice costs and how it is ranked.
@@ -186,10 +211,20 @@ struct Tally {
   std::vector<int> ranks;
 
   Tally(const State& s, const std::vector<ActivePromo>& promos, const Histories& histories) {
-    std::map<int, int64_t> touched;  // promotion -> units
+    std::vector<std::pair<int, int64_t>> touched;  // (promotion, units), by promotion
     for (const Slot& x : s) {
-      for (const auto& [q, d] : histories[x.unit.history]) touched[q] += x.count;
+      for (const auto& [q, d] : histories[x.unit.history]) touched.emplace_back(q, x.count);
     }
+    std::sort(touched.begin(), touched.end());
+    size_t out = 0;
+    for (size_t i = 0; i < touched.size(); ++i) {
+      if (out > 0 && touched[out - 1].first == touched[i].first) {
+        touched[out - 1].second += touched[i].second;
+      } else {
+        touched[out++] = touched[i];
+      }
+    }
+    touched.resize(out);
     for (const auto& [q, units] : touched) {
       const int64_t size = promos[static_cast<size_t>(q)].p->ApplicationSize();
       const int64_t apps = size > 0 ? units / size : 1;
@@ -293,6 +328,37 @@ class Search {
   // Sets the promotions up and returns the starting state of the lines.
   State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
+    for (int q : layer23_) (promos_[q].p->layer() == 2 ? layer2_ : thresholds_).push_back(q);
+    // The band is for the rounding of the reached percent thresholds'
+    // combined discount: a part none of them may take from is ranked by its
+    // score alone.
+    for (Objective& o : objectives_) {
+      int64_t reached = 0;
+      for (size_t bit = 0; bit < o.weight.size(); ++bit) {
+        const std::vector<bool>& scope = promos_[layer23_[bit]].in_scope;
+        if (o.weight[bit] != 0 &&
+            std::any_of(line_ids.begin(), line_ids.end(), [&](int32_t l) { return scope[static_cast<size_t>(l)]; })) {
+          ++reached;
+        }
+      }
+      o.band = Int128{10'000} * reached;
+    }
+    summarize_ = Summarizes();
+    keeps_.assign(layer1_.size(), 0);
+    for (size_t i = 0; i < layer1_.size(); ++i) {
+      const ActivePromo& ap = promos_[layer1_[i]];
+      for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
+        const ActivePromo& b = promos_[layer23_[bit]];
+        if (b.p->layer() != 2 || ap.exclusive || b.exclusive || b.group >= 0) continue;
+        const bool inside = std::all_of(line_ids.begin(), line_ids.end(), [&](int32_t l) {
+          return !ap.in_scope[static_cast<size_t>(l)] || b.in_scope[static_cast<size_t>(l)];
+        });
+        if (inside) keeps_[i] |= 1u << bit;
+      }
+    }
+    if (summarize_) {  // at most 4 layer-2 promotions: 16 choices of them
+      summary_size_ = thresholds_.size() + (size_t{1} << layer2_.size()) * (thresholds_.size() + 3);
+    }
     State start;
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, 0, lines_[l].unit_base}, lines_[l].units});
     Normalize(start, histories_);
@@ -313,12 +379,13 @@ class Search {
 
   // May promotion q touch unit u, given what already touches it?
   bool Compatible(const Unit& u, int q) const {
-    const Promotion& p = *promos_[q].p;
+    const ActivePromo& p = promos_[q];
+    const bool threshold = p.p->layer() == 3;
     for (const auto& [other, discount] : histories_[u.history]) {
-      const Promotion& o = *promos_[other].p;
-      if (other == q || o.stacking == Stacking::kExclusive || p.stacking == Stacking::kExclusive) return false;
-      if (p.stacking == Stacking::kGroup && o.stacking == Stacking::kGroup && p.group == o.group) return false;
-      if (p.layer() == 3 && o.no_threshold) return false;
+      const ActivePromo& o = promos_[other];
+      if (other == q || o.exclusive || p.exclusive) return false;
+      if (p.group >= 0 && p.group == o.group) return false;
+      if (threshold && o.p->no_threshold) return false;
     }
     return true;
   }
@@ -330,13 +397,153 @@ class Search {
     return 0;
   }
 
+  // The key of state s before layer-1 promotion k, for the memory of the
+  // walk. With summaries (Summarizes), the units no promotion from k on may
+  // touch are settled: only what layers 2-3, the bounds and the tie-break
+  // will ask of them is kept, summed over them, so states that differ only
+  // in how settled units were grouped into applications (a mix and match's
+  // units split otherwise between its applications) share one key, and the
+  // walk follows them once: the first found stands for all.
   std::string Key(size_t k, const State& s) const {
     static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
-    std::string key(sizeof(int64_t) + s.size() * sizeof(Slot), '\0');
+    std::string key(sizeof(int64_t), '\0');
+    key.reserve(sizeof(int64_t) * (2 + summary_size_) + s.size() * sizeof(Slot));
     const int64_t at = static_cast<int64_t>(k);
     std::memcpy(key.data(), &at, sizeof at);
-    if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
+    if (!summarize_) {
+      key.resize(sizeof at + s.size() * sizeof(Slot));
+      if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
+      return key;
+    }
+    std::vector<std::array<int64_t, 3>>& settled = key_settled_;  // (line, promotions id, units)
+    settled.clear();
+    std::vector<int64_t>& sums = key_sums_;
+    sums.assign(summary_size_, 0);
+    for (const Slot& x : s) {
+      const UnitInfo& info = Info(x.unit);
+      if (info.last >= static_cast<int64_t>(k)) {  // still in play
+        key.append(reinterpret_cast<const char*>(&x), sizeof x);
+        continue;
+      }
+      settled.push_back({x.unit.line, histories_.Promotions(x.unit.history), x.count});
+      const int64_t* one = &summaries_[info.summary];
+      const size_t reaches = summary_size_ - (size_t{1} << layer2_.size());  // the bit sets come last
+      for (size_t i = 0; i < reaches; ++i) sums[i] += one[i] * x.count;
+      for (size_t i = reaches; i < summary_size_; ++i) sums[i] |= one[i];
+    }
+    std::sort(settled.begin(), settled.end());
+    size_t out = 0;
+    for (size_t i = 0; i < settled.size(); ++i) {
+      if (out > 0 && settled[out - 1][0] == settled[i][0] && settled[out - 1][1] == settled[i][1]) {
+        settled[out - 1][2] += settled[i][2];
+      } else {
+        settled[out++] = settled[i];
+      }
+    }
+    settled.resize(out);
+    const int64_t n = static_cast<int64_t>(settled.size());
+    key.append(reinterpret_cast<const char*>(&n), sizeof n);
+    if (!settled.empty()) key.append(reinterpret_cast<const char*>(settled.data()), settled.size() * sizeof settled[0]);
+    if (!sums.empty()) key.append(reinterpret_cast<const char*>(sums.data()), sums.size() * sizeof(int64_t));
     return key;
+  }
+
+  // What Key asks of a unit, found once per pricing: the last layer-1
+  // promotion (index in layer1_) that may touch it, -1 if none, and where
+  // its summary (Summarize) starts in summaries_.
+  struct UnitInfo {
+    int64_t last = -1;
+    size_t summary = 0;
+  };
+  struct UnitHash {
+    size_t operator()(const Unit& u) const {
+      return std::hash<int64_t>()(u.price) * 31 + (static_cast<size_t>(u.history) << 16) + static_cast<size_t>(u.line);
+    }
+  };
+
+  const UnitInfo& Info(const Unit& u) const {
+    auto [it, fresh] = unit_info_.try_emplace(u);
+    if (fresh) {
+      UnitInfo& info = it->second;
+      for (size_t i = layer1_.size(); i-- > 0;) {
+        if (promos_[layer1_[i]].in_scope[static_cast<size_t>(u.line)] && Compatible(u, layer1_[i])) {
+          info.last = static_cast<int64_t>(i);
+          break;
+        }
+      }
+      info.summary = summaries_.size();
+      summaries_.resize(summaries_.size() + summary_size_, 0);
+      Summarize(u, &summaries_[info.summary]);
+    }
+    return it->second;
+  }
+
+  // What layers 2-3 and the bounds will ask of a settled unit, which Key
+  // sums over the settled units: per threshold, its price if the threshold
+  // could take it (the bound's share); per choice of layer-2 promotions, its
+  // price after them as Hopeless counts it and as Finish makes it, and per
+  // threshold that price if the threshold could then take it; last, per
+  // choice of layer-2 promotions, which promotions reach it (bit sets, which
+  // Key joins instead of adding).
+  void Summarize(const Unit& unit, int64_t* out) const {
+    size_t at = 0;
+    size_t reach_at = summary_size_ - (size_t{1} << layer2_.size());
+    for (int t : thresholds_) out[at++] = Takes(unit, t) ? unit.price : 0;
+    for (uint32_t m = 0; m < (1u << layer2_.size()); ++m) {
+      int64_t bound_price = unit.price;
+      Unit u = unit;
+      int64_t reaches = 0;
+      for (size_t b = 0; b < layer2_.size(); ++b) {
+        if (!(m & (1u << b))) continue;
+        const int q = layer2_[b];
+        const int64_t bp = MemberBp(*promos_[q].p);
+        if (promos_[q].in_scope[static_cast<size_t>(u.line)]) {
+          bound_price -= *MulDiv(bound_price, bp, 10'000, RoundingMode::kHalfUp);
+          if (Compatible(u, q)) {
+            const int64_t d = *MulDiv(u.price, bp, 10'000, RoundingMode::kHalfUp);
+            u.price -= d;
+            u.history = histories_.Extend(u.history, q, d);
+            reaches |= int64_t{1} << b;
+          }
+        }
+      }
+      out[at++] = bound_price;
+      out[at++] = u.price;
+      for (size_t t = 0; t < thresholds_.size(); ++t) {
+        const bool takes = Takes(u, thresholds_[t]);
+        out[at++] = takes ? u.price : 0;
+        if (takes) reaches |= int64_t{1} << (layer2_.size() + t);
+      }
+      out[reach_at++] = reaches;
+    }
+  }
+
+  // Whether settled units may be summarized (Key): only in the bounded
+  // first pass (the objectives require what follows), with prices including
+  // tax (the total is the sum of the units, not of rounded line taxes), a
+  // few layer-2 promotions, and no threshold after the first whose discount
+  // the ones before it could cut short (it would then depend on how their
+  // discounts were spread over the units).
+  bool Summarizes() const {
+    if (!collect_ || objectives_.empty() || !tax_inclusive_ || layer2_.size() > 4) return false;
+    int64_t before = 0;  // the most the thresholds so far can take off the whole cart
+    for (int t : thresholds_) {
+      const Promotion& p = *promos_[t].p;
+      int64_t list = 0;
+      for (size_t l = 0; l < lines_.size(); ++l) {
+        if (promos_[t].in_scope[l]) list += lines_[l].unit_base * lines_[l].units;
+      }
+      if (before > 0) {
+        for (const Tier& tier : p.tiers) {
+          if (tier.off > tier.min - before) return false;
+        }
+      }
+      const Tier& top = p.tiers.back();
+      before += std::min(list, p.type == PromoType::kThresholdPercent
+                                   ? *MulDiv(list, top.percent_bp, 10'000, RoundingMode::kUp)
+                                   : (p.repeat ? top.off * (list / top.min) : top.off));
+    }
+    return true;
   }
 
   // Best outcome from layer-1 promotion k on, for state s (remembered).
@@ -345,7 +552,7 @@ class Search {
     const std::string key = Key(k, s);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) {
-      Outcome none{0, 0, {}, std::make_shared<const State>()};
+      Outcome none{0, 0, {}, empty_};
       memo_.emplace(key, none);
       return none;
     }
@@ -418,6 +625,7 @@ class Search {
     auto pick = [&](auto&& self, size_t from) -> void {
       State next = Apply(s, classes, tuples, chosen, q);
       bool again = false;
+      size_t until = tuples.size();  // the tuples to extend it with: [from, until)
       if (!chosen.empty()) {
         auto [it, fresh] = seen.try_emplace(Key(k, next), from);
         if (!fresh && it->second <= from) {
@@ -425,6 +633,9 @@ class Search {
           return;
         }
         again = !fresh;
+        // Met again: it was extended with every tuple from it->second on
+        // (those children are known), so only the ones before are new.
+        if (again) until = it->second;
         it->second = from;
         // With a bound: no more applications of q, nor any later promotion,
         // can bring this state within reach (Hopeless at k+1 follows).
@@ -434,7 +645,7 @@ class Search {
         }
       }
       if (static_cast<int64_t>(chosen.size()) < max_apps) {
-        for (size_t t = from; t < tuples.size(); ++t) {
+        for (size_t t = from; t < until; ++t) {
           bool fits = true;
           for (int c : tuples[t]) ++taken[c];
           for (int c : tuples[t]) fits = fits && taken[c] <= classes[c].count;
@@ -459,19 +670,23 @@ class Search {
   State Apply(const State& s, const std::vector<Class>& classes, const std::vector<std::vector<int>>& tuples,
               const std::vector<size_t>& chosen, int q) const {
     State next = s;
+    next.reserve(s.size() + (chosen.empty() ? 0 : chosen.size() * tuples[chosen[0]].size()));
     const Promotion& p = *promos_[q].p;
-    State produced;
+    std::vector<int>& cls = apply_classes_;
+    std::vector<Unit>& units = apply_units_;
+    std::vector<int64_t>& discount = apply_discount_;
     for (size_t t : chosen) {
       // The application's units in cart order (slots are sorted by line):
-      // the order allocate() and the ties use.
-      std::vector<int> cls = tuples[t];
-      std::sort(cls.begin(), cls.end());
-      std::vector<Unit> units;
+      // the order allocate() and the ties use. Only a bundle's tuples
+      // (position i: group i) are not already in order.
+      cls = tuples[t];
+      if (p.type == PromoType::kBundle) std::sort(cls.begin(), cls.end());
+      units.clear();
       for (int c : cls) {
         units.push_back(next[classes[c].slot].unit);
         --next[classes[c].slot].count;
       }
-      std::vector<int64_t> discount(units.size(), 0);
+      discount.assign(units.size(), 0);
       switch (p.type) {
         case PromoType::kPercentOff:
           discount[0] = *MulDiv(units[0].price, p.percent_bp, 10'000, RoundingMode::kHalfUp);
@@ -481,7 +696,8 @@ class Search {
         case PromoType::kFlashSale: discount[0] = std::max<int64_t>(0, units[0].price - p.price); break;
         case PromoType::kBuyXGetY: {
           // The `get` cheapest units; ties go to the later unit in cart order.
-          std::vector<size_t> order(units.size());
+          std::vector<size_t>& order = apply_order_;
+          order.resize(units.size());
           std::iota(order.begin(), order.end(), size_t{0});
           std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
             if (units[a].price != units[b].price) return units[a].price < units[b].price;
@@ -495,13 +711,9 @@ class Search {
         }
         case PromoType::kBundle:
         case PromoType::kMixMatch: {
-          std::vector<int64_t> weights;
           int64_t sum = 0;
-          for (const Unit& u : units) {
-            weights.push_back(u.price);
-            sum += u.price;
-          }
-          if (sum > p.price) discount = *Allocate(sum - p.price, weights);
+          for (const Unit& u : units) sum += u.price;
+          if (sum > p.price) Spread(sum - p.price, sum, units, discount);
           break;
         }
         default: break;
@@ -509,12 +721,37 @@ class Search {
       for (size_t i = 0; i < units.size(); ++i) {
         units[i].price -= discount[i];
         units[i].history = histories_.Extend(units[i].history, q, discount[i]);
-        produced.push_back(Slot{std::move(units[i]), 1});
+        next.push_back(Slot{units[i], 1});  // after the slots of s, which the indices of classes name
       }
     }
-    next.insert(next.end(), std::make_move_iterator(produced.begin()), std::make_move_iterator(produced.end()));
     Normalize(next, histories_);
     return next;
+  }
+
+  // allocate() of `amount` (>= 0) over the units weighted by their prices
+  // (summing to `total` > 0), into `out`: each unit's share rounded down,
+  // then a fen more to the largest remainders (ties: the earlier unit), as
+  // core::Allocate does, without allocating.
+  void Spread(int64_t amount, int64_t total, const std::vector<Unit>& units, std::vector<int64_t>& out) const {
+    std::vector<Int128>& remainder = apply_remainder_;
+    std::vector<size_t>& order = apply_order_;
+    remainder.resize(units.size());
+    int64_t given = 0;
+    for (size_t i = 0; i < units.size(); ++i) {
+      const Int128 exact = Int128{amount} * units[i].price;
+      if (exact <= INT64_MAX) {
+        out[i] = static_cast<int64_t>(exact) / total;
+        remainder[i] = static_cast<int64_t>(exact) % total;
+      } else {
+        out[i] = static_cast<int64_t>(exact / total);
+        remainder[i] = exact % total;
+      }
+      given += out[i];
+    }
+    order.resize(units.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+    for (size_t k = 0; given < amount; ++k, ++given) out[order[k]] += 1;
   }
 
   // The most the single-unit layer-1 promotions from k on could take off
@@ -524,7 +761,8 @@ class Search {
   int64_t MostOff(size_t k, const Unit& u) const {
     int64_t stackable = 0;
     int64_t exclusive = 0;
-    std::vector<std::pair<std::string_view, int64_t>> grouped;  // the most per group
+    std::vector<std::pair<int, int64_t>>& grouped = grouped_;  // the most per group
+    grouped.clear();
     for (size_t i = k; i < layer1_.size(); ++i) {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
@@ -539,9 +777,9 @@ class Search {
       if (p.stacking == Stacking::kExclusive) {
         exclusive = std::max(exclusive, off);
       } else if (p.stacking == Stacking::kGroup) {
-        auto g = std::find_if(grouped.begin(), grouped.end(), [&](const auto& x) { return x.first == p.group; });
+        auto g = std::find_if(grouped.begin(), grouped.end(), [&](const auto& x) { return x.first == ap.group; });
         if (g == grouped.end()) {
-          grouped.emplace_back(p.group, off);
+          grouped.emplace_back(ap.group, off);
         } else {
           g->second = std::max(g->second, off);
         }
@@ -556,8 +794,9 @@ class Search {
   // The most multi-unit promotion layer1_[i] could take off state s in all,
   // at today's prices: its applications on the dearest units it may still
   // use (a buy X get Y discounts the cheapest of each application, a mix
-  // and match or bundle takes what its units cost above its price).
-  int64_t MostOffTogether(size_t i, const State& s) const {
+  // and match or bundle takes what its units cost above its price), and in
+  // `units` how many units those applications discount at most.
+  int64_t MostOffTogether(size_t i, const State& s, int64_t& units_off) const {
     const int q = layer1_[i];
     const ActivePromo& ap = promos_[q];
     const Promotion& p = *ap.p;
@@ -565,9 +804,9 @@ class Search {
     const auto may_use = [&](const Slot& x, const std::vector<bool>& scope) {
       return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q);
     };
-    // Prices of the units a scope admits, dearest first.
-    const auto prices = [&](const std::vector<bool>& scope) {
-      std::vector<int64_t> out;
+    // Prices of the units a scope admits, dearest first (in a buffer kept between calls).
+    const auto prices = [&](const std::vector<bool>& scope, std::vector<int64_t>& out) -> const std::vector<int64_t>& {
+      out.clear();
       for (auto it = s.rbegin(); it != s.rend(); ++it) {
         if (may_use(*it, scope)) out.insert(out.end(), static_cast<size_t>(it->count), it->unit.price);
       }
@@ -578,20 +817,24 @@ class Search {
     if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
     int64_t off = 0;
     if (p.type == PromoType::kBundle) {
-      std::vector<std::vector<int64_t>> groups;
-      for (const auto& scope : ap.group_scope) groups.push_back(prices(scope));
+      std::vector<std::vector<int64_t>>& groups = group_prices_;
+      if (groups.size() < ap.group_scope.size()) groups.resize(ap.group_scope.size());
+      for (size_t g = 0; g < ap.group_scope.size(); ++g) prices(ap.group_scope[g], groups[g]);
+      int64_t apps = max_apps;  // every application it could make, each unit of it
+      for (size_t g = 0; g < ap.group_scope.size(); ++g) apps = std::min(apps, static_cast<int64_t>(groups[g].size()));
+      units_off += apps * size;
       for (int64_t a = 0; a < max_apps; ++a) {
         int64_t sum = 0;
-        for (const auto& g : groups) {
-          if (static_cast<size_t>(a) >= g.size()) return off;
-          sum += g[static_cast<size_t>(a)];
+        for (size_t g = 0; g < ap.group_scope.size(); ++g) {
+          if (static_cast<size_t>(a) >= groups[g].size()) return off;
+          sum += groups[g][static_cast<size_t>(a)];
         }
         if (sum <= p.price) break;
         off += sum - p.price;
       }
       return off;
     }
-    const std::vector<int64_t> units = prices(ap.in_scope);
+    const std::vector<int64_t>& units = prices(ap.in_scope, unit_prices_);
     for (int64_t a = 0; a < max_apps && static_cast<size_t>((a + 1) * size) <= units.size(); ++a) {
       const auto first = units.begin() + a * size;
       if (p.type == PromoType::kBuyXGetY) {
@@ -604,6 +847,10 @@ class Search {
         off += sum - p.price;
       }
     }
+    // Every application it could make (not only the dearest), each unit of
+    // a buy X get Y's `get` or of a mix and match.
+    const int64_t apps = std::min(max_apps, static_cast<int64_t>(units.size()) / size);
+    units_off += p.type == PromoType::kBuyXGetY ? apps * p.get : apps * size;
     return off;
   }
 
@@ -614,10 +861,21 @@ class Search {
   // the most the multi-unit ones left could take off in all (with tax on
   // it, and a fen of tax rounding per line, when prices exclude tax), and
   // each threshold taking the units it still could at their current prices.
+  // A multi-unit promotion whose units all keep the objective's one layer-2
+  // promotion (Keeps) saves at most (1 - its rate) of what it takes off,
+  // and a fen per unit for that promotion's rounding: with a price p - d
+  // instead of p, the member discount round_half_up(p × rate) shrinks by at
+  // least d × rate - 1.
   bool Hopeless(size_t k, const State& s) const {
     Int128 together = 0;
+    std::vector<std::array<int64_t, 3>>& multi = multi_;  // (layer1_ index, most off, units)
+    multi.clear();
     for (size_t i = k; i < layer1_.size(); ++i) {
-      if (promos_[layer1_[i]].p->ApplicationSize() != 1) together += MostOffTogether(i, s);
+      if (promos_[layer1_[i]].p->ApplicationSize() == 1) continue;
+      int64_t units = 0;
+      const int64_t off = MostOffTogether(i, s, units);
+      together += off;
+      multi.push_back({static_cast<int64_t>(i), off, units});
     }
     if (together > 0 && !tax_inclusive_) {
       int64_t rate = 0;
@@ -630,12 +888,25 @@ class Search {
     } else {
       together *= 10'000;
     }
-    std::vector<int64_t> least;
+    std::vector<int64_t>& least = least_;
+    least.clear();
     for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
     for (const Objective& o : objectives_) {
       if (o.best == std::numeric_limits<Int128>::max()) return false;
       Int128 bound = -together;
-      LineSums line_sum;  // the least each line can come to
+      if (tax_inclusive_ && std::has_single_bit(o.layer2)) {
+        const int64_t rate = MemberBp(*promos_[layer23_[static_cast<size_t>(std::countr_zero(o.layer2))]].p);
+        bound = 0;
+        for (const auto& [i, off, units] : multi) {
+          if (keeps_[static_cast<size_t>(i)] & o.layer2) {
+            bound -= Int128{off} * (10'000 - rate) + Int128{10'000} * units;
+          } else {
+            bound -= Int128{off} * 10'000;
+          }
+        }
+      }
+      LineSums& line_sum = line_sum_;  // the least each line can come to
+      line_sum.sums.clear();
       for (size_t j = 0; j < s.size(); ++j) {
         const Slot& x = s[j];
         int64_t price = least[j];
@@ -688,7 +959,7 @@ class Search {
           o.best = std::min(o.best, score);
         }
       }
-      return Outcome{0, 0, {}, std::make_shared<const State>()};
+      return Outcome{0, 0, {}, empty_};
     }
     Outcome best;
     const size_t m = std::min<size_t>(layer23_.size(), 16);
@@ -807,6 +1078,31 @@ class Search {
   bool exhausted_ = false;
   std::vector<int> layer1_;
   std::vector<int> layer23_;
+  std::vector<int> layer2_;      // the layer-2 promotions of layer23_, in order
+  std::vector<int> thresholds_;  // and its thresholds
+  bool summarize_ = false;       // Key summarizes settled units
+  // Buffers of Hopeless and MostOffTogether, kept between calls.
+  mutable std::vector<int64_t> least_;
+  mutable std::vector<int> apply_classes_;  // Apply and Spread
+  mutable std::vector<Unit> apply_units_;
+  mutable std::vector<int64_t> apply_discount_;
+  mutable std::vector<size_t> apply_order_;
+  mutable std::vector<Int128> apply_remainder_;
+  mutable std::vector<std::array<int64_t, 3>> key_settled_;  // Key
+  mutable std::vector<int64_t> key_sums_;
+  mutable std::vector<std::array<int64_t, 3>> multi_;
+  // Per layer-1 promotion (index in layer1_), the layer-2 promotions (bits
+  // of layer23_) that every unit it may discount keeps: in their scope, and
+  // neither it nor they exclusive, nor in one group.
+  std::vector<uint32_t> keeps_;
+  mutable std::vector<std::pair<int, int64_t>> grouped_;
+  mutable LineSums line_sum_;
+  mutable std::vector<int64_t> unit_prices_;
+  mutable std::vector<std::vector<int64_t>> group_prices_;
+  std::shared_ptr<const State> empty_ = std::make_shared<const State>();  // collect mode's outcomes
+  size_t summary_size_ = 0;
+  mutable std::unordered_map<Unit, UnitInfo, UnitHash> unit_info_;
+  mutable std::vector<int64_t> summaries_;
   std::unordered_map<std::string, Outcome> memo_;
   bool collect_ = false;
   std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
@@ -867,6 +1163,7 @@ class PartsSearch {
 
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     full_.Prepare(line_ids, promo_ids);
+    required_ = Required(line_ids, promo_ids);
     // First each part's outcomes only near the best for some choice of
     // layer-2/3 promotions and tiers; if that cannot be shown to be enough
     // (a threshold's spend must be reached by parts not at their best), all.
@@ -919,9 +1216,70 @@ class PartsSearch {
     const size_t m = std::min<size_t>(layer23.size(), 16);
     if (layer23.size() > m) exhausted_ = true;  // more than 2^16 choices: not exhaustive
     for (uint32_t mask = (1u << m) - 1;; --mask) {
-      SolveMask(mask);
+      if (MayWin(mask)) SolveMask(mask);
       if (mask == 0 || (exhausted_ && best_.leaf)) break;
     }
+  }
+
+  bool MayWin(uint32_t mask) const { return (mask & required_) == required_; }
+
+  // The layer-2 promotion (as a bit of layer23()) that every choice that
+  // can win applies, if there is one: with prices including tax and a
+  // single layer-2 promotion, when the least it takes off the units no
+  // layer-1 promotion could keep it from (nor make free) is more than all
+  // the thresholds together could take off the component, any choice
+  // without it costs more than it alone on the same layer-1 outcome.
+  uint32_t Required(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) const {
+    const std::vector<int>& layer23 = full_.layer23();
+    if (!tax_inclusive_ || layer23.size() > 16) return 0;
+    int bit = -1;
+    for (size_t b = 0; b < layer23.size(); ++b) {
+      if (promos_[layer23[b]].p->layer() != 2) continue;
+      if (bit >= 0) return 0;
+      bit = static_cast<int>(b);
+    }
+    if (bit < 0) return 0;
+    const ActivePromo& member = promos_[layer23[static_cast<size_t>(bit)]];
+    int64_t bp = 0;
+    for (const auto& [tier, rate] : member.p->member_tiers) bp = tier == ctx_.member_tier ? rate : bp;
+    int64_t least = 0;  // the least it takes off
+    for (int32_t l : line_ids) {
+      const LineInfo& line = lines_[static_cast<size_t>(l)];
+      if (!member.in_scope[static_cast<size_t>(l)]) continue;
+      bool sure = true;
+      int64_t off = 0;  // the most single-unit promotions could take off a unit
+      for (int q : promo_ids) {
+        const ActivePromo& ap = promos_[q];
+        const Promotion& p = *ap.p;
+        if (p.layer() != 1 || !ap.in_scope[static_cast<size_t>(l)]) continue;
+        if (ap.exclusive || member.exclusive || (ap.group >= 0 && ap.group == member.group) ||
+            p.ApplicationSize() != 1) {
+          sure = false;
+          break;
+        }
+        switch (p.type) {
+          case PromoType::kPercentOff: off += *MulDiv(line.unit_base, p.percent_bp, 10'000, RoundingMode::kUp); break;
+          case PromoType::kAmountOff: off += p.amount; break;
+          default: off += std::max<int64_t>(0, line.unit_base - p.price); break;  // fixed price, flash sale
+        }
+      }
+      if (!sure) continue;
+      least += *MulDiv(std::max<int64_t>(0, line.unit_base - off), bp, 10'000, RoundingMode::kHalfUp) * line.units;
+    }
+    int64_t most = 0;  // the most the thresholds could take
+    for (int q : layer23) {
+      const Promotion& p = *promos_[q].p;
+      if (p.layer() != 3) continue;
+      int64_t list = 0;
+      for (int32_t l : line_ids) {
+        if (promos_[q].in_scope[static_cast<size_t>(l)]) list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
+      }
+      const Tier& top = p.tiers.back();
+      most += std::min(list, p.type == PromoType::kThresholdPercent
+                                 ? *MulDiv(list, top.percent_bp, 10'000, RoundingMode::kUp)
+                                 : (p.repeat ? top.off * (list / top.min) : top.off));
+    }
+    return least > most ? 1u << bit : 0;
   }
 
   // Every choice of layer-2/3 promotions and of the thresholds' tiers (a
@@ -930,8 +1288,10 @@ class PartsSearch {
   void ForEachChoice(F&& f) {
     const std::vector<int>& layer23 = full_.layer23();
     for (uint32_t mask = (1u << layer23.size()) - 1;; --mask) {
-      PrepareMask(mask);
-      for (const TierCombination& c : combinations_) f(mask, c);
+      if (MayWin(mask)) {
+        PrepareMask(mask);
+        for (const TierCombination& c : combinations_) f(mask, c);
+      }
       if (mask == 0) break;
     }
   }
@@ -1042,6 +1402,7 @@ class PartsSearch {
   // more than its rate, so it is at least ceil(score / 10000 - n / 2).
   static int64_t LeastTotal(Int128 score, const TierCombination& c) {
     const Int128 sum = score - 5'000 * c.percent_thresholds;
+    if (sum >= 0 && sum <= INT64_MAX - 9'999) return (static_cast<int64_t>(sum) + 9'999) / 10'000;  // 64-bit division
     return static_cast<int64_t>(sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000));
   }
 
@@ -1298,6 +1659,7 @@ class PartsSearch {
   int64_t& steps_;
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
+  uint32_t required_ = 0;  // Required()
   bool exhausted_ = false;
   Outcome best_;
   std::vector<std::vector<State>> outcomes_;  // per part: its layer-1 outcomes
@@ -1444,6 +1806,15 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     std::iota(by_id.begin(), by_id.end(), size_t{0});
     std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) { return promos[a].p->id < promos[b].p->id; });
     for (size_t r = 0; r < by_id.size(); ++r) promos[by_id[r]].rank = static_cast<int>(r);
+  }
+  {
+    std::map<std::string_view, int> groups;
+    for (ActivePromo& ap : promos) {
+      ap.exclusive = ap.p->stacking == Stacking::kExclusive;
+      if (ap.p->stacking == Stacking::kGroup) {
+        ap.group = groups.try_emplace(ap.p->group, static_cast<int>(groups.size())).first->second;
+      }
+    }
   }
 
   // Independent components: promotions that couple units join their lines.
