@@ -101,7 +101,8 @@ ApiResponse ErrorResponse(const Error& error) {
 }
 
 Api::Api(Store& store, ApiOptions options)
-    : store_(store), options_(std::move(options)), throttle_(options_.lockout_seconds) {
+    : store_(store), options_(std::move(options)), throttle_(options_.lockout_seconds),
+      device_throttle_(options_.lockout_seconds, LoginThrottle::kMaxDeviceFailures) {
   store_.WithConnection([&](Database& db) { nudged_cursor_ = Store::FeedHead(db); });  // nudges cover what changes from now on
 }
 
@@ -327,7 +328,7 @@ ApiResponse Api::SignIn(Call& call) {
   }
   const int64_t now = UnixNow();
   const std::string key = store_id + "\n" + staff_code;
-  if (const int64_t wait = throttle_.LockedFor(key, now); wait > 0) {
+  if (const int64_t wait = std::max(throttle_.LockedFor(key, now), device_throttle_.LockedFor(device_id, now)); wait > 0) {
     ApiResponse r = ErrorResponse(Error::Make(
         "too_many_attempts", "too many wrong PINs: try again in " + std::to_string(wait) + " s"));
     r.headers.emplace_back("Retry-After", std::to_string(wait));
@@ -338,6 +339,7 @@ ApiResponse Api::SignIn(Call& call) {
   if (!staff) BurnPinVerification();
   if (!location || location->kind != "store" || !staff || !staff->active || !VerifyPin(pin, staff->pin_hash)) {
     throttle_.RecordFailure(key, now);
+    device_throttle_.RecordFailure(device_id, now);  // not reset by a success: a known PIN must not clear it
     if (staff) {  // attempts on real staff are kept; unknown codes would only let anyone fill the log
       const AuditEntry e = SignInEntry(store_id, staff_code, staff->role, device_id,
                                        throttle_.LockedFor(key, now) > 0 ? "session.locked_out" : "session.sign_in_failed");

@@ -170,7 +170,8 @@ class Api {
 
   Store& store_;
   ApiOptions options_;
-  LoginThrottle throttle_;
+  LoginThrottle throttle_;         // per store + staff code
+  LoginThrottle device_throttle_;  // per device: one handheld trying PIN 1111 on every staff code
   CompiledRulesCache rules_cache_;
   core::HybridClock clock_;  // used only inside the store's transactions
   LiveHub live_;

@@ -116,7 +116,7 @@ void LoginThrottle::RecordFailure(const std::string& key, int64_t now) {
     e.failures = 0;
     e.first_failure = now;
   }
-  if (++e.failures >= kMaxFailures) e.locked_until = now + lockout_seconds_;
+  if (++e.failures >= max_failures_) e.locked_until = now + lockout_seconds_;
 }
 
 void LoginThrottle::RecordSuccess(const std::string& key) {

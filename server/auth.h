@@ -48,13 +48,15 @@ std::string NewToken();
 // Lower-case hex SHA-256 of text.
 std::string Sha256Hex(const std::string& text);
 
-// Counts failed sign-ins per key (store + staff code); after kMaxFailures
-// within the window the key is locked for lockout_seconds.
+// Counts failed sign-ins per key (store + staff code, or a device); after
+// max_failures within the window the key is locked for lockout_seconds.
 class LoginThrottle {
  public:
-  static constexpr int kMaxFailures = 5;
+  static constexpr int kMaxFailures = 5;         // per staff member
+  static constexpr int kMaxDeviceFailures = 20;  // per device, whoever it tries
 
-  explicit LoginThrottle(int64_t lockout_seconds) : lockout_seconds_(lockout_seconds) {}
+  explicit LoginThrottle(int64_t lockout_seconds, int max_failures = kMaxFailures)
+      : lockout_seconds_(lockout_seconds), max_failures_(max_failures) {}
 
   // Seconds the key is still locked for, 0 if it may try.
   int64_t LockedFor(const std::string& key, int64_t now);
@@ -70,6 +72,7 @@ class LoginThrottle {
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
   int64_t lockout_seconds_;
+  int max_failures_;
 };
 
 }  // namespace aisle::server

@@ -506,6 +506,23 @@ TEST_F(SecurityTest, NegativeStockIsKeptAsAnExceptionThatAManagerResolves) {
   EXPECT_EQ(Post(tablet, "/api/v1/exceptions/999/resolve", {{"resolution", "accepted"}}).status, 404);
 }
 
+// One handheld trying a common PIN on every staff code: each code stays under its own five
+// failures, but the device is locked after twenty, even for a right PIN.
+TEST_F(SecurityTest, ADeviceThatGuessesAcrossStaffCodesIsThrottled) {
+  Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
+  int failures = 0;
+  for (const char* code : {"1001", "1501", "2001", "8001", "9001"}) {
+    for (int i = 0; i < 4; ++i, ++failures) EXPECT_EQ(SignIn(phone, "SH01", code, "000000").status, 401);
+  }
+  ASSERT_EQ(failures, 20);
+  const HttpResult locked = SignIn(phone, "SH01", "1001", "1111");
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_EQ(locked.Json()["error"]["code"], "too_many_attempts");
+  EXPECT_FALSE(locked.headers.at("Retry-After").empty());
+  Device other = Enroll(EnrollmentCode(dir_, "SH01", "Counter 2"), "phone-2");
+  EXPECT_EQ(SignIn(other, "SH01", "1001", "1111").status, 201);  // another device is not locked
+}
+
 TEST_F(SecurityTest, AuditVerifyCatchesEachKindOfTampering) {
   Device phone = Enroll(EnrollmentCode(dir_, "SH01", "Counter 1"), "phone-1");
   ASSERT_EQ(SignIn(phone, "SH01", "1001", "1111").status, 201);
