@@ -319,6 +319,9 @@ TEST_F(SecurityTest, ManagerApprovalsAreVerifiedAndDrawerSessionsAddUp) {
   voided["sale_id"] = "voided-3";
   voided["approvals"][0] = SignedApproval(verifiers, "2001", "222222", "void_line", "voided-3", "customer changed mind");
   EXPECT_EQ(push(op("sale.completed", voided))["status"], "applied");
+  voided["sale_id"] = "voided-4";  // the whole cart emptied before payment: void_sale covers its lines
+  voided["approvals"][0] = SignedApproval(verifiers, "2001", "222222", "void_sale", "voided-4", "customer changed mind");
+  EXPECT_EQ(push(op("sale.completed", voided))["status"], "applied");
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM exceptions WHERE kind = 'approval_invalid'"), 4);
 
   // A drawer session: float ¥500, a cash sale of the product with change, a paid-out that needs

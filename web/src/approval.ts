@@ -34,6 +34,7 @@ export function mayDo(rule: string, discountBp = 0): boolean {
 
 const reasons: Record<string, MessageKey[]> = {
   void_line: ['reason_changed_mind', 'reason_scanned_twice', 'reason_wrong_item', 'reason_damaged'],
+  void_sale: ['reason_changed_mind', 'reason_wrong_item'],
   paid_out: ['reason_supplies', 'reason_courier', 'reason_petty_cash'],
   no_sale: ['reason_change_for_till', 'reason_check_drawer'],
 };

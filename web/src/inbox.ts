@@ -60,6 +60,7 @@ function describe(r: ApprovalRequest, currency: string): string[] {
   if (typeof d.new_price === 'number') out.push(`${t('price_mode_price')} ${money(d.new_price)}`);
   if (r.discount_bp > 0) out.push(t('inbox_discount', { pct: minorToInput(r.discount_bp) }));
   if (typeof d.amount === 'number') out.push(money(d.amount));
+  if (typeof d.units === 'number') out.push(t('items', { n: d.units }));
   return out;
 }
 

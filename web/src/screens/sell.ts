@@ -72,7 +72,7 @@ export function renderSell(main: HTMLElement): () => void {
   const payButton = h('button', { class: 'btn btn-primary btn-pay', type: 'button', 'data-testid': 'pay-button' });
   payButton.addEventListener('click', () => go({ name: 'pay' }));
   const clearButton = h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'clear-button' }, t('clear_cart'));
-  clearButton.addEventListener('click', () => void withVoidApproval(voidAll));
+  clearButton.addEventListener('click', () => void withVoidApproval(voidAll, { units: cartLines().reduce((n, l) => n + (l.product.sold_by === 'unit' ? l.qty : 1), 0) }, 'void_sale'));
   const footer = h('div', { class: 'checkout-bar' }, totals, h('div', { class: 'checkout-actions' }, clearButton, payButton));
 
   main.append(scanForm, banner, list, footer);
@@ -266,10 +266,10 @@ export function renderSell(main: HTMLElement): () => void {
   }
 
   // A void (a line or units taken off) needs the void permission or a manager's approval.
-  async function withVoidApproval(act: () => void, detail: Record<string, string | number> = {}): Promise<void> {
+  async function withVoidApproval(act: () => void, detail: Record<string, string | number> = {}, rule: 'void_line' | 'void_sale' = 'void_line'): Promise<void> {
     modalOpen = true;
     try {
-      const approval = await requireApproval('void_line', cartSaleId(), { detail });
+      const approval = await requireApproval(rule, cartSaleId(), { detail });
       if (approval === undefined) return;  // cancelled: nothing is voided
       if (approval) addApproval(approval);
       act();
