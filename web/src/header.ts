@@ -3,7 +3,7 @@
 
 import { go } from './app';
 import { rejectedOps } from './db';
-import { h, svgIcon } from './dom';
+import { h, svgIcon, toast } from './dom';
 import { formatDateTime, localName, onLangChange, t, toggleLang, type MessageKey } from './i18n';
 import { inboxCount, onInboxChange, refreshInbox, showInbox } from './inbox';
 import { showPrinterSettings } from './print';
@@ -134,12 +134,22 @@ function showMenu(): void {
     item('menu_printer', 'menu-printer', showPrinterSettings),
     may('staff.read') || may('device.manage') || may('audit.read') ? item('menu_backoffice', 'backoffice-button', () => go({ name: 'backoffice' })) : null,
     item('menu_switch', 'menu-switch', () => lockTerminal('switch')),
-    item('sign_out', 'signout-button', () => lockTerminal()),
+    item('sign_out', 'signout-button', signOut),
     h('button', { class: 'btn btn-block', type: 'button', onclick: () => dialog.close() }, t('close')),
   );
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
+}
+
+/** Signs out — but not while operations wait to be sent (switching associate stays possible). */
+function signOut(): void {
+  const queued = syncStatus().pending;
+  if (queued > 0) {
+    toast(t('signout_pending', { n: queued }), 'error');
+    return;
+  }
+  lockTerminal();
 }
 
 /**

@@ -66,6 +66,14 @@ setInterval(() => {
 
 void restoreDeviceCredential();
 void ensureDeviceId();
+// Ask the browser not to evict the outbox under storage pressure; say so (once) when it will not.
+void navigator.storage?.persist?.().then((granted) => {
+  document.getElementById('app')?.setAttribute('data-storage-persisted', String(granted));
+  if (!granted && !localStorage.getItem('aisle.persist_warned')) {
+    localStorage.setItem('aisle.persist_warned', '1');
+    toast(t('storage_not_persisted'));
+  }
+});
 startSync();
 if (session()) {
   go({ name: 'sell' });

@@ -130,6 +130,16 @@ function scheduleRetry(): void {
 }
 
 /** Sends the outbox in batches until it is empty or the server cannot take more. */
+/**
+ * Runs `fn` holding the outbox lock that every tab of the app on this device shares (Web Locks), so
+ * two tabs never upload the same operations at once: the second waits, then finds them acknowledged.
+ * Browsers without Web Locks (none that run this app's other APIs) run it as is.
+ */
+async function withOutboxLock(fn: () => Promise<void>): Promise<void> {
+  if (navigator.locks) await navigator.locks.request('aisle-outbox-push', fn);
+  else await fn();
+}
+
 export function pushOutbox(): Promise<void> {
   if (pushing) {
     again = true;
@@ -140,39 +150,41 @@ export function pushOutbox(): Promise<void> {
   if (!requestToken()) return Promise.resolve();
   pushing = (async () => {
     try {
-      do {
-        again = false;
-        // After an offline sign-in or a sign-out the last online session's token still carries
-        // the queue (each op names its own staff); with none left, the next sign-in does.
-        if (!requestToken()) return;
-        for (;;) {
-          const ops = await store.outboxBatch(batchSize);
-          if (ops.length === 0) break;
-          const { results, hlc } = await push(ops);
-          await store.observeHlc(hlc);
-          const done: string[] = [];
-          const rejected: RejectedOperation[] = [];
-          const now = new Date().toISOString();
-          for (const r of results) {
-            const op = ops.find((o) => o.op_id === r.op_id);
-            if (!op) continue;
-            // Every answer but "rejected" means the server has the op durably.
-            if (['applied', 'duplicate', 'accepted_with_exception', 'held'].includes(r.status)) {
-              done.push(r.op_id);
-            } else if (r.status === 'rejected') {
-              rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });
+      await withOutboxLock(async () => {
+        do {
+          again = false;
+          // After an offline sign-in or a sign-out the last online session's token still carries
+          // the queue (each op names its own staff); with none left, the next sign-in does.
+          if (!requestToken()) return;
+          for (;;) {
+            const ops = await store.outboxBatch(batchSize);
+            if (ops.length === 0) break;
+            const { results, hlc } = await push(ops);
+            await store.observeHlc(hlc);
+            const done: string[] = [];
+            const rejected: RejectedOperation[] = [];
+            const now = new Date().toISOString();
+            for (const r of results) {
+              const op = ops.find((o) => o.op_id === r.op_id);
+              if (!op) continue;
+              // Every answer but "rejected" means the server has the op durably.
+              if (['applied', 'duplicate', 'accepted_with_exception', 'held'].includes(r.status)) {
+                done.push(r.op_id);
+              } else if (r.status === 'rejected') {
+                rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });
+              }
+            }
+            await store.acknowledge(done, rejected);
+            await refreshCounts();
+            // An answer that acknowledged nothing would loop forever: wait and retry later.
+            if (done.length + rejected.length === 0) {
+              scheduleRetry();
+              return;
             }
           }
-          await store.acknowledge(done, rejected);
-          await refreshCounts();
-          // An answer that acknowledged nothing would loop forever: wait and retry later.
-          if (done.length + rejected.length === 0) {
-            scheduleRetry();
-            return;
-          }
-        }
-        backoffMs = minBackoffMs;
-      } while (again);
+          backoffMs = minBackoffMs;
+        } while (again);
+      });
     } catch (e) {
       // No answer, or the server failed (5xx): keep everything and retry with backoff.
       // A 401 sends the associate to sign-in (see api.ts); the outbox waits for the new token.

@@ -129,6 +129,12 @@ export function renderSignIn(main: HTMLElement, route: Route): void {
       showError(t('err_fields_required'));
       return;
     }
+    // Operations still queued belong to the last store: another store waits until they are sent.
+    const queued = syncStatus().pending;
+    if (queued > 0 && lastStoreId() && store_id !== lastStoreId()) {
+      showError(t('err_store_switch_pending', { n: queued, store: lastStoreId() }));
+      return;
+    }
     button.disabled = true;
     button.textContent = t('signing_in');
     error.hidden = true;
