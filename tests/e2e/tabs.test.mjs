@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, tid } from './harness.mjs';
+import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, tid } from './harness.mjs';
 
 const STEP = 30_000;
 const SALES = 6;
@@ -63,6 +63,13 @@ test('two tabs sync one outbox without a duplicate upload', { timeout: 180_000 }
       await first.locator(tid('new-sale-button')).click();
     }
     await first.locator(`${tid('badge')}[data-pending="${SALES}"]`).waitFor({ timeout: STEP });
+    // The sync screen lists what waits, in the other tab too.
+    await second.locator(tid('menu-button')).click();
+    await second.locator(tid('menu-sync')).click();
+    await second.locator(tid('sync-waiting-op')).nth(SALES - 1).waitFor({ timeout: STEP });
+    assert.equal(await second.locator(tid('sync-waiting-op')).count(), SALES);
+    assert.equal((await second.locator(tid('sync-online')).textContent()).trim(), 'Offline');
+    await second.screenshot({ path: join(shotsDir, 'sync-en.png') });
 
     step = '2. with operations queued, sign-out and another store are refused';
     await first.locator(tid('menu-button')).click();
@@ -90,6 +97,8 @@ test('two tabs sync one outbox without a duplicate upload', { timeout: 180_000 }
       await new Promise((r) => setTimeout(r, 250));
     }
     await second.locator(`${tid('badge')}[data-pending="0"]`).waitFor({ timeout: STEP });
+    await second.locator(tid('sync-waiting-op')).first().waitFor({ state: 'detached', timeout: STEP });
+    assert.notEqual((await second.locator(tid('sync-last-push')).textContent()).trim(), 'never');
     await first.locator(`${tid('badge')}[data-pending="0"]`).waitFor({ timeout: STEP });
     const ids = sent.map(([, id]) => id);
     assert.equal(new Set(ids).size, SALES, `every sale was uploaded: ${JSON.stringify(sent)}`);

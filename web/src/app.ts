@@ -10,7 +10,8 @@ export type Route =
   | { name: 'pay' }
   | { name: 'receipt'; sale: SaleRecord }
   | { name: 'backoffice' }
-  | { name: 'drawer' };
+  | { name: 'drawer' }
+  | { name: 'sync' };
 
 type Renderer = (main: HTMLElement, route: Route) => (() => void) | void;
 

@@ -131,6 +131,7 @@ function showMenu(): void {
     h('h2', {}, s ? `${s.staff.name} · ${s.staff.role}${s.offline ? ` · ${t('offline_session')}` : ''}` : t('menu')),
     item('menu_sell', 'menu-sell', () => go({ name: 'sell' })),
     item('menu_drawer', 'menu-drawer', () => go({ name: 'drawer' })),
+    item('menu_sync', 'menu-sync', () => go({ name: 'sync' })),
     item('menu_printer', 'menu-printer', showPrinterSettings),
     may('staff.read') || may('device.manage') || may('audit.read') ? item('menu_backoffice', 'backoffice-button', () => go({ name: 'backoffice' })) : null,
     item('menu_switch', 'menu-switch', () => lockTerminal('switch')),

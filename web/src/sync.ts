@@ -18,6 +18,9 @@ export interface SyncStatus {
   catalogCount: number;
   /** True once a full catalog pull finished in this page's life. */
   catalogSynced: boolean;
+  /** When the server last acknowledged an upload, and when the catalog was last pulled (ISO, kept in IndexedDB). */
+  lastPushAt: string | null;
+  lastPullAt: string | null;
 }
 
 const status: SyncStatus = {
@@ -26,6 +29,8 @@ const status: SyncStatus = {
   rejected: 0,
   catalogCount: 0,
   catalogSynced: false,
+  lastPushAt: null,
+  lastPullAt: null,
 };
 let serverReachable = true;
 const listeners = new Set<(s: SyncStatus) => void>();
@@ -49,12 +54,20 @@ function publish(): void {
   for (const fn of listeners) fn(s);
 }
 
+// Tabs of the app on one device share the outbox: a tab whose counts changed tells the others.
+const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('aisle-outbox') : null;
+if (tabs) tabs.onmessage = () => void refreshCounts();
+
 async function refreshCounts(): Promise<void> {
-  [status.pending, status.rejected, status.catalogCount] = await Promise.all([
+  const before = `${status.pending}/${status.rejected}/${status.lastPushAt}`;
+  [status.pending, status.rejected, status.catalogCount, status.lastPushAt, status.lastPullAt] = await Promise.all([
     store.outboxCount(),
     store.rejectedCount(),
     store.productCount(),
+    store.getMeta<string>('last_push_at').then((v) => v ?? null),
+    store.getMeta<string>('last_pull_at').then((v) => v ?? null),
   ]);
+  if (`${status.pending}/${status.rejected}/${status.lastPushAt}` !== before) tabs?.postMessage('changed');
   publish();
 }
 
@@ -99,6 +112,7 @@ export function pullCatalog(): Promise<void> {
       await saveRules(latest, promoCursor);
       changed ||= latest !== null;
       status.catalogSynced = true;
+      await store.setMeta('last_pull_at', new Date().toISOString());
       if (changed) for (const fn of catalogListeners) fn();
     } catch (e) {
       if (!(e instanceof NetworkError) && !(e instanceof ApiError)) console.error('catalog pull', e);
@@ -175,6 +189,7 @@ export function pushOutbox(): Promise<void> {
               }
             }
             await store.acknowledge(done, rejected);
+            if (done.length + rejected.length > 0) await store.setMeta('last_push_at', new Date().toISOString());
             await refreshCounts();
             // An answer that acknowledged nothing would loop forever: wait and retry later.
             if (done.length + rejected.length === 0) {
