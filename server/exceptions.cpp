@@ -1,5 +1,6 @@
 #include "server/exceptions.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
