@@ -5,6 +5,7 @@
 
 import { approvalRequest, askApproval } from './api';
 import { h } from './dom';
+import { formatMoney, minorToInput } from './money';
 import { t, type MessageKey } from './i18n';
 import { session } from './session';
 import { onLiveMessage } from './live';
@@ -38,6 +39,19 @@ const reasons: Record<string, MessageKey[]> = {
   paid_out: ['reason_supplies', 'reason_courier', 'reason_petty_cash'],
   no_sale: ['reason_change_for_till', 'reason_check_drawer'],
 };
+
+/** What an approval is for, line by line (item × qty, price, new price, discount, amount, units). */
+export function describeAct(d: Record<string, string | number>, discountBp: number, currency: string): string[] {
+  const money = (v: unknown) => (typeof v === 'number' ? formatMoney(v, currency) : '');
+  const out: string[] = [];
+  if (typeof d.item === 'string') out.push(`${d.item}${typeof d.qty === 'number' ? ` × ${d.qty}` : ''}`);
+  if (typeof d.unit_price === 'number') out.push(`${t('price_now')} ${money(d.unit_price)}`);
+  if (typeof d.new_price === 'number') out.push(`${t('price_mode_price')} ${money(d.new_price)}`);
+  if (discountBp > 0) out.push(t('inbox_discount', { pct: minorToInput(discountBp) }));
+  if (typeof d.amount === 'number') out.push(money(d.amount));
+  if (typeof d.units === 'number') out.push(t('items', { n: d.units }));
+  return out;
+}
 
 /** What the caller knows about the act: a reason already chosen, a discount, what the manager sees. */
 export interface ApprovalAsk {
@@ -86,6 +100,7 @@ export function requireApproval(rule: string, subject: string, ask: ApprovalAsk 
       { method: 'dialog', novalidate: true },
       h('h2', {}, t('approval_title')),
       h('p', { class: 'muted' }, t(`approval_rule_${rule}` as MessageKey)),
+      h('p', { class: 'approval-act', 'data-testid': 'approval-act' }, describeAct(ask.detail ?? {}, discountBp, session()?.store.currency ?? 'CNY').join(' · ')),
       choices.length ? h('label', { class: 'field', for: 'approval-reason' }, h('span', {}, t('reason')), reason) : null,
       h('label', { class: 'field', for: 'approval-other' }, other),
       onSpot,

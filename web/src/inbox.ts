@@ -5,10 +5,10 @@
 // 30 s while signed in with the `approve` permission.
 
 import { ApiError, decideApproval, pendingApprovals, type ApprovalRequest } from './api';
+import { describeAct } from './approval';
 import { h } from './dom';
 import { formatDateTime, t, type MessageKey } from './i18n';
 import { onLiveMessage } from './live';
-import { formatMoney, minorToInput } from './money';
 import { session } from './session';
 import { checkPinOffline, cryptoAvailable, loadVerifiers, signApproval } from './verifiers';
 
@@ -49,19 +49,6 @@ export async function refreshInbox(): Promise<void> {
   }
   if (pending.some((r) => !before.has(r.request_id))) navigator.vibrate?.(200);
   for (const fn of listeners) fn();
-}
-
-function describe(r: ApprovalRequest, currency: string): string[] {
-  const d = r.detail;
-  const money = (v: unknown) => (typeof v === 'number' ? formatMoney(v, currency) : '');
-  const out: string[] = [];
-  if (typeof d.item === 'string') out.push(`${d.item}${typeof d.qty === 'number' ? ` × ${d.qty}` : ''}`);
-  if (typeof d.unit_price === 'number') out.push(`${t('price_now')} ${money(d.unit_price)}`);
-  if (typeof d.new_price === 'number') out.push(`${t('price_mode_price')} ${money(d.new_price)}`);
-  if (r.discount_bp > 0) out.push(t('inbox_discount', { pct: minorToInput(r.discount_bp) }));
-  if (typeof d.amount === 'number') out.push(money(d.amount));
-  if (typeof d.units === 'number') out.push(t('items', { n: d.units }));
-  return out;
 }
 
 /** The inbox sheet: each request with who asks, what and why; approve with the PIN, or decline. */
@@ -114,7 +101,7 @@ export function showInbox(): void {
               { class: 'inbox-item', 'data-testid': 'inbox-item', 'data-request': r.request_id },
               h('strong', {}, t(`rule_name_${r.rule}` as MessageKey)),
               h('div', {}, `${t('inbox_from', { staff: r.requested_by_name ? `${r.requested_by_name} (${r.requested_by})` : r.requested_by })} · ${formatDateTime(r.created_at)}`),
-              ...describe(r, s.store.currency).map((line) => h('div', { class: 'muted' }, line)),
+              ...describeAct(r.detail, r.discount_bp, s.store.currency).map((line) => h('div', { class: 'muted' }, line)),
               h('div', {}, `${t('reason')}: ${r.reason}`),
               h(
                 'div',
