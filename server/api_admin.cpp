@@ -37,6 +37,16 @@ core::Result<std::vector<std::string>> ReadFields(const std::string& text, std::
   return out;
 }
 
+// ?limit= of a listing: 1..kMaxAuditLimit, kDefaultAuditLimit when absent.
+core::Result<int64_t> QueryLimit(const std::map<std::string, std::string>& query) {
+  auto limit = QueryInt(query, "limit", kDefaultAuditLimit);
+  if (!limit) return limit.error();
+  if (*limit < 1 || *limit > kMaxAuditLimit) {
+    return Error::Make("invalid_parameter", "limit must be 1.." + std::to_string(kMaxAuditLimit), "limit");
+  }
+  return *limit;
+}
+
 // A positive integer id from a path segment.
 std::optional<int64_t> ParseId(const std::string& text) {
   int64_t id = 0;
@@ -168,11 +178,8 @@ ApiResponse Api::ListExceptionsRoute(Call& call) {
   ExceptionQuery q;
   q.store_id = TargetStore(call);
   if (auto refused = CheckReach(call, q.store_id)) return *refused;
-  auto limit = QueryInt(call.query, "limit", 200);
+  auto limit = QueryLimit(call.query);
   if (!limit) return ErrorResponse(limit.error());
-  if (*limit < 1 || *limit > kMaxAuditLimit) {
-    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1.." + std::to_string(kMaxAuditLimit), "limit"));
-  }
   q.limit = *limit;
   if (auto it = call.query.find("status"); it != call.query.end()) q.status = it->second;
   if (q.status != "" && q.status != "open" && q.status != "resolved") {
@@ -205,11 +212,8 @@ ApiResponse Api::RevokeDeviceRoute(Call& call) {
 ApiResponse Api::AuditRoute(Call& call) {
   const std::string store_id = TargetStore(call);
   if (auto refused = CheckReach(call, store_id)) return *refused;
-  auto limit = QueryInt(call.query, "limit", kDefaultAuditLimit);
+  auto limit = QueryLimit(call.query);
   if (!limit) return ErrorResponse(limit.error());
-  if (*limit < 1 || *limit > kMaxAuditLimit) {
-    return ErrorResponse(Error::Make("invalid_parameter", "limit must be 1.." + std::to_string(kMaxAuditLimit), "limit"));
-  }
   int64_t bounds[2] = {0, INT64_MAX};
   const char* names[2] = {"from", "to"};
   for (int i = 0; i < 2; ++i) {
