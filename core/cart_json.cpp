@@ -162,30 +162,96 @@ Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, cons
   return out;
 }
 
-std::string PriceCartJson(std::string_view input) {
-  const auto fail = [](const Error& e) { return ToCanonicalJson(ErrorToJson(e)); };
-  auto parsed = ParseJson(input);
-  if (!parsed) return fail(parsed.error());
-  auto cart = CartFromJson(*parsed);
-  if (!cart) return fail(cart.error());
+Result<SalePricing> PriceRequest(const Json& request) {
+  auto cart = CartFromJson(request);
+  if (!cart) return cart.error();
+  SalePricing out;
+  out.cart = std::move(*cart);
   pricing::Rules rules;
   pricing::Context context;
-  const bool has_rules = parsed->contains("rules") && !(*parsed)["rules"].is_null();
-  if (has_rules) {
-    auto r = pricing::RulesFromJson((*parsed)["rules"], "rules");
-    if (!r) return fail(r.error());
+  std::optional<pricing::PointsRules> points_rules;
+  out.has_rules = request.contains("rules") && !request["rules"].is_null();
+  if (out.has_rules) {
+    auto r = pricing::RulesFromJson(request["rules"], "rules");
+    if (!r) return r.error();
     rules = std::move(*r);
-    auto ctx = ReadObject(*parsed, "context", "");
-    if (!ctx) return fail(Error::Make("context_invalid", "pricing with rules needs a context", "context"));
+    auto p = pricing::PointsRulesFromJson(request["rules"], "rules");
+    if (!p) return p.error();
+    points_rules = std::move(*p);
+    auto ctx = ReadObject(request, "context", "");
+    if (!ctx) return Error::Make("context_invalid", "pricing with rules needs a context", "context");
     auto c = pricing::ContextFromJson(**ctx, "context");
-    if (!c) return fail(c.error());
+    if (!c) return c.error();
     context = std::move(*c);
   }
-  const std::string version = rules.version;
-  const pricing::CompiledRules compiled(std::move(rules));
-  auto priced = pricing::PriceWithRules(*cart, compiled, context);
-  if (!priced) return fail(priced.error());
-  return ToCanonicalJson(PricingResultToJson(*cart, *priced, has_rules ? &version : nullptr));
+  // The member's points: {"balance": n, "redeem": n?} (docs/pricing.md, "Points").
+  std::optional<pricing::PointsRequest> points;
+  if (auto it = request.find("points"); it != request.end() && !it->is_null()) {
+    if (!it->is_object()) return WrongType("points", "an object");
+    auto balance = ReadInt(*it, "balance", "points");
+    if (!balance) return balance.error();
+    auto redeem = ReadOptionalInt(*it, "redeem", "points");
+    if (!redeem) return redeem.error();
+    if (*balance < 0) return Error::Make("points_invalid", "points.balance must not be negative", "points.balance");
+    if (redeem->value_or(0) < 0) {
+      return Error::Make("points_invalid", "points.redeem must not be negative", "points.redeem");
+    }
+    if (redeem->value_or(0) > *balance) {
+      return Error::Make("points_insufficient", "the member has fewer points than points.redeem", "points.redeem");
+    }
+    points = pricing::PointsRequest{*balance, *redeem};
+  }
+  out.version = rules.version;
+  out.rules = std::make_shared<const pricing::CompiledRules>(std::move(rules));
+  auto priced = pricing::PriceWithRules(out.cart, *out.rules, context);
+  if (!priced) return priced.error();
+  out.result = std::move(*priced);
+  if (points_rules && points) {
+    auto applied = pricing::ApplyPoints(out.cart, out.rules->rules(), *points_rules, context.member_tier, *points,
+                                        out.result);
+    if (!applied) return applied.error();
+    out.points = std::move(*applied);
+  }
+  return out;
+}
+
+Json SalePricingToJson(const SalePricing& priced) {
+  Json out = PricingResultToJson(priced.cart, priced.result, priced.has_rules ? &priced.version : nullptr);
+  if (priced.points) {
+    const pricing::PointsOutcome& p = *priced.points;
+    Json per_line = Json::array();
+    for (size_t i = 0; i < priced.cart.lines.size(); ++i) {
+      const CartLine& c = priced.cart.lines[i];
+      out["lines"][i]["points_value"] = p.line_value[i];
+      out["lines"][i]["points_earned"] = p.line_earned[i];
+      if (p.line_value[i] > 0) {
+        const int64_t units = c.sold_by == SoldBy::kWeight ? 1 : c.qty;
+        per_line.push_back({{"line", i}, {"units", units}, {"discount", p.line_value[i]}});
+      }
+    }
+    if (p.redeemed_value > 0) {  // layer 5 as an adjustment, for the receipt
+      out["adjustments"].push_back({{"id", "points"}, {"type", "points_redemption"}, {"layer", 5},
+                                    {"applications", 1}, {"discount", p.redeemed_value},
+                                    {"points", p.redeemed_points}, {"lines", std::move(per_line)}});
+    }
+    out["points"] = {{"balance", p.balance},
+                     {"redeemable_points", p.redeemable_points},
+                     {"redeemable_value", p.redeemable_value},
+                     {"requested_points", p.requested_points},
+                     {"redeemed_points", p.redeemed_points},
+                     {"redeemed_value", p.redeemed_value},
+                     {"earned", p.earned},
+                     {"balance_after", p.balance - p.redeemed_points + p.earned}};
+  }
+  return out;
+}
+
+std::string PriceCartJson(std::string_view input) {
+  auto parsed = ParseJson(input);
+  if (!parsed) return ToCanonicalJson(ErrorToJson(parsed.error()));
+  auto priced = PriceRequest(*parsed);
+  if (!priced) return ToCanonicalJson(ErrorToJson(priced.error()));
+  return ToCanonicalJson(SalePricingToJson(*priced));
 }
 
 std::string NormalizeBarcodeJson(std::string_view code) {

@@ -6,12 +6,15 @@
 #ifndef AISLE_CORE_CART_JSON_H_
 #define AISLE_CORE_CART_JSON_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/cart.h"
 #include "core/json_read.h"
 #include "core/pricing/engine.h"
+#include "core/pricing/loyalty.h"
 
 namespace aisle::core {
 
@@ -25,6 +28,19 @@ Json PricedCartToJson(const PricedCart& cart);
 // The pricing engine's result as priceCart shows it (version: the rules
 // version, or nullptr when priced without rules).
 Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& result, const std::string* version);
+
+// A priceCart request priced: the cart, the engine's result (with layer 5
+// applied when the rules and the request both have points) and what it used.
+struct SalePricing {
+  Cart cart;
+  std::shared_ptr<const pricing::CompiledRules> rules;  // the result's adjustments point into it
+  pricing::PricingResult result;
+  bool has_rules = false;
+  std::string version;
+  std::optional<pricing::PointsOutcome> points;
+};
+Result<SalePricing> PriceRequest(const Json& request);
+Json SalePricingToJson(const SalePricing& priced);
 
 // priceCart(json) -> json: the cart, and with "rules" + "context" the whole
 // pricing engine (docs/pricing.md); the result explains every adjustment.

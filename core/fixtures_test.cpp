@@ -13,6 +13,7 @@
 #include "core/cart_json.h"
 #include "core/drawer.h"
 #include "core/escpos.h"
+#include "core/pricing/returns.h"
 
 namespace aisle::core {
 namespace {
@@ -35,7 +36,9 @@ TEST(Fixtures, NativeMatchesGoldenOutput) {
       {"barcode", NormalizeBarcodeJson},
       {"change", CashChangeJson},
       {"drawer", DrawerReportJson},
-      {"escpos", EscPosEncodeJson}};
+      {"escpos", EscPosEncodeJson},
+      {"returns", PriceReturnJson},
+      {"exchange", PriceExchangeJson}};
   int count = 0;
   for (const auto& [folder, fn] : functions) {
     const fs::path dir = fs::path(AISLE_FIXTURES_DIR) / folder;

@@ -11,6 +11,7 @@
 #include "core/cart_json.h"
 #include "core/drawer.h"
 #include "core/escpos.h"
+#include "core/pricing/returns.h"
 
 namespace {
 
@@ -19,6 +20,8 @@ std::string NormalizeBarcode(const std::string& code) { return aisle::core::Norm
 std::string CashChange(const std::string& input) { return aisle::core::CashChangeJson(input); }
 std::string DrawerReport(const std::string& input) { return aisle::core::DrawerReportJson(input); }
 std::string EscPosEncode(const std::string& input) { return aisle::core::EscPosEncodeJson(input); }
+std::string PriceReturn(const std::string& input) { return aisle::core::PriceReturnJson(input); }
+std::string PriceExchange(const std::string& input) { return aisle::core::PriceExchangeJson(input); }
 
 // For bench/wasm_bench.mjs only: reads a JSON array of pricing requests once,
 // then prices them all `passes` times and answers the time a pass took inside
@@ -49,5 +52,7 @@ EMSCRIPTEN_BINDINGS(aisle_core) {
   emscripten::function("cashChange", &CashChange);
   emscripten::function("drawerReport", &DrawerReport);
   emscripten::function("escposEncode", &EscPosEncode);
+  emscripten::function("priceReturn", &PriceReturn);
+  emscripten::function("priceExchange", &PriceExchange);
   emscripten::function("benchPricingEngine", &BenchPricingEngine);
 }

@@ -16,7 +16,7 @@ const core = await createAisleCore({ wasmBinary: fs.readFileSync(path.join(wasmD
 
 const functions = {
   cart: core.priceCart, pricing: core.priceCart, barcode: core.normalizeBarcode, change: core.cashChange,
-  drawer: core.drawerReport, escpos: core.escposEncode,
+  drawer: core.drawerReport, escpos: core.escposEncode, returns: core.priceReturn, exchange: core.priceExchange,
 };
 const read = (file) => fs.readFileSync(file, 'utf8').replace(/[\r\n]+$/, '');
 
