@@ -101,6 +101,19 @@ Result<int32_t> ReadManualDiscountBp(const Json& line, const std::string& path) 
   return static_cast<int32_t>(**discount);
 }
 
+Json CartLineToJson(const CartLine& line) {
+  Json out = {{"barcode", line.barcode},       {"qty", line.qty},
+              {"unit_price", line.unit_price}, {"tax_rate_bp", line.tax_rate_bp},
+              {"sold_by", SoldByName(line.sold_by)}};
+  for (auto [key, value] : {std::pair{"sku", &line.sku}, std::pair{"category", &line.category},
+                            std::pair{"brand", &line.brand}, std::pair{"override_reason", &line.override_reason}}) {
+    if (!value->empty()) out[key] = *value;
+  }
+  if (line.override_price >= 0) out["override_price"] = line.override_price;
+  if (line.manual_discount_bp > 0) out["manual_discount_bp"] = line.manual_discount_bp;
+  return out;
+}
+
 Json PricedCartToJson(const PricedCart& cart) {
   Json lines = Json::array();
   for (const PricedLine& p : cart.lines) {
@@ -169,15 +182,11 @@ Result<SalePricing> PriceRequest(const Json& request) {
   out.cart = std::move(*cart);
   pricing::Rules rules;
   pricing::Context context;
-  std::optional<pricing::PointsRules> points_rules;
   out.has_rules = request.contains("rules") && !request["rules"].is_null();
   if (out.has_rules) {
     auto r = pricing::RulesFromJson(request["rules"], "rules");
     if (!r) return r.error();
     rules = std::move(*r);
-    auto p = pricing::PointsRulesFromJson(request["rules"], "rules");
-    if (!p) return p.error();
-    points_rules = std::move(*p);
     auto ctx = ReadObject(request, "context", "");
     if (!ctx) return Error::Make("context_invalid", "pricing with rules needs a context", "context");
     auto c = pricing::ContextFromJson(**ctx, "context");
@@ -206,9 +215,9 @@ Result<SalePricing> PriceRequest(const Json& request) {
   auto priced = pricing::PriceWithRules(out.cart, *out.rules, context);
   if (!priced) return priced.error();
   out.result = std::move(*priced);
-  if (points_rules && points) {
-    auto applied = pricing::ApplyPoints(out.cart, out.rules->rules(), *points_rules, context.member_tier, *points,
-                                        out.result);
+  if (out.rules->rules().points && points) {
+    const pricing::Rules& r = out.rules->rules();
+    auto applied = pricing::ApplyPoints(out.cart, r, *r.points, context.member_tier, *points, out.result);
     if (!applied) return applied.error();
     out.points = std::move(*applied);
   }

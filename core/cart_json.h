@@ -24,6 +24,8 @@ Result<Cart> CartFromJson(const Json& input);
 // A line's optional "manual_discount_bp" (1..10000; 0 when absent).
 Result<int32_t> ReadManualDiscountBp(const Json& line, const std::string& path);
 Json PricedCartToJson(const PricedCart& cart);
+// A cart line as CartFromJson reads it (the server keeps a sale's request so).
+Json CartLineToJson(const CartLine& line);
 
 // The pricing engine's result as priceCart shows it (version: the rules
 // version, or nullptr when priced without rules).

@@ -140,6 +140,36 @@ Result<SaleLineInput> ParseSaleLine(const Json& item, const std::string& path) {
   return line;
 }
 
+// payload.tenders: known types, positive amounts, a sum far from overflow.
+Result<std::vector<Tender>> ReadTenders(const Json& payload, const std::string& base) {
+  auto tenders = ReadArray(payload, "tenders", base);
+  if (!tenders) return tenders.error();
+  std::vector<Tender> out;
+  int64_t sum = 0;
+  for (size_t i = 0; i < (*tenders)->size(); ++i) {
+    const Json& item = (**tenders)[i];
+    const std::string path = IndexPath("payload.tenders", i);
+    if (!item.is_object()) return WrongType(path, "an object");
+    auto type = ReadString(item, "type", path);
+    if (!type) return type.error();
+    bool known = false;
+    for (std::string_view t : kTenderTypes) known = known || t == *type;
+    if (!known) return Error::Make("unknown_tender_type", "unknown tender type '" + *type + "'", JoinPath(path, "type"));
+    auto amount = ReadInt(item, "amount", path);
+    if (!amount) return amount.error();
+    if (*amount <= 0 || *amount > kMaxUnitPrice) {
+      return Error::Make("invalid_amount", "tender amount must be positive", JoinPath(path, "amount"));
+    }
+    auto total = CheckedAdd(sum, *amount);
+    if (!total || *total > kMaxUnitPrice * 1000) {
+      return Error::Make("invalid_amount", "tenders too large", JoinPath(path, "amount"));
+    }
+    sum = *total;
+    out.push_back(Tender{std::move(*type), *amount});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<SalePayload> ParseSalePayload(const Json& payload) {
@@ -177,30 +207,15 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
       sale.voided_lines.push_back(std::move(*line));
     }
   }
-  auto tenders = ReadArray(payload, "tenders", base);
+  auto tenders = ReadTenders(payload, base);
   if (!tenders) return tenders.error();
-  if ((*tenders)->empty()) return Error::Make("no_tender", "a sale needs a tender", "payload.tenders");
+  if (tenders->empty()) return Error::Make("no_tender", "a sale needs a tender", "payload.tenders");
   int64_t cash = 0;
-  for (size_t i = 0; i < (*tenders)->size(); ++i) {
-    const Json& item = (**tenders)[i];
-    const std::string path = IndexPath("payload.tenders", i);
-    if (!item.is_object()) return WrongType(path, "an object");
-    auto type = ReadString(item, "type", path);
-    if (!type) return type.error();
-    bool known = false;
-    for (std::string_view t : kTenderTypes) known = known || t == *type;
-    if (!known) return Error::Make("unknown_tender_type", "unknown tender type '" + *type + "'", JoinPath(path, "type"));
-    auto amount = ReadInt(item, "amount", path);
-    if (!amount) return amount.error();
-    if (*amount <= 0 || *amount > kMaxUnitPrice) {
-      return Error::Make("invalid_amount", "tender amount must be positive", JoinPath(path, "amount"));
-    }
-    auto sum = CheckedAdd(sale.tendered, *amount);
-    if (!sum) return Error::Make("invalid_amount", "tenders too large", JoinPath(path, "amount"));
-    sale.tendered = *sum;
-    if (*type == "cash") cash += *amount;
-    sale.tenders.push_back(Tender{std::move(*type), *amount});
+  for (const Tender& t : *tenders) {
+    sale.tendered += t.amount;
+    if (t.type == "cash") cash += t.amount;
   }
+  sale.tenders = std::move(*tenders);
 
   auto total = ReadInt(payload, "total", base);
   if (!total) return total.error();
@@ -223,7 +238,72 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
   if (!sale.priced_at.empty() && !pricing::ParseInstant(sale.priced_at)) {
     return Error::Make("invalid_time", "priced_at must be an ISO 8601 instant", "payload.priced_at");
   }
+  auto member = ReadOptionalString(payload, "member_id", base);
+  if (!member) return member.error();
+  sale.member_id = member->value_or("");
+  if (auto it = payload.find("points"); it != payload.end() && !it->is_null()) {
+    if (sale.member_id.empty()) {
+      return Error::Make("points_invalid", "points need the member_id of the customer", "payload.member_id");
+    }
+    auto balance = ReadInt(*it, "balance", "payload.points");
+    if (!balance) return balance.error();
+    auto redeem = ReadOptionalInt(*it, "redeem", "payload.points");
+    if (!redeem) return redeem.error();
+    if (*balance < 0 || redeem->value_or(0) < 0 || redeem->value_or(0) > *balance) {
+      return Error::Make("points_invalid", "points.redeem must be between 0 and points.balance", "payload.points");
+    }
+    sale.points_balance = *balance;
+    sale.points_redeem = redeem->value_or(0);
+  }
   return sale;
+}
+
+Result<ReturnPayload> ParseReturnPayload(const Json& payload) {
+  const std::string base = "payload";
+  ReturnPayload out;
+  auto return_id = ReadId(payload, "return_id", base);
+  if (!return_id) return return_id.error();
+  out.return_id = std::move(*return_id);
+  auto sale_id = ReadId(payload, "sale_id", base);
+  if (!sale_id) return sale_id.error();
+  out.sale_id = std::move(*sale_id);
+  auto code = ReadString(payload, "currency", base);
+  if (!code) return code.error();
+  auto currency = FindCurrency(*code);
+  if (!currency) return Error::Make("unknown_currency", currency.error().message, "payload.currency");
+  out.currency = *currency;
+  auto items = ReadArray(payload, "items", base);
+  if (!items) return items.error();
+  if ((*items)->empty() || (*items)->size() > kMaxCartLines) {
+    return Error::Make("return_invalid", "a return has 1 to 1000 items", "payload.items");
+  }
+  for (size_t i = 0; i < (*items)->size(); ++i) {
+    const std::string ip = "payload.items[" + std::to_string(i) + "]";
+    auto line = ReadInt((**items)[i], "line", ip);
+    if (!line) return line.error();
+    auto qty = ReadInt((**items)[i], "qty", ip);
+    if (!qty) return qty.error();
+    if (*line < 0 || *qty < 1) return Error::Make("return_invalid", "line >= 0 and qty >= 1", ip);
+    out.items.push_back(ReturnItem{*line, *qty});
+  }
+  auto refund = ReadInt(payload, "refund", base);
+  if (!refund) return refund.error();
+  if (*refund < 0) return Error::Make("invalid_amount", "refund must not be negative", "payload.refund");
+  out.refund = *refund;
+  auto tenders = ReadTenders(payload, base);
+  if (!tenders) return tenders.error();
+  out.tenders = std::move(*tenders);
+  int64_t sum = 0;
+  for (const Tender& t : out.tenders) sum += t.amount;
+  if (sum != out.refund) {
+    return Error::Make("tender_mismatch", "the refund tenders do not add up to the refund", "payload.tenders");
+  }
+  for (auto [key, dest] : {std::pair{"reason", &out.reason}, std::pair{"drawer_session_id", &out.drawer_session_id}}) {
+    auto value = ReadOptionalString(payload, key, base);
+    if (!value) return value.error();
+    *dest = value->value_or("");
+  }
+  return out;
 }
 
 Result<FeedbackPayload> ParseFeedbackPayload(const Json& payload) {

@@ -21,6 +21,7 @@ namespace aisle::core {
 
 inline constexpr std::string_view kSaleCompleted = "sale.completed";
 inline constexpr std::string_view kFeedbackGiven = "feedback.given";
+inline constexpr std::string_view kSaleReturned = "sale.returned";
 
 inline constexpr size_t kMaxDependencies = 16;
 inline constexpr int64_t kMaxDeviceSeq = 1'000'000'000'000'000;  // below 2^53: exact in JavaScript
@@ -80,6 +81,12 @@ struct SalePayload {
   // cash went into ("" = none).
   std::vector<SaleLineInput> voided_lines;
   std::string drawer_session_id;
+  // The member the sale is for ("" = none) and the points the device priced
+  // with (docs/pricing.md, "Points"): the balance it saw (-1 = no points)
+  // and the points redeemed on the sale.
+  std::string member_id;
+  int64_t points_balance = -1;
+  int64_t points_redeem = 0;
 };
 
 // A manager's approval, carried in an operation's payload.approvals
@@ -106,6 +113,26 @@ std::string ApprovalMessage(const std::string& store_id, const Approval& approva
 // tenders cover the total with change only out of cash. Field paths in
 // errors start with "payload.".
 Result<SalePayload> ParseSalePayload(const Json& payload);
+
+// Units of an earlier sale coming back (sale.returned; docs/pricing.md,
+// "Returns and exchanges"): the server prices the refund again from the sale.
+struct ReturnItem {
+  int64_t line = 0;  // index of the line in the sale (0-based)
+  int64_t qty = 0;
+};
+
+struct ReturnPayload {
+  std::string return_id;
+  std::string sale_id;  // the sale, in any store of the chain
+  Currency currency;
+  std::vector<ReturnItem> items;
+  int64_t refund = 0;  // the money the device paid back (its refund_money)
+  std::vector<Tender> tenders;  // how: they add up to refund
+  std::string reason;
+  std::string drawer_session_id;
+};
+
+Result<ReturnPayload> ParseReturnPayload(const Json& payload);
 
 // What a customer said on the device after being served (feedback.given).
 struct FeedbackPayload {

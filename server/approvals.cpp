@@ -37,7 +37,8 @@ std::string_view PermissionForRule(std::string_view rule) {
 
 std::vector<std::string> CheckApprovals(Database& db, const std::string& store_id, const std::string& actor,
                                         const std::vector<std::string>& needed, const std::string& subject,
-                                        const std::vector<core::Approval>& approvals, int64_t discount_bp) {
+                                        const std::vector<core::Approval>& approvals, int64_t discount_bp,
+                                        int64_t refund_amount) {
   std::vector<std::string> problems;
   if (needed.empty() && approvals.empty()) return problems;  // most sales: nothing to look up
   std::vector<std::string> granted;  // rules a good approval covers
@@ -53,6 +54,10 @@ std::vector<std::string> CheckApprovals(Database& db, const std::string& store_i
     } else if (a.rule == "manual_discount" && role->limits.max_discount_bp < discount_bp) {
       problems.push_back(who + ": the role " + approver->role + " may give at most " +
                          std::to_string(role->limits.max_discount_bp) + " bp, not " + std::to_string(discount_bp));
+    } else if (a.rule == "refund" && role->limits.max_refund_without_approval < refund_amount) {
+      problems.push_back(who + ": the role " + approver->role + " may refund at most " +
+                         std::to_string(role->limits.max_refund_without_approval) + ", not " +
+                         std::to_string(refund_amount));
     } else if (a.approver == actor) {
       problems.push_back(who + ": nobody approves their own act");
     } else if (a.subject != subject) {
@@ -72,9 +77,9 @@ std::vector<std::string> CheckApprovals(Database& db, const std::string& store_i
     if (s.Step()) actor_role = FindRole(db, s.Text(0));
   }
   for (const std::string& rule : needed) {
-    const bool own_right = rule == "manual_discount"
-                               ? actor_role && actor_role->limits.max_discount_bp >= discount_bp
-                               : actor_role && actor_role->Allows(PermissionForRule(rule));
+    bool own_right = actor_role && actor_role->Allows(PermissionForRule(rule));
+    if (rule == "manual_discount") own_right = actor_role && actor_role->limits.max_discount_bp >= discount_bp;
+    if (rule == "refund") own_right = own_right && actor_role->limits.max_refund_without_approval >= refund_amount;
     if (own_right) continue;
     if (std::find(granted.begin(), granted.end(), rule) != granted.end()) continue;
     // Voiding the whole cart before payment (void_sale) covers the lines it took off.

@@ -27,10 +27,12 @@ std::string_view PermissionForRule(std::string_view rule);
 // `manual_discount` is the exception to "a permission replaces the
 // approval": it is measured against the role's max_discount_bp — the actor's
 // for doing it alone, the approver's for approving — with `discount_bp` the
-// largest manual discount in the op.
+// largest manual discount in the op. `refund` likewise is measured against
+// the role's max_refund_without_approval with `refund_amount`.
 std::vector<std::string> CheckApprovals(Database& db, const std::string& store_id, const std::string& actor,
                                         const std::vector<std::string>& needed, const std::string& subject,
-                                        const std::vector<core::Approval>& approvals, int64_t discount_bp = 0);
+                                        const std::vector<core::Approval>& approvals, int64_t discount_bp = 0,
+                                        int64_t refund_amount = 0);
 
 }  // namespace aisle::server
 

@@ -22,6 +22,9 @@ std::string_view Suggestion(std::string_view kind) {
   if (kind == "device_revoked") return "review_sale";
   if (kind == "approval_invalid") return "review_approval";
   if (kind == "drawer_variance") return "recount_drawer";
+  if (kind == "points_overdraft") return "recover_or_write_off_points";
+  if (kind == "refund_difference") return "review_refund";
+  if (kind == "member_unknown") return "review_member";
   return "review";
 }
 

@@ -9,6 +9,8 @@
 #include "core/drawer.h"
 #include "core/operation.h"
 #include "core/pricing/engine.h"
+#include "core/pricing/loyalty.h"
+#include "core/pricing/returns.h"
 #include "server/approvals.h"
 
 namespace aisle::server {
@@ -61,6 +63,37 @@ std::vector<core::DrawerMovement> DrawerMovements(Database& db, const std::strin
 }
 
 namespace {
+
+// Points are a ledger too: one movement per (member, reason, ref), so an op
+// applied twice (a retried upload) cannot move them twice. A member that is
+// unknown, or whose balance went below zero (points spent on two offline
+// devices), is raised for the manager; the sale or return stands.
+void RecordPoints(Database& db, const core::Operation& op, const std::string& member_id, const std::string& ref,
+                  const std::vector<std::pair<std::string, int64_t>>& deltas, int64_t now, json& result) {
+  auto member = db.Prepare("SELECT 1 FROM members WHERE member_id = ?");
+  member.Bind(1, member_id);
+  if (!member.Step()) {
+    RaiseException(db, op, "member_unknown", {{"member_id", member_id}, {"ref", ref}}, now, result);
+    return;
+  }
+  auto move = db.Prepare(
+      "INSERT OR IGNORE INTO points_movements (member_id, delta, reason, ref, created_at) VALUES (?, ?, ?, ?, ?)");
+  json moved = json::object();
+  for (const auto& [reason, delta] : deltas) {
+    if (delta == 0) continue;
+    move.Reset();
+    move.Bind(1, member_id).Bind(2, delta).Bind(3, reason).Bind(4, ref).Bind(5, now).Run();
+    moved[reason] = delta;
+  }
+  auto balance = db.Prepare("SELECT coalesce(sum(delta), 0) FROM points_movements WHERE member_id = ?");
+  balance.Bind(1, member_id);
+  const int64_t left = balance.Step() ? balance.Int(0) : 0;
+  result["points"] = {{"member_id", member_id}, {"moved", std::move(moved)}, {"balance", left}};
+  if (left < 0) {
+    RaiseException(db, op, "points_overdraft", {{"member_id", member_id}, {"balance", left}, {"ref", ref}}, now,
+                   result);
+  }
+}
 
 // A sale line with what the server knows about its product.
 struct ResolvedLine {
@@ -149,13 +182,35 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   }
   auto server_priced = pricing::PriceWithRules(list, *rules, context);
   if (!server_priced) return server_priced.error();
+  // Layer 5: the member's points, with the balance and the redemption the device priced with.
+  std::optional<pricing::PointsOutcome> points;
+  if (sale->points_balance >= 0 && rules->rules().points) {
+    const pricing::PointsRequest asked{sale->points_balance, sale->points_redeem};
+    auto applied = pricing::ApplyPoints(paid, rules->rules(), *rules->rules().points, context.member_tier, asked, *priced);
+    if (!applied) return applied.error();
+    points = std::move(*applied);
+    auto listed = pricing::ApplyPoints(list, rules->rules(), *rules->rules().points, context.member_tier, asked,
+                                       *server_priced);
+    if (!listed) return listed.error();
+  }
   const core::Json explained = core::PricingResultToJson(paid, *priced, nullptr);
+  // The request the sale was priced with (rules by version), for its returns.
+  json request = {{"currency", sale->currency.code},
+                  {"rules_version", rules->rules().version},
+                  {"context", {{"now", IsoTime(context.now)},
+                               {"store_id", op.store_id},
+                               {"member_tier", sale->member_tier}}},
+                  {"lines", json::array()}};
+  for (const core::CartLine& c : paid.lines) request["lines"].push_back(core::CartLineToJson(c));
+  if (sale->points_balance >= 0) {
+    request["points"] = {{"balance", sale->points_balance}, {"redeem", sale->points_redeem}};
+  }
 
   db.Prepare(
         "INSERT INTO sales (sale_id, op_id, store_id, device_id, staff_code, currency, total, net, "
         "tax, tendered, change_due, server_total, device_time, received_at, rules_version, member_tier, "
-        "discount, adjustments, voided_lines, drawer_session_id, approvals) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "discount, adjustments, voided_lines, drawer_session_id, approvals, member_id, pricing_request) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .Bind(1, sale->sale_id)
       .Bind(2, op.op_id)
       .Bind(3, op.store_id)
@@ -177,6 +232,8 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
       .Bind(19, core::ToCanonicalJson(LinesToJson(sale->voided_lines)))
       .Bind(20, sale->drawer_session_id)
       .Bind(21, core::ToCanonicalJson(op.payload.value("approvals", json::array())))
+      .Bind(22, sale->member_id)
+      .Bind(23, core::ToCanonicalJson(request))
       .Run();
 
   auto line_stmt = db.Prepare(
@@ -289,6 +346,11 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
     RaiseException(db, op, "approval_invalid", {{"sale_id", sale->sale_id}, {"staff_code", staff_code},
                                                 {"problems", problems}}, now, result);
   }
+  if (!sale->member_id.empty()) {
+    RecordPoints(db, op, sale->member_id, sale->sale_id,
+                 {{"sale_redeem", -(points ? points->redeemed_points : 0)}, {"sale_earn", points ? points->earned : 0}},
+                 now, result);
+  }
   // Stock is a ledger: the sale stands even when the store's balance went below zero (two devices
   // sold the last unit offline); the manager counts or transfers.
   json negative = json::array();
@@ -304,6 +366,142 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   if (!negative.empty()) {
     RaiseException(db, op, "stock_negative", {{"sale_id", sale->sale_id}, {"location_id", op.store_id}, {"skus", negative}},
                    now, result);
+  }
+  return result;
+}
+
+// sale.returned: units of a sale of any store come back to this store. The
+// refund is priced again by core from the request the sale was priced with
+// and the sale's earlier returns (docs/pricing.md, "Returns and exchanges");
+// stock returns to this store, points go back and earned ones are taken
+// back. The money was paid out: a device refund that differs from the
+// server's, or a missing approval, goes to the manager; the return stands.
+core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const std::string& staff_code,
+                               int64_t now) {
+  auto ret = core::ParseReturnPayload(op.payload);
+  if (!ret) return ret.error();
+  auto approvals = core::ParseApprovals(op.payload);
+  if (!approvals) return approvals.error();
+  {
+    auto s = db.Prepare("SELECT 1 FROM returns WHERE return_id = ?");
+    s.Bind(1, ret->return_id);
+    if (s.Step()) {
+      return Error::Make("return_id_conflict", "another operation already recorded this return_id", "payload.return_id");
+    }
+  }
+  auto sale = db.Prepare("SELECT member_id, pricing_request, currency FROM sales WHERE sale_id = ?");
+  sale.Bind(1, ret->sale_id);
+  if (!sale.Step()) return Error::Make("unknown_sale", "no sale " + ret->sale_id + " in the chain", "payload.sale_id");
+  const std::string member_id = sale.Text(0);
+  if (sale.Text(1).empty()) {
+    return Error::Make("sale_not_returnable", "the sale was recorded before returns were priced (schema 9)",
+                       "payload.sale_id");
+  }
+  if (sale.Text(2) != ret->currency.code) {
+    return Error::Make("return_invalid", "the sale was in " + sale.Text(2), "payload.currency");
+  }
+  json request = json::parse(sale.Text(1));
+  const std::string version = request.value("rules_version", "");
+  request.erase("rules_version");
+  if (!version.empty()) {
+    auto rules = FindRules(db, version);
+    if (!rules) return Error::Make("rules_version_unknown", "the sale's rules " + version + " are gone", "payload.sale_id");
+    request["rules"] = json::parse(rules->document);
+  }
+  json earlier = json::array();
+  int64_t seq = 1;
+  {
+    auto s = db.Prepare("SELECT items FROM returns WHERE sale_id = ? ORDER BY seq");
+    s.Bind(1, ret->sale_id);
+    while (s.Step()) {
+      earlier.push_back(json::parse(s.Text(0)));
+      ++seq;
+    }
+  }
+  json items = json::array();
+  for (const core::ReturnItem& i : ret->items) items.push_back({{"line", i.line}, {"qty", i.qty}});
+  const json priced = json::parse(core::PriceReturnJson(core::ToCanonicalJson(
+      json{{"sale", std::move(request)}, {"earlier_returns", std::move(earlier)}, {"returning", items}})));
+  if (priced.contains("error")) {
+    Error e = Error::Make(priced["error"].value("code", "return_invalid"), priced["error"].value("message", ""),
+                          priced["error"].value("field", ""));
+    if (e.field.starts_with("returning")) e.field = "payload.items" + e.field.substr(9);
+    return e;
+  }
+  const int64_t refund_money = priced["refund_money"].get<int64_t>();
+  db.Prepare(
+        "INSERT INTO returns (return_id, op_id, sale_id, seq, store_id, device_id, staff_code, items, refund, "
+        "refund_money, device_refund, points_returned, points_reversed, tenders, reason, result, device_time, "
+        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .Bind(1, ret->return_id)
+      .Bind(2, op.op_id)
+      .Bind(3, ret->sale_id)
+      .Bind(4, seq)
+      .Bind(5, op.store_id)
+      .Bind(6, op.device_id)
+      .Bind(7, staff_code)
+      .Bind(8, core::ToCanonicalJson(items))
+      .Bind(9, priced["refund"].get<int64_t>())
+      .Bind(10, refund_money)
+      .Bind(11, ret->refund)
+      .Bind(12, priced["points_returned"].get<int64_t>())
+      .Bind(13, priced["points_reversed"].get<int64_t>())
+      .Bind(14, core::ToCanonicalJson(op.payload.value("tenders", json::array())))
+      .Bind(15, ret->reason)
+      .Bind(16, core::ToCanonicalJson(priced))
+      .Bind(17, op.device_time)
+      .Bind(18, now)
+      .Run();
+  // The units come back into this store's stock (the sale may be another store's).
+  auto stock = db.Prepare(
+      "INSERT INTO stock_movements (location_id, sku, qty_delta, reason, ref, created_at) "
+      "VALUES (?, ?, ?, 'return', ?, ?) ON CONFLICT (location_id, sku, reason, ref) "
+      "DO UPDATE SET qty_delta = qty_delta + excluded.qty_delta");
+  json movements = json::array();
+  for (const json& line : priced["lines"]) {
+    const std::string sku = line.value("sku", "");
+    if (sku.empty()) continue;
+    const int64_t qty = line["sold_by"] == "weight" ? 1 : line["qty"].get<int64_t>();
+    stock.Reset();
+    stock.Bind(1, op.store_id).Bind(2, sku).Bind(3, qty).Bind(4, ret->return_id).Bind(5, now).Run();
+    movements.push_back({{"sku", sku}, {"delta", qty}});
+  }
+  Store::AppendChange(db, "stock:" + op.store_id,
+                      json{{"kind", "stock"}, {"op", "move"}, {"location_id", op.store_id}, {"reason", "return"},
+                           {"ref", ret->return_id}, {"movements", std::move(movements)}}
+                          .dump(),
+                      now);
+  if (!ret->drawer_session_id.empty()) {  // refunds paid out of the drawer, per tender
+    auto move = db.Prepare(
+        "INSERT INTO drawer_movements (session_id, op_id, kind, tender, amount, reason, staff_code, device_time) "
+        "VALUES (?, ?, 'refund', ?, ?, ?, ?, ?)");
+    for (const core::Tender& t : ret->tenders) {
+      move.Reset();
+      move.Bind(1, ret->drawer_session_id).Bind(2, op.op_id).Bind(3, t.type).Bind(4, t.amount).Bind(5, ret->reason)
+          .Bind(6, staff_code).Bind(7, op.device_time).Run();
+    }
+  }
+  json result = {{"op_id", op.op_id},          {"status", "applied"},
+                 {"return_id", ret->return_id}, {"sale_id", ret->sale_id},
+                 {"refund", priced["refund"]},  {"refund_money", refund_money},
+                 {"points_returned", priced["points_returned"]}, {"points_reversed", priced["points_reversed"]}};
+  if (ret->refund != refund_money) {
+    RaiseException(db, op, "refund_difference",
+                   {{"return_id", ret->return_id}, {"sale_id", ret->sale_id}, {"device_refund", ret->refund},
+                    {"server_refund", refund_money}},
+                   now, result);
+  }
+  const auto problems = CheckApprovals(db, op.store_id, staff_code, {"refund"}, ret->return_id, *approvals, 0,
+                                       std::max(ret->refund, refund_money));
+  if (!problems.empty()) {
+    RaiseException(db, op, "approval_invalid",
+                   {{"return_id", ret->return_id}, {"staff_code", staff_code}, {"problems", problems}}, now, result);
+  }
+  if (!member_id.empty()) {
+    RecordPoints(db, op, member_id, ret->return_id,
+                 {{"return_redeemed", priced["points_returned"].get<int64_t>()},
+                  {"return_earned", -priced["points_reversed"].get<int64_t>()}},
+                 now, result);
   }
   return result;
 }
@@ -505,6 +703,8 @@ json ApplyReady(Ingest& in, const core::Operation& op, const json& raw, const st
     Savepoint savepoint(in.db, "op");
     if (op.type == core::kSaleCompleted) {
       result = ApplySale(in.db, op, staff_code, in.rules_cache, in.now);
+    } else if (op.type == core::kSaleReturned) {
+      result = ApplyReturn(in.db, op, staff_code, in.now);
     } else if (op.type == core::kFeedbackGiven) {
       result = ApplyFeedback(in.db, op, staff_code, in.now);
     } else {
@@ -589,7 +789,8 @@ json ApplyOne(Ingest& in, const json& raw) {
   if (in.source.credentialed && op->device_id != session.device_id) {
     return Rejection(in, raw, &*op, Error::Make("device_mismatch", "a device pushes its own operations only", "device_id"));
   }
-  if (op->type != core::kSaleCompleted && op->type != core::kFeedbackGiven && op->type != core::kDrawerOpened &&
+  if (op->type != core::kSaleCompleted && op->type != core::kSaleReturned && op->type != core::kFeedbackGiven &&
+      op->type != core::kDrawerOpened &&
       op->type != core::kDrawerMoved && op->type != core::kDrawerClosed) {
     return Rejection(in, raw, &*op, Error::Make("unsupported_op_type", "unknown operation type '" + op->type + "'", "type"));
   }

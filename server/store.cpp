@@ -387,6 +387,36 @@ CREATE TABLE printers (
 );
 CREATE INDEX printers_by_store ON printers (store_id, name);
 )sql",
+    // 9: points and returns (issue 6). A sale keeps the request it was priced
+    // with (without the rules document: rules_version names it), so a return
+    // re-prices the units kept exactly as the sale was priced; each return of
+    // a sale is numbered, and earlier returns are replayed in that order.
+    R"sql(
+ALTER TABLE sales ADD COLUMN member_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE sales ADD COLUMN pricing_request TEXT NOT NULL DEFAULT '';
+CREATE TABLE returns (
+  return_id     TEXT PRIMARY KEY,
+  op_id         TEXT NOT NULL UNIQUE REFERENCES ops (op_id) DEFERRABLE INITIALLY DEFERRED,
+  sale_id       TEXT NOT NULL REFERENCES sales (sale_id),
+  seq           INTEGER NOT NULL,
+  store_id      TEXT NOT NULL,
+  device_id     TEXT NOT NULL,
+  staff_code    TEXT NOT NULL,
+  items         TEXT NOT NULL,
+  refund        INTEGER NOT NULL,
+  refund_money  INTEGER NOT NULL,
+  device_refund INTEGER NOT NULL,
+  points_returned INTEGER NOT NULL,
+  points_reversed INTEGER NOT NULL,
+  tenders       TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  result        TEXT NOT NULL,
+  device_time   TEXT NOT NULL,
+  received_at   INTEGER NOT NULL,
+  UNIQUE (sale_id, seq)
+);
+CREATE INDEX sales_by_member ON sales (member_id) WHERE member_id != '';
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

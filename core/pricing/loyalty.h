@@ -19,16 +19,7 @@
 
 namespace aisle::core::pricing {
 
-// rules.points: how points are earned and redeemed.
-struct PointsRules {
-  int64_t earn_per_major = 0;  // points per yuan paid with money (0: none earned)
-  std::vector<std::pair<std::string, int64_t>> category_bp;  // multipliers, 10000 = 1×
-  std::vector<std::pair<std::string, int64_t>> tier_bp;
-  int64_t redeem_per_major = 0;  // points for one yuan (0: no redemption)
-  int64_t max_order_bp = 0;      // at most this share of the order paid with points
-};
-
-// Reads rules.points (absent or null: nullopt). Errors: code "rules_invalid"
+// Reads rules.points (absent or null: nullopt); RulesFromJson calls it. Errors: code "rules_invalid"
 // with the field's path under `base`.
 Result<std::optional<PointsRules>> PointsRulesFromJson(const Json& rules_doc, std::string_view base);
 

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/pan.h"
+#include "core/pricing/loyalty.h"
 
 namespace aisle::core::pricing {
 namespace {
@@ -444,6 +445,9 @@ Result<Rules> RulesFromJson(const Json& doc, std::string_view base) {
       rules.promotions.push_back(std::move(*promo));
     }
   }
+  auto points = PointsRulesFromJson(doc, b);
+  if (!points) return points.error();
+  rules.points = std::move(*points);
   return rules;
 }
 

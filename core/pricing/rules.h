@@ -94,6 +94,15 @@ struct MemberPrice {
   int64_t price = 0;
 };
 
+// rules.points: how members earn and redeem points (layer 5, core/pricing/loyalty.h).
+struct PointsRules {
+  int64_t earn_per_major = 0;  // points per yuan paid with money (0: none earned)
+  std::vector<std::pair<std::string, int64_t>> category_bp;  // multipliers, 10000 = 1×
+  std::vector<std::pair<std::string, int64_t>> tier_bp;
+  int64_t redeem_per_major = 0;  // points for one yuan (0: no redemption)
+  int64_t max_order_bp = 0;      // at most this share of the order paid with points
+};
+
 struct Rules {
   std::string version;
   bool tax_inclusive = true;
@@ -102,6 +111,7 @@ struct Rules {
   std::vector<PriceListEntry> price_list;
   std::vector<MemberPrice> member_prices;
   std::vector<Promotion> promotions;
+  std::optional<PointsRules> points;
 };
 
 struct Context {

@@ -1,0 +1,245 @@
+// Points and returns on a real aisled (--demo, real SQLite file, HTTP over
+// loopback): a member's sale earns and redeems points, returns are priced
+// again from the sale, and the three ways peers lost or invented points are
+// each shown not to happen here — a retried upload doubling the points, a
+// refund leaving the earned points with the customer, a refund taking the
+// points back twice. The expected amounts come from core's pricing of the
+// same request (the engine the device runs), not from numbers written here.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "core/cart_json.h"
+#include "core/pricing/returns.h"
+#include "tests/server/aisled_process.h"
+
+namespace aisle::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kMember = "M000002";  // gold, 12,380 points in the demo
+
+class ReturnsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    server_ = std::make_unique<AisledProcess>(dir_);
+    manager_ = SignIn("SH01", "2001", "222222", "sh-phone");
+    beijing_ = SignIn("BJ01", "1101", "1111", "bj-phone");
+    json feed = Get(manager_, "/api/v1/sync/pull?since=0&scope=catalog&limit=1000");
+    for (const json& change : feed["changes"]) products_[change["product"]["sku"]] = change["product"];
+    rules_ = Get(manager_, "/api/v1/pricing/rules")["rules"];
+    ASSERT_TRUE(rules_.contains("points")) << rules_.dump().substr(0, 200);
+  }
+  void TearDown() override {
+    if (HasFailure() && server_) std::cerr << "--- aisled log ---\n" << server_->Log();
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string SignIn(const std::string& store, const std::string& staff, const std::string& pin,
+                     const std::string& device) {
+    const HttpResult r = Http(server_->port(), "POST", "/api/v1/sessions",
+                              json{{"store_id", store}, {"device_id", device}, {"staff_code", staff}, {"pin", pin}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.Json().value("token", "");
+  }
+  json Get(const std::string& token, const std::string& target) {
+    return Http(server_->port(), "GET", target, "", token).Json();
+  }
+  json Push(const std::string& token, const json& op) {
+    const json r = Http(server_->port(), "POST", "/api/v1/sync/push", json{{"ops", {op}}}.dump(), token).Json();
+    return r["results"][0];
+  }
+  int64_t Balance() {
+    return SqlCount(dir_, std::string("SELECT sum(delta) FROM points_movements WHERE member_id = '") + kMember + "'");
+  }
+
+  // The device's priceCart request for `items` (sku, qty) for the gold member.
+  json Request(const std::vector<std::pair<std::string, int64_t>>& items, std::optional<int64_t> redeem) {
+    json lines = json::array();
+    for (const auto& [sku, qty] : items) {
+      const json& p = products_.at(sku);
+      lines.push_back({{"barcode", p["barcode"]}, {"sku", sku}, {"category", p["category"]}, {"brand", p["brand"]},
+                       {"qty", qty}, {"unit_price", p["price"]}, {"tax_rate_bp", p["tax_rate_bp"]},
+                       {"sold_by", p["sold_by"]}});
+    }
+    json points = {{"balance", Balance()}};
+    if (redeem) points["redeem"] = *redeem;
+    return {{"currency", "CNY"}, {"lines", lines}, {"rules", rules_},
+            {"context", {{"now", "2026-11-25T10:00:00Z"}, {"store_id", "SH01"}, {"member_tier", "gold"}}},
+            {"points", points}};
+  }
+
+  json Op(int n, const std::string& type, const std::string& store, const std::string& device, const json& payload) {
+    char hlc[32];
+    std::snprintf(hlc, sizeof hlc, "%013lld-%05d", 1795000000000LL + n, 0);
+    return {{"op_id", Uuid(static_cast<uint64_t>(n))}, {"type", type}, {"store_id", store}, {"device_id", device},
+            {"device_seq", n}, {"device_time", "2026-11-25T10:00:00Z"}, {"hlc", hlc}, {"payload", payload}};
+  }
+
+  // A paid sale of the request as the device makes it; `priced` gets core's result.
+  json SaleOp(int n, const std::string& sale_id, const json& request, json& priced) {
+    priced = json::parse(core::PriceCartJson(request.dump()));
+    EXPECT_FALSE(priced.contains("error")) << priced;
+    json lines = json::array();
+    for (const json& l : request["lines"]) {
+      lines.push_back({{"barcode", l["barcode"]}, {"qty", l["qty"]}, {"unit_price", l["unit_price"]}});
+    }
+    const int64_t due = priced["amount_due"];
+    return Op(n, "sale.completed", "SH01", "sh-phone",
+              {{"sale_id", sale_id}, {"currency", "CNY"}, {"lines", lines}, {"total", due},
+               {"tenders", {{{"type", "card"}, {"amount", due}}}}, {"rules_version", rules_["version"]},
+               {"member_tier", "gold"}, {"priced_at", "2026-11-25T10:00:00Z"}, {"member_id", kMember},
+               {"points", request["points"]}});
+  }
+
+  // What the device computes for a return: core's priceReturn of the sale's request.
+  json PriceReturn(const json& sale_request, const json& earlier, const json& returning) {
+    json out = json::parse(core::PriceReturnJson(
+        json{{"sale", sale_request}, {"earlier_returns", earlier}, {"returning", returning}}.dump()));
+    EXPECT_FALSE(out.contains("error")) << out;
+    return out;
+  }
+  json ReturnOp(int n, const std::string& store, const std::string& device, const std::string& return_id,
+                const std::string& sale_id, const json& items, int64_t refund) {
+    json payload = {{"return_id", return_id}, {"sale_id", sale_id}, {"currency", "CNY"}, {"items", items},
+                    {"refund", refund}, {"reason", "不合适 did not fit"}, {"tenders", json::array()}};
+    if (refund > 0) payload["tenders"] = {{{"type", "card"}, {"amount", refund}}};
+    return Op(n, "sale.returned", store, device, payload);
+  }
+
+  std::string dir_;
+  std::unique_ptr<AisledProcess> server_;
+  std::string manager_, beijing_;
+  std::map<std::string, json> products_;
+  json rules_;
+};
+
+// Peer failure: "points doubled when an offline upload was retried".
+TEST_F(ReturnsTest, ASaleEarnsAndRedeemsPointsOnceHoweverOftenItIsUploaded) {
+  const int64_t start = Balance();
+  ASSERT_EQ(start, 12380);
+  json priced;
+  const json op = SaleOp(1, "pts-sale-1", Request({{"SKU-001001", 2}, {"SKU-002008", 1}}, 2000), priced);
+  const int64_t redeemed = priced["points"]["redeemed_points"], earned = priced["points"]["earned"];
+  ASSERT_EQ(redeemed, 2000) << priced["points"];
+  ASSERT_GT(earned, 0);
+  const json first = Push(manager_, op);
+  ASSERT_EQ(first["status"], "applied") << first;
+  EXPECT_EQ(first["points"]["moved"]["sale_earn"], earned);
+  EXPECT_EQ(first["points"]["moved"]["sale_redeem"], -redeemed);
+  EXPECT_EQ(Balance(), start - redeemed + earned);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM price_differences WHERE sale_id = 'pts-sale-1'"), 0);
+
+  // The device never saw the answer and uploads the op again, twice.
+  for (int i = 0; i < 2; ++i) {
+    const json retried = Push(manager_, op);
+    EXPECT_EQ(retried["status"], "duplicate");
+    EXPECT_EQ(retried["first"], first);
+  }
+  // A buggy client makes a new op for the same sale: refused, the points do not move.
+  json again = op;
+  again["op_id"] = Uuid(2);
+  again["device_seq"] = 2;
+  EXPECT_EQ(Push(manager_, again)["error"]["code"], "sale_id_conflict");
+  EXPECT_EQ(Balance(), start - redeemed + earned);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM points_movements WHERE ref = 'pts-sale-1'"), 2);
+}
+
+// Peer failure: "a refund that left the earned points with the customer" —
+// returned in two parts, the sale gives back all it earned and all it redeemed.
+TEST_F(ReturnsTest, ReturningEverythingTakesBackEveryEarnedPointAndGivesBackEveryRedeemedOne) {
+  const int64_t start = Balance();
+  json priced;
+  const json request = Request({{"SKU-001001", 2}, {"SKU-002008", 1}}, 3000);
+  ASSERT_EQ(Push(manager_, SaleOp(1, "pts-sale-2", request, priced))["status"], "applied");
+  const int64_t redeemed = priced["points"]["redeemed_points"], earned = priced["points"]["earned"];
+
+  // One serum back: the one kept loses its second-item-half-price partner.
+  const json part = PriceReturn(request, json::array(), {{{"line", 0}, {"qty", 1}}});
+  const json r1 = Push(manager_, ReturnOp(3, "SH01", "sh-phone", "ret-2a", "pts-sale-2", {{{"line", 0}, {"qty", 1}}},
+                                          part["refund_money"]));
+  ASSERT_EQ(r1["status"], "applied") << r1;
+  EXPECT_EQ(r1["refund_money"], part["refund_money"]);
+  EXPECT_EQ(r1["points_reversed"], part["points_reversed"]);
+  EXPECT_LT(part["refund"].get<int64_t>(), part["lines"][0]["paid"].get<int64_t>() + 1);
+
+  // The rest.
+  const json rest_items = {{{"line", 0}, {"qty", 1}}, {{"line", 1}, {"qty", 1}}};
+  const json rest = PriceReturn(request, {{{{"line", 0}, {"qty", 1}}}}, rest_items);
+  ASSERT_TRUE(rest["fully_returned"].get<bool>());
+  const json r2 = Push(manager_, ReturnOp(4, "SH01", "sh-phone", "ret-2b", "pts-sale-2", rest_items, rest["refund_money"]));
+  ASSERT_EQ(r2["status"], "applied") << r2;
+  // Everything came back: the customer has exactly the points they had before the sale, and
+  // was paid back in money exactly what they paid in money.
+  EXPECT_EQ(part["points_reversed"].get<int64_t>() + rest["points_reversed"].get<int64_t>(), earned);
+  EXPECT_EQ(part["points_returned"].get<int64_t>() + rest["points_returned"].get<int64_t>(), redeemed);
+  EXPECT_EQ(Balance(), start);
+  EXPECT_EQ(part["refund_money"].get<int64_t>() + rest["refund_money"].get<int64_t>(), priced["amount_due"].get<int64_t>());
+  EXPECT_EQ(SqlCount(dir_, "SELECT sum(refund_money) FROM returns WHERE sale_id = 'pts-sale-2'"), priced["amount_due"]);
+  // Nothing more is left to return.
+  const json more = Push(manager_, ReturnOp(5, "SH01", "sh-phone", "ret-2c", "pts-sale-2", {{{"line", 1}, {"qty", 1}}}, 0));
+  EXPECT_EQ(more["status"], "rejected");
+  EXPECT_EQ(more["error"]["code"], "return_exceeds_sale") << more;
+  EXPECT_EQ(more["error"]["field"], "payload.items[0].qty");
+}
+
+// Peer failure: "points deducted twice on a refund" — the return uploaded again,
+// or made again under a new op by a confused client, moves nothing more.
+TEST_F(ReturnsTest, ARetriedRefundMovesPointsOnce) {
+  const int64_t start = Balance();
+  json priced;
+  const json request = Request({{"SKU-002008", 1}}, std::nullopt);
+  ASSERT_EQ(Push(manager_, SaleOp(1, "pts-sale-3", request, priced))["status"], "applied");
+  const int64_t earned = priced["points"]["earned"];
+  ASSERT_EQ(Balance(), start + earned);
+  const json refund = PriceReturn(request, json::array(), {{{"line", 0}, {"qty", 1}}});
+  const json op = ReturnOp(3, "SH01", "sh-phone", "ret-3", "pts-sale-3", {{{"line", 0}, {"qty", 1}}}, refund["refund_money"]);
+  const json first = Push(manager_, op);
+  ASSERT_EQ(first["status"], "applied") << first;
+  EXPECT_EQ(first["points"]["moved"]["return_earned"], -earned);
+  EXPECT_EQ(Push(manager_, op)["first"], first);
+  json again = op;
+  again["op_id"] = Uuid(4);
+  again["device_seq"] = 4;
+  EXPECT_EQ(Push(manager_, again)["error"]["code"], "return_id_conflict");
+  EXPECT_EQ(Balance(), start);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM points_movements WHERE ref = 'ret-3'"), 1);
+}
+
+// A return in another store of the chain: stock goes back where the units are;
+// a device refund that differs from the server's and a refund above the
+// associate's limit without approval are shown to the manager, not refused.
+TEST_F(ReturnsTest, CrossStoreReturnsRestockTheReturningStoreAndDifferencesReachTheManager) {
+  json priced;
+  const json request = Request({{"SKU-002008", 2}}, std::nullopt);
+  ASSERT_EQ(Push(manager_, SaleOp(1, "pts-sale-4", request, priced))["status"], "applied");
+  const auto stock = [&](const std::string& store) {
+    return SqlCount(dir_, "SELECT sum(qty_delta) FROM stock_movements WHERE sku = 'SKU-002008' AND location_id = '" +
+                              store + "'");
+  };
+  const int64_t beijing_before = stock("BJ01"), shanghai_before = stock("SH01");
+  const json refund = PriceReturn(request, json::array(), {{{"line", 0}, {"qty", 1}}});
+  const json r = Push(beijing_, ReturnOp(3, "BJ01", "bj-phone", "ret-4", "pts-sale-4", {{{"line", 0}, {"qty", 1}}},
+                                         refund["refund_money"].get<int64_t>() + 100));
+  ASSERT_EQ(r["status"], "accepted_with_exception") << r;
+  EXPECT_EQ(r["refund_money"], refund["refund_money"]);
+  std::set<std::string> kinds;
+  for (const json& e : r["exceptions"]) kinds.insert(e["kind"]);
+  EXPECT_EQ(kinds, (std::set<std::string>{"refund_difference", "approval_invalid"}));  // 1101 may not refund alone
+  EXPECT_EQ(stock("BJ01"), beijing_before + 1);
+  EXPECT_EQ(stock("SH01"), shanghai_before);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM returns WHERE store_id = 'BJ01' AND sale_id = 'pts-sale-4'"), 1);
+  // Unknown sales and more units than sold are refused with the field named.
+  const json unknown = Push(manager_, ReturnOp(5, "SH01", "sh-phone", "ret-5", "no-such-sale", {{{"line", 0}, {"qty", 1}}}, 0));
+  EXPECT_EQ(unknown["error"]["code"], "unknown_sale");
+  const json many = Push(manager_, ReturnOp(6, "SH01", "sh-phone", "ret-6", "pts-sale-4", {{{"line", 0}, {"qty", 5}}}, 0));
+  EXPECT_EQ(many["error"]["code"], "return_exceeds_sale") << many;
+}
+
+}  // namespace
+}  // namespace aisle::testing
