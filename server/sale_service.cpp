@@ -370,6 +370,44 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   return result;
 }
 
+// A sale as a return needs it: its priceCart request with the rules document
+// it was priced with, its member and its earlier returns in order.
+struct SaleForReturn {
+  json request;
+  std::string member_id;
+  std::string currency;
+  json returns = json::array();  // [{return_id, seq, store_id, items, refund, refund_money, device_time}]
+};
+
+core::Result<SaleForReturn> LoadSaleForReturn(Database& db, const std::string& sale_id) {
+  auto sale = db.Prepare("SELECT member_id, pricing_request, currency FROM sales WHERE sale_id = ?");
+  sale.Bind(1, sale_id);
+  if (!sale.Step()) return Error::Make("unknown_sale", "no sale " + sale_id + " in the chain", "payload.sale_id");
+  SaleForReturn out{json(), sale.Text(0), sale.Text(2)};
+  if (sale.Text(1).empty()) {
+    return Error::Make("sale_not_returnable", "the sale was recorded before returns were priced (schema 9)",
+                       "payload.sale_id");
+  }
+  out.request = json::parse(sale.Text(1));
+  const std::string version = out.request.value("rules_version", "");
+  out.request.erase("rules_version");
+  if (!version.empty()) {
+    auto rules = FindRules(db, version);
+    if (!rules) return Error::Make("rules_version_unknown", "the sale's rules " + version + " are gone", "payload.sale_id");
+    out.request["rules"] = json::parse(rules->document);
+  }
+  auto r = db.Prepare(
+      "SELECT return_id, seq, store_id, items, refund, refund_money, device_time FROM returns "
+      "WHERE sale_id = ? ORDER BY seq");
+  r.Bind(1, sale_id);
+  while (r.Step()) {
+    out.returns.push_back({{"return_id", r.Text(0)}, {"seq", r.Int(1)}, {"store_id", r.Text(2)},
+                           {"items", json::parse(r.Text(3))}, {"refund", r.Int(4)}, {"refund_money", r.Int(5)},
+                           {"device_time", r.Text(6)}});
+  }
+  return out;
+}
+
 // sale.returned: units of a sale of any store come back to this store. The
 // refund is priced again by core from the request the sale was priced with
 // and the sale's earlier returns (docs/pricing.md, "Returns and exchanges");
@@ -389,35 +427,16 @@ core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const st
       return Error::Make("return_id_conflict", "another operation already recorded this return_id", "payload.return_id");
     }
   }
-  auto sale = db.Prepare("SELECT member_id, pricing_request, currency FROM sales WHERE sale_id = ?");
-  sale.Bind(1, ret->sale_id);
-  if (!sale.Step()) return Error::Make("unknown_sale", "no sale " + ret->sale_id + " in the chain", "payload.sale_id");
-  const std::string member_id = sale.Text(0);
-  if (sale.Text(1).empty()) {
-    return Error::Make("sale_not_returnable", "the sale was recorded before returns were priced (schema 9)",
-                       "payload.sale_id");
+  auto sale = LoadSaleForReturn(db, ret->sale_id);
+  if (!sale) return sale.error();
+  if (sale->currency != ret->currency.code) {
+    return Error::Make("return_invalid", "the sale was in " + sale->currency, "payload.currency");
   }
-  if (sale.Text(2) != ret->currency.code) {
-    return Error::Make("return_invalid", "the sale was in " + sale.Text(2), "payload.currency");
-  }
-  json request = json::parse(sale.Text(1));
-  const std::string version = request.value("rules_version", "");
-  request.erase("rules_version");
-  if (!version.empty()) {
-    auto rules = FindRules(db, version);
-    if (!rules) return Error::Make("rules_version_unknown", "the sale's rules " + version + " are gone", "payload.sale_id");
-    request["rules"] = json::parse(rules->document);
-  }
+  const std::string member_id = sale->member_id;
+  json request = std::move(sale->request);
   json earlier = json::array();
-  int64_t seq = 1;
-  {
-    auto s = db.Prepare("SELECT items FROM returns WHERE sale_id = ? ORDER BY seq");
-    s.Bind(1, ret->sale_id);
-    while (s.Step()) {
-      earlier.push_back(json::parse(s.Text(0)));
-      ++seq;
-    }
-  }
+  for (const json& r : sale->returns) earlier.push_back(r["items"]);
+  const int64_t seq = static_cast<int64_t>(sale->returns.size()) + 1;
   json items = json::array();
   for (const core::ReturnItem& i : ret->items) items.push_back({{"line", i.line}, {"qty", i.qty}});
   const json priced = json::parse(core::PriceReturnJson(core::ToCanonicalJson(
@@ -929,6 +948,14 @@ std::optional<json> LoadSale(Store& store, const std::string& sale_id) {
     sale["lines"] = std::move(lines);
     sale["tenders"] = std::move(tenders);
     sale["price_differences"] = std::move(diffs);
+    // What a return needs: the request to price it with (priceReturn's "sale") and the returns so far.
+    if (auto r = LoadSaleForReturn(db, sale_id)) {
+      sale["member_id"] = r->member_id;
+      sale["return_request"] = std::move(r->request);
+      sale["returns"] = std::move(r->returns);
+    } else {
+      sale["returns"] = json::array();
+    }
     out = std::move(sale);
   });
   return out;

@@ -168,9 +168,15 @@ TEST_F(ReturnsTest, ReturningEverythingTakesBackEveryEarnedPointAndGivesBackEver
   EXPECT_EQ(r1["points_reversed"], part["points_reversed"]);
   EXPECT_LT(part["refund"].get<int64_t>(), part["lines"][0]["paid"].get<int64_t>() + 1);
 
-  // The rest.
+  // The rest, priced as a terminal in any store does: from the sale as the server shows it.
+  const json stored = Get(manager_, "/api/v1/sales/pts-sale-2");
+  ASSERT_EQ(stored["returns"].size(), 1u) << stored;
+  EXPECT_EQ(stored["member_id"], kMember);
+  json earlier = json::array();
+  for (const json& r : stored["returns"]) earlier.push_back(r["items"]);
   const json rest_items = {{{"line", 0}, {"qty", 1}}, {{"line", 1}, {"qty", 1}}};
-  const json rest = PriceReturn(request, {{{{"line", 0}, {"qty", 1}}}}, rest_items);
+  const json rest = PriceReturn(stored["return_request"], earlier, rest_items);
+  EXPECT_EQ(rest, PriceReturn(request, {{{{"line", 0}, {"qty", 1}}}}, rest_items));
   ASSERT_TRUE(rest["fully_returned"].get<bool>());
   const json r2 = Push(manager_, ReturnOp(4, "SH01", "sh-phone", "ret-2b", "pts-sale-2", rest_items, rest["refund_money"]));
   ASSERT_EQ(r2["status"], "applied") << r2;
