@@ -11,7 +11,8 @@ export type Route =
   | { name: 'receipt'; sale: SaleRecord }
   | { name: 'backoffice' }
   | { name: 'drawer' }
-  | { name: 'sync' };
+  | { name: 'sync' }
+  | { name: 'returns' };
 
 type Renderer = (main: HTMLElement, route: Route) => (() => void) | void;
 

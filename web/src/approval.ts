@@ -27,10 +27,12 @@ const permissionFor: Record<string, string> = {
  * True when the signed-in associate's role does the act itself. A manual discount is measured
  * against the role's max_discount_bp instead of a permission (as server/approvals.cpp).
  */
-export function mayDo(rule: string, discountBp = 0): boolean {
+export function mayDo(rule: string, discountBp = 0, refund = 0): boolean {
   const s = session();
   if (rule === 'manual_discount') return (s?.limits?.max_discount_bp ?? 0) >= discountBp;
-  return s?.permissions?.includes(permissionFor[rule] ?? rule) ?? false;
+  const allowed = s?.permissions?.includes(permissionFor[rule] ?? rule) ?? false;
+  if (rule === 'refund') return allowed && (s?.limits?.max_refund_without_approval ?? 0) >= refund;
+  return allowed;
 }
 
 const reasons: Record<string, MessageKey[]> = {
@@ -38,6 +40,7 @@ const reasons: Record<string, MessageKey[]> = {
   void_sale: ['reason_changed_mind', 'reason_wrong_item'],
   paid_out: ['reason_supplies', 'reason_courier', 'reason_petty_cash'],
   no_sale: ['reason_change_for_till', 'reason_check_drawer'],
+  refund: ['reason_return_fit', 'reason_return_quality', 'reason_changed_mind', 'reason_wrong_item'],
 };
 
 /** What an approval is for, line by line (item × qty, price, new price, discount, amount, units). */
@@ -57,6 +60,8 @@ export function describeAct(d: Record<string, string | number>, discountBp: numb
 export interface ApprovalAsk {
   reason?: string;
   discountBp?: number;
+  /** For a refund: the money paid back, measured against max_refund_without_approval. */
+  refund?: number;
   detail?: Record<string, string | number>;
 }
 
@@ -68,7 +73,8 @@ export interface ApprovalAsk {
  */
 export function requireApproval(rule: string, subject: string, ask: ApprovalAsk = {}): Promise<Approval | null | undefined> {
   const discountBp = ask.discountBp ?? 0;
-  if (mayDo(rule, discountBp)) return Promise.resolve(null);
+  const refund = ask.refund ?? 0;
+  if (mayDo(rule, discountBp, refund)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const choices = reasons[rule] ?? [];
     const reason = h(
@@ -160,6 +166,10 @@ export function requireApproval(rule: string, subject: string, ask: ApprovalAsk 
         }
         if (rule === 'manual_discount' && approver.limits.max_discount_bp < discountBp) {
           return fail('approval_limit', { role: approver.role, max: approver.limits.max_discount_bp / 100 });
+        }
+        if (rule === 'refund' && approver.limits.max_refund_without_approval < refund) {
+          const max = formatMoney(approver.limits.max_refund_without_approval, s.store.currency || 'CNY');
+          return fail('approval_refund_limit', { role: approver.role, max });
         }
         result = await signApproval(s.store.store_id, approver, pin.value, {
           rule,

@@ -4,7 +4,7 @@
 // a manager's approval can name the sale before it is paid), the units voided before payment and
 // the approvals given for them: all travel in the sale operation (docs/security.md).
 
-import { priceCart, type Result } from './core';
+import { cartRequest, priceCart, type Result } from './core';
 import { currentRules } from './rules';
 import { session } from './session';
 import type { CartLine, PricedCart, PricedLine, Product, SaleLine } from './types';
@@ -161,4 +161,9 @@ export function clearCart(): void {
 /** The cart priced now (or at `at`) with the current rules, for the signed-in store. */
 export function priced(currency: string, at: Date = new Date()): Result<PricedCart> {
   return priceCart(currency, lines, currentRules(), { now: at, storeId: session()?.store.store_id ?? '' });
+}
+
+/** The request priced() sends the core: the sale keeps it for its returns. */
+export function pricedRequest(currency: string, at: Date): Record<string, unknown> {
+  return cartRequest(currency, lines, currentRules(), { now: at, storeId: session()?.store.store_id ?? '' });
 }

@@ -5,7 +5,7 @@
 // form {"error":{…}} becomes a CoreError.
 
 import type { RulesDocument } from './rules';
-import type { ApiErrorBody, CartLine, PricedCart } from './types';
+import type { ApiErrorBody, CartLine, PricedCart, SoldBy } from './types';
 
 interface AisleCoreModule {
   priceCart(json: string): string;
@@ -13,6 +13,8 @@ interface AisleCoreModule {
   cashChange(json: string): string;
   drawerReport(json: string): string;
   escposEncode(json: string): string;
+  priceReturn(json: string): string;
+  priceExchange(json: string): string;
 }
 
 declare global {
@@ -91,13 +93,14 @@ export interface PricingContext {
   memberTier?: string;
 }
 
-export function priceCart(
+/** The priceCart request of a cart: what the sale keeps so a return can price it again. */
+export function cartRequest(
   currency: string,
   lines: readonly CartLine[],
   rules: RulesDocument | null,
   context: PricingContext,
-): Result<PricedCart> {
-  const input = {
+): Record<string, unknown> {
+  return {
     currency,
     lines: lines.map((l) => ({
       barcode: l.barcode,
@@ -123,7 +126,43 @@ export function priceCart(
         }
       : {}),
   };
+}
+
+export function priceCart(
+  currency: string,
+  lines: readonly CartLine[],
+  rules: RulesDocument | null,
+  context: PricingContext,
+): Result<PricedCart> {
+  const input = cartRequest(currency, lines, rules, context);
   return call<PricedCart>((m) => m.priceCart(JSON.stringify(input)));
+}
+
+/** Units of a sale coming back: line index (0-based) and quantity. */
+export interface ReturnItem {
+  line: number;
+  qty: number;
+}
+
+/** The refund of a return, priced by the core from the sale's request (docs/pricing.md). */
+export interface PricedReturn {
+  currency: string;
+  lines: { line: number; barcode: string; sku?: string; qty: number; sold_by: SoldBy; paid: number; refund: number; points_value: number; tax: number; points_reversed: number }[];
+  refund: number;
+  refund_money: number;
+  refund_tax: number;
+  points_returned: number;
+  points_value_returned: number;
+  points_reversed: number;
+  paid_total: number;
+  kept_total: number;
+  refunded_before: number;
+  refundable_left: number;
+  fully_returned: boolean;
+}
+
+export function priceReturn(sale: unknown, earlier: ReturnItem[][], returning: ReturnItem[]): Result<PricedReturn> {
+  return call((m) => m.priceReturn(JSON.stringify({ sale, earlier_returns: earlier, returning })));
 }
 
 export function normalizeBarcode(code: string): Result<{ barcode: string; symbology: string }> {

@@ -148,3 +148,29 @@ export async function rejectedOps(): Promise<RejectedOperation[]> {
 export async function rejectedCount(): Promise<number> {
   return (await db()).count('rejected');
 }
+
+// ---- sales kept for receipts and returns
+
+export async function saleRecord(saleId: string): Promise<SaleRecord | undefined> {
+  return (await db()).get('sales', saleId);
+}
+
+/** The device's latest sales, newest first (sale ids are UUIDv7: key order is time order). */
+export async function recentSales(limit: number): Promise<SaleRecord[]> {
+  const out: SaleRecord[] = [];
+  let cursor = await (await db()).transaction('sales').store.openCursor(null, 'prev');
+  while (cursor && out.length < limit) {
+    out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out;
+}
+
+export async function inOutbox(opId: string): Promise<boolean> {
+  return (await (await db()).getKey('outbox', opId)) !== undefined;
+}
+
+/** Queues a return and, when the sale is this device's, records it on the sale, atomically. */
+export async function queueReturn(op: NewOperation, sale: SaleRecord | null): Promise<void> {
+  await queue(op, sale);
+}

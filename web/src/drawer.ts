@@ -108,6 +108,14 @@ export function noteSale(tenders: { type: string; amount: number }[], change: nu
   save(state);
 }
 
+/** A refund paid out of the drawer (per tender), for the X and Z reports. */
+export function noteRefund(tenders: { type: string; amount: number }[]): void {
+  const state = currentDrawer();
+  if (!state) return;
+  for (const t of tenders) state.movements.push({ kind: 'refund', tender: t.type, amount: t.amount });
+  save(state);
+}
+
 /** Closes with the blind count; the caller shows the Z report. */
 export async function closeDrawer(counted: { type: string; amount: number }[]): Promise<DrawerState> {
   const state = currentDrawer();

@@ -130,6 +130,7 @@ function showMenu(): void {
     { class: 'sheet', 'data-testid': 'menu' },
     h('h2', {}, s ? `${s.staff.name} · ${s.staff.role}${s.offline ? ` · ${t('offline_session')}` : ''}` : t('menu')),
     item('menu_sell', 'menu-sell', () => go({ name: 'sell' })),
+    item('menu_returns', 'menu-returns', () => go({ name: 'returns' })),
     item('menu_drawer', 'menu-drawer', () => go({ name: 'drawer' })),
     item('menu_sync', 'menu-sync', () => go({ name: 'sync' })),
     item('menu_printer', 'menu-printer', showPrinterSettings),

@@ -144,7 +144,7 @@ export interface DrawerOpPayload {
 /** One business operation queued in the outbox until the server acknowledges it. */
 export interface Operation {
   op_id: string;
-  type: 'sale.completed' | 'drawer.opened' | 'drawer.moved' | 'drawer.closed';
+  type: 'sale.completed' | 'sale.returned' | 'drawer.opened' | 'drawer.moved' | 'drawer.closed';
   store_id: string;
   device_id: string;
   /** Who did it, when another associate than the session's (an offline sign-in). */
@@ -155,7 +155,7 @@ export interface Operation {
   device_time: string;
   /** The device's hybrid logical clock at that moment (hlc.ts). */
   hlc: string;
-  payload: SalePayload | DrawerOpPayload;
+  payload: SalePayload | ReturnPayload | DrawerOpPayload;
 }
 
 /** An operation before the outbox numbers and stamps it. */
@@ -180,4 +180,27 @@ export interface SaleRecord {
   names: Record<string, { name_zh: string; name_en: string }>;
   tendered: number;
   change: number;
+  /** The priceCart request it was priced with (a return prices the units kept with it). */
+  request?: unknown;
+  /** Returns made of it on this device, in order (what a return offline replays). */
+  returns?: { return_id: string; op_id: string; items: ReturnItemRecord[] }[];
+}
+
+export interface ReturnItemRecord {
+  line: number;
+  qty: number;
+}
+
+/** sale.returned (docs/api.md): units of an earlier sale of any store come back. */
+export interface ReturnPayload {
+  return_id: string;
+  sale_id: string;
+  currency: string;
+  items: ReturnItemRecord[];
+  /** The money paid back (the core's refund_money) and how. */
+  refund: number;
+  tenders: { type: string; amount: number }[];
+  reason: string;
+  approvals?: unknown[];
+  drawer_session_id?: string;
 }

@@ -4,7 +4,7 @@
 // shows the receipt, then asks the sync loop to push.
 
 import { go } from '../app';
-import { cartApprovals, cartLines, cartSaleId, cartVoided, clearCart, priced, saleLine } from '../cart';
+import { cartApprovals, cartLines, cartSaleId, cartVoided, clearCart, priced, pricedRequest, saleLine } from '../cart';
 import { cashChange, coreReady, isoSeconds } from '../core';
 import { queueSale } from '../db';
 import { currentDrawer, noteSale } from '../drawer';
@@ -32,6 +32,9 @@ export function renderPay(main: HTMLElement): void {
     return go({ name: 'sell' });
   }
   const cart = pricedResult.value;
+  // What a return of this sale prices with: the request, its rules named by version (not copied).
+  const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt), rules_version: cart.rules_version ?? '' };
+  delete request.rules;
   const due = cart.amount_due ?? cart.total;
 
   const input = h('input', {
@@ -142,6 +145,8 @@ export function renderPay(main: HTMLElement): void {
       names,
       tendered: cash,
       change: changeDue,
+      request,
+      returns: [],
     };
     await queueSale(op, record);
     noteSale(tenders, changeDue);

@@ -15,7 +15,7 @@ const shown = 500;
 /** What an operation is, in a few words: the sale or drawer session it is about. */
 function label(op: Operation): string {
   const p = op.payload as { sale_id?: string; session_id?: string };
-  const what = op.type === 'sale.completed' ? t('sync_kind_sale') : t('sync_kind_drawer');
+  const what = op.type === 'sale.completed' ? t('sync_kind_sale') : op.type === 'sale.returned' ? t('sync_kind_return') : t('sync_kind_drawer');
   return `${what} …${(p.sale_id ?? p.session_id ?? op.op_id).slice(-8)}`;  // UUIDv7s share their time prefix
 }
 

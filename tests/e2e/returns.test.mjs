@@ -1,0 +1,135 @@
+// Returns in the terminal (docs/pricing.md, "Returns and exchanges"), against a real aisled in
+// --demo and Debian's Chromium at a phone's size: an associate sells a Qingyu serum and a Feiye
+// lipstick (spend ¥500 save ¥60), then takes the lipstick back. The serum kept alone only reaches
+// spend ¥300 save ¥30, so the refund is less than the lipstick was paid and the screen says why;
+// the associate's role refunds nothing alone, so the store manager approves with their PIN. Then
+// offline: a sale and a return of part of it, both queued; online again they reach the SQLite
+// file in order (the return waits for its sale), with the server's refund equal to the device's
+// and no exception for the manager.
+//
+//   cd tests/e2e && npm ci && node --test returns.test.mjs
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, tid } from './harness.mjs';
+
+const STEP = 30_000;
+const SERUM = '6995530001495';  // SKU-001002 Qingyu ¥459
+const LIPSTICK = '6956759001703';  // SKU-002009 Feiye ¥239
+
+test('returns priced under the sale’s rules, approved, online and offline', { timeout: 240_000 }, async () => {
+  assertPrerequisites();
+  const dataDir = mkdtempSync(join(tmpdir(), 'aisle-e2e-returns-'));
+  const db = join(dataDir, 'aisle.db');
+  const sql = (q) => execFileSync('sqlite3', [db, q]).toString().trim();
+  execFileSync(aisleBin, ['demo-load', '--data-dir', dataDir]);
+  const port = await freePort();
+  const server = new Aisled({ dataDir, port, logFile: join(dataDir, 'aisled.log') });
+  await server.start();
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  let step = 'start';
+  try {
+    step = '1. sign in as an associate and sell a serum and a lipstick';
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.locator(tid('signin-store')).fill('SH01');
+    await page.locator(tid('signin-staff')).fill('1001');
+    await page.locator(tid('signin-pin')).fill('1111');
+    await page.locator(tid('signin-button')).click();
+    await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
+    const scan = async (barcode) => {
+      await page.locator(tid('barcode-input')).fill(barcode);
+      await page.keyboard.press('Enter');
+      await page.locator(`${tid('cart-line')}[data-barcode="${barcode}"]`).waitFor({ timeout: STEP });
+    };
+    const sell = async (...barcodes) => {
+      for (const b of barcodes) await scan(b);
+      await page.locator(tid('pay-button')).click();
+      await page.locator(tid('quick-exact')).click();
+      await page.locator(tid('complete-button')).click();
+      await page.locator(tid('receipt')).waitFor({ timeout: STEP });
+      const saleId = await page.locator(tid('receipt')).getAttribute('data-sale-id');
+      await page.locator(tid('new-sale-button')).click();
+      return saleId;
+    };
+    const saleId = await sell(SERUM, LIPSTICK);
+    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    assert.equal(sql(`SELECT total FROM sales WHERE sale_id = '${saleId}'`), String(45900 + 23900 - 6000));
+
+    step = '2. menu → Return: the sale, the lipstick back';
+    const openReturns = async () => {
+      await page.locator(tid('menu-button')).click();
+      await page.locator(tid('menu-returns')).click();
+      await page.locator(tid('returns-screen')).waitFor({ timeout: STEP });
+    };
+    await openReturns();
+    await page.locator(tid('return-sale-input')).fill(saleId);
+    await page.locator(tid('return-find')).click();
+    await page.locator(tid('return-line')).nth(1).waitFor({ timeout: STEP });
+    await page.locator(tid('return-line')).nth(1).locator(tid('return-plus')).click();
+    // The serum kept alone reaches only spend ¥300 save ¥30: ¥638 − ¥429 = ¥209 back, not the ¥218.46 the lipstick was paid.
+    await page.locator(tid('return-promotion-lost')).waitFor({ timeout: STEP });
+    assert.equal(await page.locator(tid('refund-money')).textContent(), '¥209.00');
+    await page.screenshot({ path: join(shotsDir, 'return-en.png') });
+
+    step = '3. refund: the manager approves with their PIN';
+    await page.locator(tid('refund-button')).click();
+    await page.locator(tid('approval-dialog')).waitFor({ timeout: STEP });
+    await page.locator(tid('approval-staff')).fill('2001');
+    await page.locator(tid('approval-pin')).fill('222222');
+    await page.locator(tid('approval-ok')).click();
+    await page.locator(tid('return-done')).waitFor({ timeout: STEP });
+    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    assert.equal(sql(`SELECT refund_money || ' ' || device_refund FROM returns WHERE sale_id = '${saleId}'`), '20900 20900');
+    assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
+    assert.match(sql('SELECT result FROM ops WHERE type = \'sale.returned\''), /"status":"applied"/);
+
+    step = '4. the same sale again: the lipstick is gone, the serum may still come back';
+    await page.locator(tid('return-another')).click();
+    await page.locator(tid('return-recent-sale')).first().click();
+    await page.locator(tid('return-line')).nth(1).waitFor({ timeout: STEP });
+    assert.equal(await page.locator(tid('return-line')).nth(1).locator(tid('return-plus')).isDisabled(), true);
+    assert.equal(await page.locator(tid('return-line')).nth(0).locator(tid('return-plus')).isDisabled(), false);
+
+    step = '5. offline: sell two lipsticks, return one, in Chinese';
+    await page.locator(tid('lang-switch')).click();
+    await page.locator(tid('menu-button')).click();
+    await page.locator(tid('menu-sell')).click();
+    await context.setOffline(true);
+    await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
+    const offlineSale = await sell(LIPSTICK, LIPSTICK);
+    await openReturns();
+    await page.locator(`${tid('return-recent-sale')}[data-sale-id="${offlineSale}"]`).click();
+    await page.locator(tid('return-line')).first().locator(tid('return-plus')).click();
+    // ¥478 reached spend ¥300 save ¥30 (paid ¥448); the one kept alone costs ¥239: ¥209 back.
+    assert.equal(await page.locator(tid('refund-money')).textContent(), '¥209.00');
+    await page.screenshot({ path: join(shotsDir, 'return-zh.png') });
+    await page.locator(tid('refund-button')).click();
+    await page.locator(tid('approval-staff')).fill('2001');
+    await page.locator(tid('approval-pin')).fill('222222');
+    await page.locator(tid('approval-ok')).click();
+    await page.locator(tid('return-done')).waitFor({ timeout: STEP });
+    assert.equal(sql(`SELECT count(*) FROM sales WHERE sale_id = '${offlineSale}'`), '0');
+
+    step = '6. online: the sale, then its return';
+    await context.setOffline(false);
+    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: 60_000 });
+    assert.equal(sql(`SELECT refund_money || ' ' || device_refund FROM returns WHERE sale_id = '${offlineSale}'`), '20900 20900');
+    assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
+    assert.equal(sql("SELECT count(*) FROM stock_movements WHERE reason = 'return'"), '2');
+  } catch (e) {
+    await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});
+    throw new Error(`${step}: ${e.message} (data kept in ${dataDir})`, { cause: e });
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
