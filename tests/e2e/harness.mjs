@@ -115,3 +115,41 @@ export async function api(base, method, path, body, token) {
   }
   return { status: res.status, json, text };
 }
+
+/**
+ * What most browser tests start with: the demo chain in a fresh data folder (`aisle demo-load`), a
+ * real aisled --demo on a free loopback port, and Debian's Chromium with one phone-sized page.
+ * `sql(q)` reads the SQLite file; `close()` stops the browser and the server.
+ */
+export async function demoStore(prefix, { locale = 'en-US', viewport = { width: 390, height: 844 } } = {}) {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { chromium } = await import('playwright-core');
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const db = join(dataDir, 'aisle.db');
+  const sql = (q) => execFileSync('sqlite3', [db, q]).toString().trim();
+  execFileSync(aisleBin, ['demo-load', '--data-dir', dataDir]);
+  const port = await freePort();
+  const server = new Aisled({ dataDir, port, logFile: join(dataDir, 'aisled.log') });
+  await server.start();
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  const context = await browser.newContext({ viewport, locale });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  const close = async () => {
+    await browser.close();
+    await server.stop();
+  };
+  return { dataDir, sql, port, server, browser, context, page, close };
+}
+
+/** Signs in on the terminal and waits for the sell screen. */
+export async function signIn(page, port, store, staff, pin, timeout = 30_000) {
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.locator(tid('signin-store')).fill(store);
+  await page.locator(tid('signin-staff')).fill(staff);
+  await page.locator(tid('signin-pin')).fill(pin);
+  await page.locator(tid('signin-button')).click();
+  await page.locator(tid('barcode-input')).waitFor({ timeout });
+}

@@ -11,12 +11,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, tid } from './harness.mjs';
+import { assertPrerequisites, demoStore, shotsDir, signIn, tid } from './harness.mjs';
 
 const STEP = 30_000;
 const SERUM = '6995530001495';  // SKU-001002 Qingyu ¥459
@@ -24,26 +21,11 @@ const LIPSTICK = '6956759001703';  // SKU-002009 Feiye ¥239
 
 test('returns priced under the sale’s rules, approved, online and offline', { timeout: 240_000 }, async () => {
   assertPrerequisites();
-  const dataDir = mkdtempSync(join(tmpdir(), 'aisle-e2e-returns-'));
-  const db = join(dataDir, 'aisle.db');
-  const sql = (q) => execFileSync('sqlite3', [db, q]).toString().trim();
-  execFileSync(aisleBin, ['demo-load', '--data-dir', dataDir]);
-  const port = await freePort();
-  const server = new Aisled({ dataDir, port, logFile: join(dataDir, 'aisled.log') });
-  await server.start();
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  const { dataDir, sql, port, context, page, close } = await demoStore('aisle-e2e-returns-');
   let step = 'start';
   try {
     step = '1. sign in as an associate and sell a serum and a lipstick';
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.locator(tid('signin-store')).fill('SH01');
-    await page.locator(tid('signin-staff')).fill('1001');
-    await page.locator(tid('signin-pin')).fill('1111');
-    await page.locator(tid('signin-button')).click();
-    await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
+    await signIn(page, port, 'SH01', '1001', '1111');
     const scan = async (barcode) => {
       await page.locator(tid('barcode-input')).fill(barcode);
       await page.keyboard.press('Enter');
@@ -128,8 +110,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});
     throw new Error(`${step}: ${e.message} (data kept in ${dataDir})`, { cause: e });
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -11,13 +11,14 @@ import { h, toast } from '../dom';
 import { formatDateTime, lang, localName } from '../i18n';
 import { isBoKey, tb, type BoKey } from '../i18n_backoffice';
 import { exceptionsTab } from './exceptions_tab';
+import { promotionsTab } from './promotions_tab';
 import { ensureDeviceId, session } from '../session';
 import type { Session } from '../types';
 
-type Tab = 'staff' | 'devices' | 'exceptions' | 'audit';
+type Tab = 'staff' | 'devices' | 'exceptions' | 'promotions' | 'audit';
 
-const tabPermission: Record<Tab, string> = { staff: 'staff.read', devices: 'device.manage', exceptions: 'approve', audit: 'audit.read' };
-const tabLabel: Record<Tab, BoKey> = { staff: 'tab_staff', devices: 'tab_devices', exceptions: 'tab_exceptions', audit: 'tab_audit' };
+const tabPermission: Record<Tab, string> = { staff: 'staff.read', devices: 'device.manage', exceptions: 'approve', promotions: 'rules.publish', audit: 'audit.read' };
+const tabLabel: Record<Tab, BoKey> = { staff: 'tab_staff', devices: 'tab_devices', exceptions: 'tab_exceptions', promotions: 'tab_promotions', audit: 'tab_audit' };
 
 interface RoleDoc {
   role: string;
@@ -293,7 +294,7 @@ export function renderBackOffice(main: HTMLElement): () => void {
   }
   const st = stateFor(s);
   const perms = permissionsOf(s);
-  const tabs = (['staff', 'devices', 'exceptions', 'audit'] as Tab[]).filter((tab) => perms.has(tabPermission[tab]));
+  const tabs = (['staff', 'devices', 'exceptions', 'promotions', 'audit'] as Tab[]).filter((tab) => perms.has(tabPermission[tab]));
   const mayManageStaff = perms.has('staff.manage');
   let thisDevice = '';
   void ensureDeviceId().then((id) => (thisDevice = id));
@@ -408,6 +409,7 @@ export function renderBackOffice(main: HTMLElement): () => void {
     if (st.tab === 'staff') void staffTab(current);
     else if (st.tab === 'devices') void devicesTab(current);
     else if (st.tab === 'exceptions') exceptionsTab(panel, st.store, current, (e: unknown) => errorText(e, { store: st.store }));
+    else if (st.tab === 'promotions') promotionsTab(panel, current, (e: unknown) => errorText(e));
     else if (st.tab === 'audit') auditTab(current);
   }
 
