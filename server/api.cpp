@@ -1,5 +1,6 @@
 #include "server/api.h"
 
+#include <cctype>
 #include <chrono>
 #include <map>
 
@@ -449,6 +450,28 @@ core::Result<Api::FeedQuery> Api::ReadFeedQuery(const std::map<std::string, std:
   return FeedQuery{scope, *limit};
 }
 
+namespace {
+
+// The snapshot's next key for the X-Aisle-Next header: letters, digits and
+// -_. as they are, every other byte %XX (a client decodes it as a URI component).
+std::string HeaderSafe(std::string_view key) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 // A new device's start: the current state of a scope, a page at a time in
 // key order, with the feed cursor it reflects. Every page is read under the
 // store's lock, so rows and cursor agree; a device continues the feed from
@@ -496,8 +519,15 @@ ApiResponse Api::Snapshot(Call& call) {
     const json& tail = items.back();
     last = tail.contains("barcode") ? tail["barcode"] : tail.contains("member_id") ? tail["member_id"] : tail["sku"];
   }
-  return JsonResponse(200, {{"scope", scope}, {"cursor", cursor}, {"items", std::move(items)},
-                            {"next", last.empty() ? json(nullptr) : json(last)}});
+  const size_t count = items.size();
+  ApiResponse response = JsonResponse(200, {{"scope", scope}, {"cursor", cursor}, {"items", std::move(items)},
+                                            {"next", last.empty() ? json(nullptr) : json(last)}});
+  response.headers.emplace_back("X-Aisle-Cursor", std::to_string(cursor));
+  response.headers.emplace_back("X-Aisle-Count", std::to_string(count));
+  // The page's facts before the body (X-Aisle-Next is absent on the last page): a client may ask
+  // for the next page while it reads this one, and store the body without parsing it.
+  if (!last.empty()) response.headers.emplace_back("X-Aisle-Next", HeaderSafe(last));
+  return response;
 }
 
 ApiResponse Api::Push(Call& call) {

@@ -17,6 +17,7 @@
 #include "server/store.h"
 #include "tools/admin.h"
 #include "tools/load.h"
+#include "tools/seed.h"
 
 namespace {
 
@@ -31,6 +32,8 @@ constexpr const char* kUsage =
     "  aisle price --cart C.json --rules R.json [--store SH01] [--tier gold] [--now 2026-11-24T10:00:00Z]\n"
     "                                   try a rules document on a cart before publishing it\n"
     "  aisle demo-load [--data-dir D]   load the demo chain into D/aisle.db (default ./data)\n"
+    "  aisle seed [--data-dir D] [--products N] [--members N] [--store SH01]\n"
+    "                                   add a synthetic catalog and member base (benchmarks)\n"
     "  aisle stats [--data-dir D]       row counts: products, sales, operations, price differences\n"
     "  aisle load [--url http://127.0.0.1:8080] [--devices 50] [--seconds 10] [--batch 1]\n"
     "                                   push-ingest load test against a running aisled, and the raw\n"
@@ -148,7 +151,7 @@ int Stats(const std::vector<std::string>& args) {
   }
   server::Store store(db.string());
   for (const char* table : {"products", "stock_movements", "staff", "devices", "ops", "sales", "sale_lines",
-                            "price_differences", "changes"}) {
+                            "price_differences", "changes", "members"}) {
     std::cout << table << "\t" << store.Count(table) << "\n";
   }
   return 0;
@@ -168,6 +171,7 @@ int main(int argc, char** argv) {
     if (command == "price") return Price(args);
     if (command == "demo-load") return DemoLoad(args);
     if (command == "stats") return Stats(args);
+    if (command == "seed") return tools::SeedCommand(args);
     if (command == "load") return tools::Load(args);
     if (command == "staff") return tools::StaffCommand(args);
     if (command == "device") return tools::DeviceCommand(args);

@@ -96,6 +96,16 @@ export class Aisled {
   }
 }
 
+/** Opens the terminal at the port and signs in to SH01 with a staff code and PIN; waits for the sell screen. */
+export async function signIn(page, port, staff, pin, timeout = 30_000) {
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.locator(tid('signin-store')).fill('SH01');
+  await page.locator(tid('signin-staff')).fill(staff);
+  await page.locator(tid('signin-pin')).fill(pin);
+  await page.locator(tid('signin-button')).click();
+  await page.locator(tid('barcode-input')).waitFor({ timeout });
+}
+
 /** One JSON call: { status, json (null when the body is not JSON), text }. */
 export async function api(base, method, path, body, token) {
   const res = await fetch(base + path, {

@@ -14,18 +14,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, tid } from './harness.mjs';
+import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, signIn, tid } from './harness.mjs';
 
 const STEP = 30_000;
-
-async function signIn(page, port, staff, pin) {
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.locator(tid('signin-store')).fill('SH01');
-  await page.locator(tid('signin-staff')).fill(staff);
-  await page.locator(tid('signin-pin')).fill(pin);
-  await page.locator(tid('signin-button')).click();
-  await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
-}
 
 test('manual discounts and price overrides with approvals in Chromium', { timeout: 180_000 }, async () => {
   assertPrerequisites();

@@ -563,7 +563,12 @@ TEST_F(AisledTest, SnapshotPagesTheCatalogAndStockWithTheCursorToContinueFrom) {
     const json body = r.Json();
     if (first_cursor < 0) first_cursor = body["cursor"];
     for (const json& p : body["items"]) barcodes.push_back(p["barcode"]);
+    // The same facts in headers, so a client can ask for the next page before reading the body.
+    EXPECT_EQ(r.headers["X-Aisle-Cursor"], std::to_string(body["cursor"].get<int64_t>()));
+    EXPECT_EQ(r.headers["X-Aisle-Count"], std::to_string(body["items"].size()));
+    EXPECT_EQ(r.headers.count("X-Aisle-Next"), body["next"].is_null() ? 0u : 1u);
     if (body["next"].is_null()) break;
+    EXPECT_EQ(r.headers["X-Aisle-Next"], body["next"].get<std::string>());  // barcodes are digits
     after = body["next"];
     EXPECT_EQ(body["items"].size(), 100u);
   }

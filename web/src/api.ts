@@ -126,6 +126,12 @@ export interface PullChange {
   op: 'upsert' | 'delete';
   product?: Product;
   barcode?: string;
+  /** scope members: a member record, or (kind "points") a points movement of member_id. */
+  member?: { member_id: string; phone: string; name: string; tier: string; points?: number };
+  member_id?: string;
+  delta?: number;
+  /** scope stock:<location>: the movements of one sale, count or transfer. */
+  movements?: { sku: string; delta: number }[];
   /** scope promotions: a published rules document and its version. */
   version?: string;
   rules?: RulesDocument;
@@ -136,6 +142,33 @@ export function pull(since: number, scope: string, limit: number) {
     'GET',
     `/api/v1/sync/pull?since=${since}&scope=${encodeURIComponent(scope)}&limit=${limit}`,
   );
+}
+
+/** A snapshot page's facts (docs/sync.md, "Snapshot"): its feed cursor, item count and next key (null on the last page). */
+export interface SnapshotHead {
+  cursor: number;
+  count: number;
+  next: string | null;
+}
+
+/**
+ * One page of a scope's current state (docs/sync.md, "Snapshot"), in two steps: it resolves when
+ * the answer's headers arrive — with the page's cursor, count and next key when the server sent
+ * them (`X-Aisle-Cursor`, `X-Aisle-Count`, `X-Aisle-Next`), so the caller can ask for the next page
+ * while this one downloads — and `body` is the page's JSON, unparsed (the device stores it as it is).
+ */
+export async function snapshot(scope: string, after: string, limit: number): Promise<{ head: SnapshotHead | null; body: Promise<Blob> }> {
+  const res = await requestRaw(
+    'GET',
+    `/api/v1/sync/snapshot?scope=${encodeURIComponent(scope)}&after=${encodeURIComponent(after)}&limit=${limit}`,
+  );
+  const cursor = res.headers.get('X-Aisle-Cursor');
+  const count = res.headers.get('X-Aisle-Count');
+  const next = res.headers.get('X-Aisle-Next');
+  const body = res.blob();
+  body.catch(() => {});  // the caller awaits it; an error then is handled there
+  const head = cursor !== null && count !== null ? { cursor: Number(cursor), count: Number(count), next: next === null ? null : decodeURIComponent(next) } : null;
+  return { head, body };
 }
 
 export interface PushResult {

@@ -1,15 +1,19 @@
-// The terminal's IndexedDB: the store's catalog (to sell offline), the outbox of operations
+// The terminal's IndexedDB: the store's catalog, the chain's members with their points and the
+// store's stock levels (to sell offline), the outbox of operations
 // not yet acknowledged by the server, operations the server rejected, the device's own record
 // of its sales (for receipts), and small settings (device id, catalog cursor).
 // Nothing is ever deleted from the outbox before the server has it durably (any answer but
 // "rejected"; a rejected op moves to `rejected`).
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { allItems, ChunkNotWarm, clearCache, countOf, findEntry, putEntry, warm, writeSnapshotPage, type CacheName, type Chunk, type ChunkSchema, type OverlayEntry } from './cache_store';
 import { formatHlc, observe, parseHlc, tick } from './hlc';
-import type { NewOperation, Operation, Product, RejectedOperation, SaleRecord } from './types';
+import type { Member, NewOperation, Operation, Product, RejectedOperation, SaleRecord, StockLevel } from './types';
 
 interface AisleDB extends DBSchema {
-  products: { key: string; value: Product; indexes: { sku: string } };
+  /** The catalog, members and stock caches (cache_store.ts): snapshot chunks and feed overlay. */
+  chunks: { key: [string, string]; value: Chunk };
+  overlay: { key: [string, string]; value: OverlayEntry<unknown> };
   outbox: { key: string; value: Operation };
   rejected: { key: string; value: RejectedOperation };
   sales: { key: string; value: SaleRecord };
@@ -19,14 +23,30 @@ interface AisleDB extends DBSchema {
 let dbPromise: Promise<IDBPDatabase<AisleDB>> | null = null;
 
 export function db(): Promise<IDBPDatabase<AisleDB>> {
-  dbPromise ??= openDB<AisleDB>('aisle', 1, {
-    upgrade(d) {
-      const products = d.createObjectStore('products', { keyPath: 'barcode' });
-      products.createIndex('sku', 'sku');
-      d.createObjectStore('outbox', { keyPath: 'op_id' });
-      d.createObjectStore('rejected', { keyPath: 'op_id' });
-      d.createObjectStore('sales', { keyPath: 'sale_id' });
-      d.createObjectStore('meta');
+  dbPromise ??= openDB<AisleDB>('aisle', 2, {
+    upgrade(d, oldVersion, _newVersion, tx) {
+      if (oldVersion < 1) {
+        d.createObjectStore('outbox', { keyPath: 'op_id' });
+        d.createObjectStore('rejected', { keyPath: 'op_id' });
+        d.createObjectStore('sales', { keyPath: 'sale_id' });
+        d.createObjectStore('meta');
+      }
+      if (oldVersion < 2) {
+        // Version 2: the catalog (one record per product in version 1), members and stock in
+        // chunks with an overlay; the catalog is downloaded again from the snapshot.
+        if (oldVersion >= 1) {
+          (d as unknown as IDBPDatabase).deleteObjectStore('products');
+          void tx.objectStore('meta').delete('catalog_cursor');
+        }
+        d.createObjectStore('chunks', { keyPath: ['cache', 'after'] });
+        d.createObjectStore('overlay', { keyPath: ['cache', 'key'] });
+      }
+    },
+    // A newer version of the app in another tab wants to upgrade: let it (this tab reopens on its next use).
+    blocking() {
+      const open = dbPromise;
+      dbPromise = null;
+      void open?.then((d) => d.close());
     },
   });
   return dbPromise;
@@ -40,48 +60,249 @@ export async function setMeta(key: string, value: unknown): Promise<void> {
   await (await db()).put('meta', value, key);
 }
 
-// ---- catalog
+// ---- catalog, members and stock (chunked caches: cache_store.ts)
+
+const chunked = async () => (await db()) as unknown as IDBPDatabase<ChunkSchema>;
+const cacheTx = async (durability: IDBTransactionDurability = 'default') =>
+  (await chunked()).transaction(['chunks', 'overlay', 'meta'], 'readwrite', { durability });
 
 export async function productByBarcode(barcode: string): Promise<Product | undefined> {
-  return (await db()).get('products', barcode);
+  return (await findEntry<Product>(await chunked(), 'catalog', barcode))?.item ?? undefined;
 }
 
 export async function allProducts(): Promise<Product[]> {
-  return (await db()).getAll('products');
+  return allItems<Product>(await chunked(), 'catalog');
 }
 
 export async function productCount(): Promise<number> {
-  return (await db()).count('products');
+  return countOf(await chunked(), 'catalog');
 }
 
 export interface CatalogChange {
+  seq: number;
   op: 'upsert' | 'delete';
   product?: Product;
   barcode?: string;
 }
 
-/** Applies one page of catalog changes and its cursor in a single transaction. */
-export async function applyCatalogPage(changes: CatalogChange[], cursor: number): Promise<void> {
-  const tx = (await db()).transaction(['products', 'meta'], 'readwrite');
-  const products = tx.objectStore('products');
-  for (const c of changes) {
-    if (c.op === 'upsert' && c.product) void products.put(c.product);
-    else if (c.op === 'delete') {
-      const barcode = c.product?.barcode ?? c.barcode;
-      if (barcode) void products.delete(barcode);
+/**
+ * Runs a feed page's transaction after reading into memory the snapshot chunks holding its keys
+ * (cache_store.ts, "warm"); once more if a chunk was dropped from memory meanwhile.
+ */
+async function withWarmChunks(cache: CacheName, keys: string[], apply: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await warm(await chunked(), cache, keys);
+    try {
+      return await apply();
+    } catch (e) {
+      if (!(e instanceof ChunkNotWarm) || attempt > 0) throw e;
     }
   }
-  void tx.objectStore('meta').put(cursor, 'catalog_cursor');
+}
+
+/** Applies one page of catalog changes and its cursor in a single transaction. */
+export async function applyCatalogPage(changes: CatalogChange[], cursor: number): Promise<void> {
+  const keys = changes.map((c) => c.product?.barcode ?? c.barcode ?? '');
+  await withWarmChunks('catalog', keys, async () => {
+    const tx = await cacheTx();
+    for (const c of changes) {
+      if (c.op === 'upsert' && c.product) await putEntry(tx, 'catalog', c.product.barcode, c.product, c.seq);
+      else if (c.op === 'delete') {
+        const barcode = c.product?.barcode ?? c.barcode;
+        if (barcode) await putEntry(tx, 'catalog', barcode, null, c.seq);
+      }
+    }
+    void tx.objectStore('meta').put(cursor, 'catalog_cursor');
+    await tx.done;
+  });
+}
+
+/** Forgets the catalog and the stock levels (when the device signs in to another store). */
+export async function resetCatalog(storeId: string): Promise<void> {
+  const tx = await cacheTx();
+  const meta = tx.objectStore('meta');
+  for (const cache of ['catalog', 'stock'] as const) {
+    clearCache(tx, cache);
+    void meta.delete(`${cache}_cursor`);
+    void meta.delete(`${cache}_snapshot`);
+    void meta.delete(`synced_at:${cache}`);
+  }
+  void meta.put(storeId, 'catalog_store');
   await tx.done;
 }
 
-/** Forgets the catalog (when the device signs in to another store). */
-export async function resetCatalog(storeId: string): Promise<void> {
-  const tx = (await db()).transaction(['products', 'meta'], 'readwrite');
-  void tx.objectStore('products').clear();
-  void tx.objectStore('meta').put(0, 'catalog_cursor');
-  void tx.objectStore('meta').put(storeId, 'catalog_store');
+// ---- snapshots (a new device's start, docs/sync.md "Snapshot")
+
+/** Where an unfinished snapshot of a cache stands: the first page's feed cursor and the next key. */
+export interface SnapshotProgress {
+  cursor: number;
+  after: string;
+}
+
+export type { CacheName };
+
+/** The feed cursor of a cache, or null when the device must first take its snapshot. */
+export async function cacheCursor(cache: CacheName): Promise<number | null> {
+  const c = await getMeta<number>(`${cache}_cursor`);
+  return c === undefined || c === 0 ? null : c;
+}
+
+export async function snapshotProgress(cache: CacheName): Promise<SnapshotProgress | undefined> {
+  return getMeta<SnapshotProgress>(`${cache}_snapshot`);
+}
+
+/**
+ * Stores one snapshot page of a cache (its body as it came, unparsed: the answer to `?after=<after>`)
+ * in one transaction with the progress, so an interrupted snapshot resumes after its last stored
+ * page (the first page of a new snapshot clears the cache).
+ * `pageCursor` is the feed cursor the page was read at: members' points and stock quantities are
+ * balances as of that cursor, and the feed changes up to it are skipped when the device replays
+ * the feed from the first page's cursor. On the last page (`next` null) the cache's feed cursor
+ * becomes the first page's.
+ */
+export async function applySnapshotPage(
+  cache: CacheName,
+  after: string,
+  body: Blob,
+  page: { cursor: number; count: number; next: string | null },
+  first: number,
+  fresh: boolean,
+): Promise<void> {
+  // Relaxed: a snapshot page lost to a power cut is fetched again (its progress is in the same
+  // transaction), so it need not wait for the disk; the outbox's transactions keep the default.
+  const tx = await cacheTx('relaxed');
+  if (fresh) clearCache(tx, cache);
+  await writeSnapshotPage(tx, cache, after, body, page.count, page.cursor);
+  if (cache === 'members') phoneIndex = null;
+  const meta = tx.objectStore('meta');
+  if (page.next === null) {
+    void meta.put(first, `${cache}_cursor`);
+    void meta.delete(`${cache}_snapshot`);
+  } else {
+    void meta.put({ cursor: first, after: page.next } satisfies SnapshotProgress, `${cache}_snapshot`);
+  }
   await tx.done;
+}
+
+// ---- members (docs/sync.md: the members scope)
+
+/** A members feed change: a member's record, or a points movement (`delta`, with its feed `seq`). */
+export interface MemberChange {
+  seq: number;
+  kind: string;
+  op?: string;
+  member?: { member_id: string; phone: string; name: string; tier: string; points?: number };
+  member_id?: string;
+  delta?: number;
+}
+
+type StoredMember = Omit<Member, 'points_as_of'>;
+
+/**
+ * Applies one page of the members feed and its cursor in one transaction. A member upsert keeps
+ * the points the device holds (the feed's member records carry no balance); a points movement
+ * (`{"kind": "points", "member_id", "delta"}`) is added unless the member's balance already
+ * includes it (its seq is not after the cursor the balance is as of).
+ */
+export async function applyMembersPage(changes: MemberChange[], cursor: number): Promise<void> {
+  const keys = changes.map((c) => c.member?.member_id ?? c.member_id ?? '');
+  await withWarmChunks('members', keys, async () => {
+    const tx = await cacheTx();
+    for (const c of changes) {
+      if (c.kind === 'member' && c.member) {
+        const m = c.member;
+        const old = await findEntry<StoredMember>(tx, 'members', m.member_id);
+        if (c.op === 'delete') await putEntry(tx, 'members', m.member_id, null, c.seq);
+        else {
+          const keep = m.points === undefined && old?.item;
+          const member: StoredMember = { member_id: m.member_id, phone: m.phone, name: m.name, tier: m.tier, points: keep ? old.item!.points : (m.points ?? 0) };
+          await putEntry(tx, 'members', m.member_id, member, keep ? old.as_of : c.seq);
+        }
+      } else if (c.kind === 'points' && c.member_id && typeof c.delta === 'number') {
+        const old = await findEntry<StoredMember>(tx, 'members', c.member_id);
+        if (old?.item && c.seq > old.as_of) await putEntry(tx, 'members', c.member_id, { ...old.item, points: old.item.points + c.delta }, c.seq);
+      }
+    }
+    void tx.objectStore('meta').put(cursor, 'members_cursor');
+    await tx.done;
+  });
+  if (changes.length > 0) phoneIndex = null;
+}
+
+// Phone number → member id, built in memory from the members cache at the first phone lookup
+// (members are stored by member id); rebuilt after the members changed, and once on a miss (another
+// tab may have pulled new members).
+let phoneIndex: Map<string, string> | null = null;
+
+async function memberById(id: string): Promise<Member | undefined> {
+  const found = await findEntry<StoredMember>(await chunked(), 'members', id);
+  return found?.item ? { ...found.item, points_as_of: found.as_of } : undefined;
+}
+
+/**
+ * Finds a member on the device, offline too: by member id (what a member card or its QR code
+ * holds, e.g. "M000001"; letters in any case) or by phone number (11 digits; spaces, dashes and a
+ * leading +86 / 86 are ignored). Undefined when the device knows no such member (a member who
+ * joined on another device appears after the next members pull). The result carries the tier
+ * and the points balance as the device last heard it (`points`, as of feed seq `points_as_of`).
+ * The first phone lookup after the members changed builds an index in memory (~0.1 s for 50,000).
+ */
+export async function findMember(codeOrPhone: string): Promise<Member | undefined> {
+  const raw = codeOrPhone.trim();
+  if (!raw) return undefined;
+  const byId = (await memberById(raw)) ?? (await memberById(raw.toUpperCase()));
+  if (byId) return byId;
+  let phone = raw.replace(/[\s-]/g, '');
+  if (/^\+?86\d{11}$/.test(phone)) phone = phone.replace(/^\+?86/, '');
+  if (!/^\d{5,15}$/.test(phone)) return undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (!phoneIndex || attempt === 1) {
+      phoneIndex = new Map((await allItems<StoredMember>(await chunked(), 'members')).map((m) => [m.phone, m.member_id]));
+    }
+    const id = phoneIndex.get(phone);
+    if (id) return memberById(id);
+  }
+  return undefined;
+}
+
+export async function memberCount(): Promise<number> {
+  return countOf(await chunked(), 'members');
+}
+
+// ---- stock levels of the device's store (scope stock:<store>)
+
+export interface StockChange {
+  seq: number;
+  kind: string;
+  movements?: { sku: string; delta: number }[];
+}
+
+/** Applies one page of the store's stock feed and its cursor in one transaction (see applyMembersPage). */
+export async function applyStockPage(changes: StockChange[], cursor: number): Promise<void> {
+  const keys = changes.flatMap((c) => (c.movements ?? []).map((m) => m.sku));
+  await withWarmChunks('stock', keys, async () => {
+    const tx = await cacheTx();
+    for (const c of changes) {
+      if (c.kind !== 'stock') continue;
+      for (const m of c.movements ?? []) {
+        const old = await findEntry<number>(tx, 'stock', m.sku);
+        if (!old || old.item === null) await putEntry(tx, 'stock', m.sku, m.delta, c.seq);
+        else if (c.seq > old.as_of) await putEntry(tx, 'stock', m.sku, old.item + m.delta, c.seq);
+      }
+    }
+    void tx.objectStore('meta').put(cursor, 'stock_cursor');
+    await tx.done;
+  });
+}
+
+/** The store's stock of a SKU as the device last heard it (undefined: not cached yet). */
+export async function stockLevel(sku: string): Promise<StockLevel | undefined> {
+  const found = await findEntry<number>(await chunked(), 'stock', sku);
+  return found && found.item !== null ? { sku, qty: found.item, as_of: found.as_of } : undefined;
+}
+
+export async function stockCount(): Promise<number> {
+  return countOf(await chunked(), 'stock');
 }
 
 // ---- outbox

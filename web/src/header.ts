@@ -99,6 +99,8 @@ function updateBadge(st: SyncStatus): void {
   const app = document.getElementById('app');
   app?.setAttribute('data-catalog-count', String(st.catalogCount));
   app?.setAttribute('data-catalog-synced', String(st.catalogSynced));
+  app?.setAttribute('data-members-count', String(st.caches.members.count));
+  app?.setAttribute('data-stock-count', String(st.caches.stock.count));
   const badge = headerEl?.querySelector<HTMLElement>('[data-testid="badge"]');
   if (!badge) return;
   badge.dataset.online = String(st.online);

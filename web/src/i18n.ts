@@ -98,10 +98,27 @@ const en = {
   menu_sell: 'Sell',
   menu_drawer: 'Cash drawer',
   menu_sync: 'Sync',
+  in_stock: 'stock {n}',
+  sync_caches_title: 'What this device sells from',
+  cache_catalog: 'Catalog',
+  cache_promotions: 'Prices and promotions',
+  cache_members: 'Members',
+  cache_stock: 'Stock (this store)',
+  cache_rows_catalog: '{n} products',
+  cache_rows_promotions: 'rules {v}',
+  cache_rows_members: '{n} members',
+  cache_rows_stock: '{n} SKUs',
+  cache_updated: 'updated {ago}',
+  cache_never: 'not yet downloaded',
+  ago_now: 'just now',
+  ago_seconds: '{n} s ago',
+  ago_minutes: '{n} min ago',
+  ago_hours: '{n} h ago',
+  ago_days: '{n} days ago',
   sync_title: 'Sync',
   sync_state: 'Connection',
   sync_last_push: 'Last upload',
-  sync_last_pull: 'Catalog updated',
+  sync_last_pull: 'Last download',
   sync_catalog: 'Catalog',
   sync_products: '{n} products',
   sync_never: 'never',
@@ -364,10 +381,27 @@ const zh: Record<MessageKey, string> = {
   menu_sell: '收银',
   menu_drawer: '钱箱',
   menu_sync: '同步',
+  in_stock: '库存 {n}',
+  sync_caches_title: '本机离线销售所用数据',
+  cache_catalog: '商品目录',
+  cache_promotions: '价格与促销',
+  cache_members: '会员',
+  cache_stock: '库存（本店）',
+  cache_rows_catalog: '{n} 个商品',
+  cache_rows_promotions: '规则版本 {v}',
+  cache_rows_members: '{n} 位会员',
+  cache_rows_stock: '{n} 个 SKU',
+  cache_updated: '{ago}更新',
+  cache_never: '尚未下载',
+  ago_now: '刚刚',
+  ago_seconds: '{n} 秒前',
+  ago_minutes: '{n} 分钟前',
+  ago_hours: '{n} 小时前',
+  ago_days: '{n} 天前',
   sync_title: '同步',
   sync_state: '连接',
   sync_last_push: '上次上传',
-  sync_last_pull: '商品更新',
+  sync_last_pull: '上次下载',
   sync_catalog: '商品目录',
   sync_products: '{n} 个商品',
   sync_never: '从未',
@@ -602,6 +636,16 @@ export function formatDateTime(iso: string): string {
     minute: '2-digit',
     second: '2-digit',
   }).format(d);
+}
+
+/** How long ago an instant was, in the current language: "3 min ago" / "3 分钟前". */
+export function formatAgo(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 1000));
+  if (s < 5) return t('ago_now');
+  if (s < 60) return t('ago_seconds', { n: s });
+  if (s < 3600) return t('ago_minutes', { n: Math.floor(s / 60) });
+  if (s < 86_400) return t('ago_hours', { n: Math.floor(s / 3600) });
+  return t('ago_days', { n: Math.floor(s / 86_400) });
 }
 
 /** A tender's name in the current language (its code when it is not a known one). */

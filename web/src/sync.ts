@@ -1,28 +1,44 @@
-// The sync loop. Pulls the store's catalog and the pricing rules into IndexedDB (on start, after
-// sign-in, on coming online, every 60 s, and when the live WebSocket says the catalog or
-// promotions moved) and pushes the outbox (after every sale, on coming online, and with backoff
-// from 1 s doubling to 30 s while the server cannot be reached). Publishes a small status
-// (online, pending, rejected, catalog size) that the header shows.
+// The sync loop. Keeps the device's caches — the store's catalog, the pricing rules (prices and
+// promotions), the members with their points and the store's stock levels — in IndexedDB: a new
+// device starts each from the server's snapshot, then follows the change feed (on start, after
+// sign-in, on coming online, every 60 s, and when the live WebSocket says a scope moved). Pushes
+// the outbox (after every sale, on coming online, and with backoff from 1 s doubling to 30 s while
+// the server cannot be reached). Publishes a small status (online, pending, rejected, each cache's
+// size and age) that the header and the sync screen show.
 
-import { ApiError, NetworkError, onReachability, pull, push } from './api';
+import { ApiError, NetworkError, onReachability, pull, push, snapshot, type PullChange } from './api';
 import * as store from './db';
 import { liveNow, startLive } from './live';
-import { promotionsCursor, saveRules, type RulesDocument } from './rules';
+import { currentRules, promotionsCursor, saveRules, type RulesDocument } from './rules';
 import { requestToken, session } from './session';
 import type { RejectedOperation } from './types';
+
+/** One cache the device sells from, how big it is and when it was last brought up to date. */
+export interface CacheState {
+  /** Rows held (products, members, SKUs with a stock level); for promotions, 1 when rules are held. */
+  count: number;
+  /** When a pull of it last finished with nothing more to fetch (ISO, kept in IndexedDB), or null. */
+  syncedAt: string | null;
+}
+
+export type CacheKind = 'catalog' | 'promotions' | 'members' | 'stock';
+export const cacheKinds: CacheKind[] = ['catalog', 'promotions', 'members', 'stock'];
 
 export interface SyncStatus {
   online: boolean;
   pending: number;
   rejected: number;
   catalogCount: number;
-  /** True once a full catalog pull finished in this page's life. */
+  /** True once a full pull of every cache finished in this page's life. */
   catalogSynced: boolean;
-  /** When the server last acknowledged an upload, and when the catalog was last pulled (ISO, kept in IndexedDB). */
+  /** When the server last acknowledged an upload, and when the caches were last pulled (ISO, kept in IndexedDB). */
   lastPushAt: string | null;
   lastPullAt: string | null;
+  /** Each cache and its age (the sync screen shows them). */
+  caches: Record<CacheKind, CacheState>;
 }
 
+const noCache = (): CacheState => ({ count: 0, syncedAt: null });
 const status: SyncStatus = {
   online: navigator.onLine,
   pending: 0,
@@ -31,12 +47,13 @@ const status: SyncStatus = {
   catalogSynced: false,
   lastPushAt: null,
   lastPullAt: null,
+  caches: { catalog: noCache(), promotions: noCache(), members: noCache(), stock: noCache() },
 };
 let serverReachable = true;
 const listeners = new Set<(s: SyncStatus) => void>();
 
 export function syncStatus(): SyncStatus {
-  return { ...status };
+  return { ...status, caches: { ...status.caches } };
 }
 
 /** Calls fn now and on every change; returns the function that stops the calls. */
@@ -58,64 +75,161 @@ function publish(): void {
 const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('aisle-outbox') : null;
 if (tabs) tabs.onmessage = () => void refreshCounts();
 
+const syncedAt = (cache: CacheKind) => store.getMeta<string>(`synced_at:${cache}`).then((v) => v ?? null);
+
 async function refreshCounts(): Promise<void> {
   const before = `${status.pending}/${status.rejected}/${status.lastPushAt}`;
-  [status.pending, status.rejected, status.catalogCount, status.lastPushAt, status.lastPullAt] = await Promise.all([
+  const [pending, rejected, products, members, stock, lastPushAt, lastPullAt, ...ages] = await Promise.all([
     store.outboxCount(),
     store.rejectedCount(),
     store.productCount(),
+    store.memberCount(),
+    store.stockCount(),
     store.getMeta<string>('last_push_at').then((v) => v ?? null),
     store.getMeta<string>('last_pull_at').then((v) => v ?? null),
+    ...cacheKinds.map(syncedAt),
   ]);
+  Object.assign(status, { pending, rejected, catalogCount: products, lastPushAt, lastPullAt });
+  const counts: Record<CacheKind, number> = { catalog: products, promotions: currentRules() ? 1 : 0, members, stock };
+  cacheKinds.forEach((k, i) => (status.caches[k] = { count: counts[k], syncedAt: ages[i] ?? null }));
   if (`${status.pending}/${status.rejected}/${status.lastPushAt}` !== before) tabs?.postMessage('changed');
   publish();
 }
 
-// ---- catalog pull
+// ---- pulling the caches
 
 const catalogListeners = new Set<() => void>();
-/** Called after the local catalog changed. */
-export function onCatalogChanged(fn: () => void): void {
+/** Called after the local catalog or pricing rules changed. */
+export function onCatalogChanged(fn: () => void): () => void {
   catalogListeners.add(fn);
+  return () => catalogListeners.delete(fn);
+}
+
+const stockListeners = new Set<() => void>();
+/** Called after the store's stock levels on the device changed. */
+export function onStockChanged(fn: () => void): () => void {
+  stockListeners.add(fn);
+  return () => stockListeners.delete(fn);
+}
+
+/** Snapshot pages are as big as the server allows (docs/benchmarks.md, "Bootstrap"); feed pages too. */
+const snapshotPage = 5000;
+const feedPage = 1000;
+
+/**
+ * A new device (or one that switched store) starts a cache from the server's snapshot instead of
+ * replaying the whole feed. Pages are stored one transaction each, with the progress, so an
+ * interrupted snapshot resumes; the next page is fetched while the current one is read and stored.
+ * Returns whether it took a snapshot.
+ */
+async function takeSnapshot(cache: store.CacheName, scope: string): Promise<boolean> {
+  if ((await store.cacheCursor(cache)) !== null) return false;
+  const progress = await store.snapshotProgress(cache);
+  let first: number | null = progress?.cursor ?? null;
+  let fresh = progress === undefined;  // a new snapshot clears what the cache held
+  let after = progress?.after ?? '';
+  let pending = snapshot(scope, after, snapshotPage);
+  for (;;) {
+    const page = await pending;
+    // The next page is asked for as soon as this one's headers name it, before its body is read.
+    if (page.head?.next) pending = snapshot(scope, page.head.next, snapshotPage);
+    const blob = await page.body;
+    let head = page.head;
+    if (!head) {  // a server that sends no headers: the facts are in the body
+      const body = JSON.parse(await blob.text()) as { cursor: number; items: unknown[]; next: string | null };
+      head = { cursor: body.cursor, count: body.items.length, next: body.next };
+      if (head.next !== null) pending = snapshot(scope, head.next, snapshotPage);
+    }
+    if (head.next !== null) pending.catch(() => {});  // awaited on the next turn; an error then is handled there
+    first ??= head.cursor;
+    await store.applySnapshotPage(cache, after, blob, head, first, fresh);
+    fresh = false;
+    if (head.next === null) return true;
+    after = head.next;
+  }
+}
+
+/** Pulls a scope's feed from the cache's cursor until the server has no more; returns whether anything changed. */
+async function pullFeed(
+  cache: store.CacheName,
+  scope: string,
+  apply: (changes: PullChange[], cursor: number) => Promise<void>,
+): Promise<boolean> {
+  let cursor = (await store.cacheCursor(cache)) ?? 0;
+  let changed = false;
+  for (let page = 0; page < 100_000; page++) {
+    const r = await pull(cursor, scope, feedPage);
+    await apply(r.changes, r.cursor);
+    changed ||= r.changes.length > 0;
+    cursor = r.cursor;
+    if (!r.more) break;
+  }
+  return changed;
+}
+
+/** Brings one cache up to date (snapshot if it has none, then the feed) and records when. */
+async function syncCache(cache: store.CacheName, scope: string, apply: (changes: PullChange[], cursor: number) => Promise<void>): Promise<boolean> {
+  const fresh = await takeSnapshot(cache, scope);
+  const changed = (await pullFeed(cache, scope, apply)) || fresh;
+  await store.setMeta(`synced_at:${cache}`, new Date().toISOString());
+  return changed;
+}
+
+async function syncPromotions(): Promise<boolean> {
+  // The promotions feed: every published rules version in order; the last one is current.
+  let promoCursor = await promotionsCursor();
+  let latest: RulesDocument | null = null;
+  for (let page = 0; page < 1_000; page++) {
+    const r = await pull(promoCursor, 'promotions', 50);
+    for (const c of r.changes) if (c.kind === 'rules' && c.rules) latest = c.rules;
+    promoCursor = r.cursor;
+    if (!r.more) break;
+  }
+  await saveRules(latest, promoCursor);
+  await store.setMeta('synced_at:promotions', new Date().toISOString());
+  return latest !== null;
 }
 
 let pulling: Promise<void> | null = null;
+let pullAgain = false;
 
-/** Pulls catalog changes until the server has no more. Never throws. */
-export function pullCatalog(): Promise<void> {
-  pulling ??= (async () => {
+/**
+ * Brings every cache up to date: the catalog, the pricing rules (prices and promotions), the
+ * members and the store's stock, all four at once. A call while a pull runs makes it run once more
+ * when it ends (a live nudge may name a commit the running pull read before). Never throws.
+ */
+export function pullCaches(): Promise<void> {
+  if (pulling) {
+    pullAgain = true;
+    return pulling;
+  }
+  pulling = (async () => {
     try {
-      const s = session();
-      if (!s) return;
-      if ((await store.getMeta<string>('catalog_store')) !== s.store.store_id) {
-        await store.resetCatalog(s.store.store_id);
-      }
-      let cursor = (await store.getMeta<number>('catalog_cursor')) ?? 0;
-      let changed = false;
-      for (let page = 0; page < 10_000; page++) {
-        const r = await pull(cursor, 'catalog', 500);
-        const changes = r.changes.filter((c) => c.scope === 'catalog' || c.kind === 'product');
-        await store.applyCatalogPage(changes, r.cursor);
-        changed ||= changes.length > 0;
-        cursor = r.cursor;
-        if (!r.more) break;
-      }
-      // The promotions feed: every published rules version in order; the last one is current.
-      let promoCursor = await promotionsCursor();
-      let latest: RulesDocument | null = null;
-      for (let page = 0; page < 1_000; page++) {
-        const r = await pull(promoCursor, 'promotions', 50);
-        for (const c of r.changes) if (c.kind === 'rules' && c.rules) latest = c.rules;
-        promoCursor = r.cursor;
-        if (!r.more) break;
-      }
-      await saveRules(latest, promoCursor);
-      changed ||= latest !== null;
-      status.catalogSynced = true;
-      await store.setMeta('last_pull_at', new Date().toISOString());
-      if (changed) for (const fn of catalogListeners) fn();
+      do {
+        pullAgain = false;
+        const s = session();
+        if (!s) return;
+        if ((await store.getMeta<string>('catalog_store')) !== s.store.store_id) {
+          await store.resetCatalog(s.store.store_id);
+        }
+        const results = await Promise.allSettled([
+          syncCache('catalog', 'catalog', (changes, cursor) =>
+            store.applyCatalogPage(changes.filter((c) => c.kind === 'product') as store.CatalogChange[], cursor),
+          ),
+          syncPromotions(),
+          syncCache('members', 'members', (changes, cursor) => store.applyMembersPage(changes as store.MemberChange[], cursor)),
+          syncCache('stock', `stock:${s.store.store_id}`, (changes, cursor) => store.applyStockPage(changes as store.StockChange[], cursor)),
+        ]);
+        const [catalog, promotions, , stock] = results.map((r) => r.status === 'fulfilled' && r.value);
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (catalog || promotions) for (const fn of catalogListeners) fn();
+        if (stock) for (const fn of stockListeners) fn();
+        if (failed) throw failed.reason;
+        status.catalogSynced = true;
+        await store.setMeta('last_pull_at', new Date().toISOString());
+      } while (pullAgain);
     } catch (e) {
-      if (!(e instanceof NetworkError) && !(e instanceof ApiError)) console.error('catalog pull', e);
+      if (!(e instanceof NetworkError) && !(e instanceof ApiError)) console.error('pull', e);
     } finally {
       pulling = null;
       await refreshCounts();
@@ -230,14 +344,15 @@ export function startSync(): void {
       retryTimer = undefined;
     }
     void pushOutbox();
-    void pullCatalog();
+    void pullCaches();
   });
   window.addEventListener('offline', publish);
   startLive((scope) => {
-    if (scope === '*' || scope === 'catalog' || scope === 'promotions') void pullCatalog();
+    const own = session()?.store.store_id;
+    if (['*', 'catalog', 'promotions', 'members', `stock:${own}`].includes(scope)) void pullCaches();
   });
   window.setInterval(() => {
-    void pullCatalog();
+    void pullCaches();
     if (status.pending > 0 && retryTimer === undefined) void pushOutbox();
   }, 60_000);
   void refreshCounts();
@@ -245,7 +360,7 @@ export function startSync(): void {
 
 /** After sign-in or at start with a session: fetch the catalog and send what is queued. */
 export function syncNow(): void {
-  void pullCatalog();
+  void pullCaches();
   void pushOutbox();
   liveNow();
 }

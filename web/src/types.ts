@@ -16,6 +16,25 @@ export interface Product {
   currency: string;
 }
 
+/** A member as the device caches it (IndexedDB `members`; db.ts findMember). */
+export interface Member {
+  member_id: string;
+  phone: string;
+  name: string;
+  tier: string;
+  /** The points balance as the device last heard it (a sum of points movements). */
+  points: number;
+  /** The feed seq that balance includes movements up to. */
+  points_as_of: number;
+}
+
+/** The device's store's stock of one SKU (IndexedDB `stock`), as of feed seq `as_of`. */
+export interface StockLevel {
+  sku: string;
+  qty: number;
+  as_of: number;
+}
+
 export interface Staff {
   staff_code: string;
   name: string;

@@ -8,14 +8,14 @@ import { go } from '../app';
 import { addApproval, addProduct, cartLines, cartSaleId, onCartChange, priced, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
-import { allProducts, productByBarcode } from '../db';
+import { allProducts, productByBarcode, stockLevel } from '../db';
 import { h, svgIcon, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
 import { askPriceChange, priceChangeNote } from './price_sheet';
 import { session } from '../session';
-import { onCatalogChanged } from '../sync';
+import { onCatalogChanged, onStockChanged } from '../sync';
 import type { PricedCart, Product } from '../types';
 
 let keyboardOn = false;
@@ -186,7 +186,7 @@ export function renderSell(main: HTMLElement): () => void {
               'div',
               { class: 'line-main' },
               h('div', { class: 'line-name' }, localName(p)),
-              h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`),
+              h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`, h('span', { class: 'line-stock', 'data-testid': 'line-stock', 'data-sku': p.sku })),
               line.override_reason ? h('div', { class: 'line-price-change', 'data-testid': 'line-price-change' }, priceChangeNote(line, currency)) : null,
               ...(pricedCart ? linePromotions(pricedCart, pl) : []),
             ),
@@ -221,10 +221,25 @@ export function renderSell(main: HTMLElement): () => void {
         h('strong', { 'data-testid': 'cart-total', 'data-total': total }, formatMoney(total, currency)),
       ),
     );
+    void showStock();
     payButton.textContent = t('pay');
     payButton.disabled = !pricedCart || lines.length === 0;
     clearButton.disabled = lines.length === 0;
   }
+
+  // The store's stock of each line's SKU as the device last heard it (the stock cache follows the
+  // feed, so another device's sale shows here without a reload); nothing while it is not cached.
+  async function showStock(): Promise<void> {
+    for (const el of Array.from(list.querySelectorAll<HTMLElement>('[data-testid="line-stock"]'))) {
+      const level = await stockLevel(el.dataset.sku ?? '');
+      el.dataset.stock = level ? String(level.qty) : '';
+      el.textContent = level ? ` · ${t('in_stock', { n: level.qty })}` : '';
+      el.classList.toggle('warn-text', !!level && level.qty <= 0);
+    }
+  }
+  // New prices or promotions re-price the cart; new stock levels update the lines.
+  const offCatalog = onCatalogChanged(render);
+  const offStock = onStockChanged(() => void showStock());
 
   let coreFailed = false;
   if (!coreReady()) {
@@ -429,6 +444,8 @@ export function renderSell(main: HTMLElement): () => void {
 
   return () => {
     offCart();
+    offCatalog();
+    offStock();
     document.removeEventListener('pointerup', onPointerUp);
     document.querySelectorAll('dialog').forEach((d) => d.remove());
   };

@@ -1,13 +1,15 @@
 // The sync screen (menu → Sync): is the terminal online, when did the server last acknowledge an
-// upload and when was the catalog last pulled; every operation still waiting in the outbox (and,
+// upload; each cache the device sells from offline (catalog, prices and promotions, members, the
+// store's stock) with its size and its age ("updated 3 min ago"); every operation still waiting in the outbox (and,
 // for one that names another in depends_on, which one it waits for); every operation the server
 // rejected, with its reason. For the associate and the manager alike; "Sync now" pushes and pulls.
 
 import { go } from '../app';
 import { outboxBatch, rejectedOps } from '../db';
 import { h } from '../dom';
-import { formatDateTime, t } from '../i18n';
-import { onSyncStatus, syncNow, type SyncStatus } from '../sync';
+import { formatAgo, formatDateTime, t, type MessageKey } from '../i18n';
+import { currentRules } from '../rules';
+import { cacheKinds, onSyncStatus, syncNow, syncStatus, type SyncStatus } from '../sync';
 import type { Operation } from '../types';
 
 const shown = 500;
@@ -23,8 +25,30 @@ function age(iso: string | null): string {
   return iso ? formatDateTime(iso) : t('sync_never');
 }
 
+/** One line per cache: what it is, how much of it the device holds, and how old it is. */
+function renderCaches(list: HTMLElement, st: SyncStatus): void {
+  list.replaceChildren(
+    ...cacheKinds.map((kind) => {
+      const c = st.caches[kind];
+      const rows =
+        kind === 'promotions'
+          ? c.count > 0 ? t('cache_rows_promotions', { v: currentRules()?.version ?? '' }) : '—'
+          : t(`cache_rows_${kind}` as MessageKey, { n: c.count });
+      return h(
+        'li',
+        { 'data-testid': `cache-${kind}`, 'data-count': String(c.count), 'data-synced-at': c.syncedAt ?? '' },
+        h('strong', {}, t(`cache_${kind}` as MessageKey)),
+        h('span', { class: 'muted' }, ` · ${rows}`),
+        h('div', { class: c.syncedAt ? 'muted' : 'warn-text', 'data-testid': 'cache-age', title: c.syncedAt ? formatDateTime(c.syncedAt) : '' },
+          c.syncedAt ? t('cache_updated', { ago: formatAgo(c.syncedAt) }) : t('cache_never')),
+      );
+    }),
+  );
+}
+
 export function renderSyncScreen(main: HTMLElement): () => void {
   const facts = h('dl', { class: 'sync-facts', 'data-testid': 'sync-facts' });
+  const caches = h('ul', { class: 'sync-list', 'data-testid': 'sync-caches' });
   const waiting = h('ul', { class: 'sync-list', 'data-testid': 'sync-waiting' });
   const rejected = h('ul', { class: 'sync-list', 'data-testid': 'sync-rejected' });
   const waitingTitle = h('h2', {});
@@ -41,6 +65,7 @@ export function renderSyncScreen(main: HTMLElement): () => void {
       ...fact(t('sync_last_pull'), age(st.lastPullAt), 'sync-last-pull'),
       ...fact(t('sync_catalog'), t('sync_products', { n: st.catalogCount }), 'sync-catalog'),
     );
+    renderCaches(caches, st);
     waitingTitle.textContent = t('sync_waiting_title', { n: ops.length < shown ? ops.length : `${shown}+` });
     const queued = new Set(ops.map((o) => o.op_id));
     const rejectedIds = new Set(bad.map((r) => r.op_id));
@@ -80,6 +105,8 @@ export function renderSyncScreen(main: HTMLElement): () => void {
       { class: 'sync-screen', 'data-testid': 'sync-screen' },
       h('div', { class: 'sync-head' }, h('h1', { class: 'screen-title' }, t('sync_title')), h('button', { class: 'btn btn-secondary', type: 'button', onclick: () => go({ name: 'sell' }) }, t('menu_sell'))),
       facts,
+      h('h2', {}, t('sync_caches_title')),
+      caches,
       h('button', { class: 'btn btn-primary btn-block', type: 'button', 'data-testid': 'sync-now', onclick: () => syncNow() }, t('sync_now')),
       waitingTitle,
       waiting,
@@ -88,8 +115,11 @@ export function renderSyncScreen(main: HTMLElement): () => void {
       rejected,
     ),
   );
+  // Ages move on their own: "updated 1 min ago" becomes "2 min ago" without a sync.
+  const ticker = window.setInterval(() => renderCaches(caches, syncStatus()), 15_000);
   return () => {
     alive = false;
     stop();
+    clearInterval(ticker);
   };
 }
