@@ -153,13 +153,3 @@ export async function demoStore(prefix, { locale = 'en-US', viewport = { width: 
   };
   return { dataDir, sql, port, server, browser, context, page, close };
 }
-
-/** Signs in on the terminal and waits for the sell screen. */
-export async function signIn(page, port, store, staff, pin, timeout = 30_000) {
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.locator(tid('signin-store')).fill(store);
-  await page.locator(tid('signin-staff')).fill(staff);
-  await page.locator(tid('signin-pin')).fill(pin);
-  await page.locator(tid('signin-button')).click();
-  await page.locator(tid('barcode-input')).waitFor({ timeout });
-}

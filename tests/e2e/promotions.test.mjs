@@ -23,7 +23,7 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
   let step = 'start';
   try {
     step = '1. the HQ admin opens back office → Promotions';
-    await signIn(page, port, 'SH01', '9001', '999999');
+    await signIn(page, port, '9001', '999999');
     const boButton = page.locator(tid('backoffice-button'));
     const menuButton = page.locator(tid('menu-button'));
     await boButton.or(menuButton).first().waitFor();

@@ -25,7 +25,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
   let step = 'start';
   try {
     step = '1. sign in as an associate and sell a serum and a lipstick';
-    await signIn(page, port, 'SH01', '1001', '1111');
+    await signIn(page, port, '1001', '1111');
     const scan = async (barcode) => {
       await page.locator(tid('barcode-input')).fill(barcode);
       await page.keyboard.press('Enter');
