@@ -5,7 +5,8 @@
 // the associate's role refunds nothing alone, so the store manager approves with their PIN. Then
 // offline: a sale and a return of part of it, both queued; online again they reach the SQLite
 // file in order (the return waits for its sale), with the server's refund equal to the device's
-// and no exception for the manager.
+// and no exception for the manager. Last, a member found by phone pays part with points and returns
+// everything: the points ledger ends where it started.
 //
 //   cd tests/e2e && npm ci && node --test returns.test.mjs
 
@@ -106,6 +107,43 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     assert.equal(sql(`SELECT refund_money || ' ' || device_refund FROM returns WHERE sale_id = '${offlineSale}'`), '20900 20900');
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
     assert.equal(sql("SELECT count(*) FROM stock_movements WHERE reason = 'return'"), '2');
+
+    step = '7. a member (found by phone) pays part with points, then returns it all';
+    const balance = () => Number(sql("SELECT sum(delta) FROM points_movements WHERE member_id = 'M000002'"));
+    const start = balance();
+    await page.locator(tid('menu-button')).click();
+    await page.locator(tid('menu-sell')).click();
+    await page.locator(tid('barcode-input')).fill('13800000002');
+    await page.keyboard.press('Enter');
+    await page.locator(`${tid('member-chip')}[data-member="M000002"]`).waitFor({ timeout: STEP });
+    await scan(SERUM);
+    await page.locator(tid('pay-button')).click();
+    const proposal = Number(await page.locator(tid('points-input')).inputValue());
+    assert.ok(proposal > 1000, `the core proposes the most the cart allows (${proposal})`);
+    await page.locator(tid('points-input')).fill('1000');
+    await page.locator(tid('points-note')).filter({ hasText: '¥10.00' }).waitFor({ timeout: STEP });
+    await page.screenshot({ path: join(shotsDir, 'pay-points-zh.png') });
+    await page.locator(tid('quick-exact')).click();
+    await page.locator(tid('complete-button')).click();
+    await page.locator(tid('receipt-points-redeemed')).waitFor({ timeout: STEP });
+    const memberSale = await page.locator(tid('receipt')).getAttribute('data-sale-id');
+    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    const earned = Number(sql(`SELECT delta FROM points_movements WHERE reason = 'sale_earn' AND ref = '${memberSale}'`));
+    assert.equal(sql(`SELECT delta FROM points_movements WHERE reason = 'sale_redeem' AND ref = '${memberSale}'`), '-1000');
+    assert.ok(earned > 0);
+    assert.equal(balance(), start - 1000 + earned);
+    await page.locator(tid('new-sale-button')).click();
+    await openReturns();
+    await page.locator(`${tid('return-recent-sale')}[data-sale-id="${memberSale}"]`).click();
+    await page.locator(tid('return-line')).first().locator(tid('return-plus')).click();
+    await page.locator(tid('refund-points-back')).filter({ hasText: '1000' }).waitFor({ timeout: STEP });
+    await page.locator(tid('refund-button')).click();
+    await page.locator(tid('approval-staff')).fill('2001');
+    await page.locator(tid('approval-pin')).fill('222222');
+    await page.locator(tid('approval-ok')).click();
+    await page.locator(tid('return-done')).waitFor({ timeout: STEP });
+    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    assert.equal(balance(), start, 'every point redeemed given back, every point earned taken back');
   } catch (e) {
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});
     throw new Error(`${step}: ${e.message} (data kept in ${dataDir})`, { cause: e });

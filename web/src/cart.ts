@@ -17,10 +17,20 @@ export interface VoidedLine {
   unit_price: number;
 }
 
+/** The member the cart is for: their tier prices it, their points may pay part of it. */
+export interface CartMember {
+  member_id: string;
+  name: string;
+  tier: string;
+  /** The balance as the device last heard it. */
+  points: number;
+}
+
 interface CartExtra {
   saleId: string;
   voided: VoidedLine[];
   approvals: Approval[];
+  member?: CartMember;
 }
 
 const key = 'aisle.cart';
@@ -43,7 +53,7 @@ function loadExtra(): CartExtra {
   try {
     const parsed = JSON.parse(localStorage.getItem(extraKey) ?? 'null') as Partial<CartExtra> | null;
     if (parsed && Array.isArray(parsed.voided) && Array.isArray(parsed.approvals)) {
-      return { saleId: parsed.saleId ?? '', voided: parsed.voided, approvals: parsed.approvals };
+      return { saleId: parsed.saleId ?? '', voided: parsed.voided, approvals: parsed.approvals, ...(parsed.member ? { member: parsed.member } : {}) };
     }
   } catch {
     // a fresh cart
@@ -158,12 +168,32 @@ export function clearCart(): void {
   changed();
 }
 
-/** The cart priced now (or at `at`) with the current rules, for the signed-in store. */
-export function priced(currency: string, at: Date = new Date()): Result<PricedCart> {
-  return priceCart(currency, lines, currentRules(), { now: at, storeId: session()?.store.store_id ?? '' });
+export function cartMember(): CartMember | undefined {
+  return extra.member;
+}
+
+export function setCartMember(member: CartMember | undefined): void {
+  if (member) extra.member = member;
+  else delete extra.member;
+  changed();
+}
+
+/** Who and when the cart is priced for, and the member's points (`redeem`: points to pay with). */
+function context(at: Date, redeem?: number) {
+  const m = extra.member;
+  return {
+    now: at,
+    storeId: session()?.store.store_id ?? '',
+    ...(m ? { memberTier: m.tier, points: { balance: m.points, ...(redeem ? { redeem } : {}) } } : {}),
+  };
+}
+
+/** The cart priced now (or at `at`) with the current rules, for the signed-in store and member. */
+export function priced(currency: string, at: Date = new Date(), redeem?: number): Result<PricedCart> {
+  return priceCart(currency, lines, currentRules(), context(at, redeem));
 }
 
 /** The request priced() sends the core: the sale keeps it for its returns. */
-export function pricedRequest(currency: string, at: Date): Record<string, unknown> {
-  return cartRequest(currency, lines, currentRules(), { now: at, storeId: session()?.store.store_id ?? '' });
+export function pricedRequest(currency: string, at: Date, redeem?: number): Record<string, unknown> {
+  return cartRequest(currency, lines, currentRules(), context(at, redeem));
 }

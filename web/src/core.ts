@@ -91,6 +91,8 @@ export interface PricingContext {
   now: Date;
   storeId: string;
   memberTier?: string;
+  /** The member's points balance and the points to pay with (docs/pricing.md, "Points"). */
+  points?: { balance: number; redeem?: number };
 }
 
 /** The priceCart request of a cart: what the sale keeps so a return can price it again. */
@@ -123,6 +125,7 @@ export function cartRequest(
             store_id: context.storeId,
             member_tier: context.memberTier ?? null,
           },
+          ...(context.points ? { points: context.points } : {}),
         }
       : {}),
   };

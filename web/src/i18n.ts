@@ -127,6 +127,23 @@ const en = {
   sync_rejected_title: 'Rejected by the server ({n})',
   sync_nothing_waiting: 'Nothing waits: every operation is on the server.',
   sync_nothing_rejected: 'None.',
+  member_add: 'Member',
+  member_title: 'Member',
+  member_placeholder: 'Scan the member code, or type it or the phone number',
+  member_not_found: 'No member has this code or phone number on this device.',
+  member_attached: 'Member {name}',
+  member_points: '{n} points',
+  member_remove: 'Remove the member',
+  tier_regular: 'Regular',
+  tier_silver: 'Silver',
+  tier_gold: 'Gold',
+  tier_platinum: 'Platinum',
+  pay_points: 'Pay with points',
+  pay_points_hint: 'Up to {points} points ({value}); balance {balance}.',
+  pay_points_value: 'Points pay {value}',
+  receipt_member: 'Member',
+  receipt_points_redeemed: 'Points used',
+  receipt_points_earned: 'Points earned',
   menu_returns: 'Return',
   return_title: 'Return',
   return_sale_label: 'Receipt number',
@@ -410,6 +427,23 @@ const zh: Record<MessageKey, string> = {
   sync_rejected_title: '被服务器拒绝（{n}）',
   sync_nothing_waiting: '没有等待的操作，全部已在服务器上。',
   sync_nothing_rejected: '无。',
+  member_add: '会员',
+  member_title: '会员',
+  member_placeholder: '扫描会员码，或输入会员号或手机号',
+  member_not_found: '本机没有此会员号或手机号的会员。',
+  member_attached: '会员 {name}',
+  member_points: '{n} 积分',
+  member_remove: '移除会员',
+  tier_regular: '普通',
+  tier_silver: '银卡',
+  tier_gold: '金卡',
+  tier_platinum: '白金卡',
+  pay_points: '积分抵现',
+  pay_points_hint: '最多 {points} 积分（{value}）；余额 {balance}。',
+  pay_points_value: '积分抵 {value}',
+  receipt_member: '会员',
+  receipt_points_redeemed: '使用积分',
+  receipt_points_earned: '获得积分',
   menu_returns: '退货',
   return_title: '退货',
   return_sale_label: '小票单号',
@@ -646,6 +680,13 @@ export function formatAgo(iso: string, now = Date.now()): string {
   if (s < 3600) return t('ago_minutes', { n: Math.floor(s / 60) });
   if (s < 86_400) return t('ago_hours', { n: Math.floor(s / 3600) });
   return t('ago_days', { n: Math.floor(s / 86_400) });
+}
+
+/** A member tier's name in the current language (its code when it is not a known one). */
+export function tierName(tier: string): string {
+  const known: Record<string, MessageKey> = { regular: 'tier_regular', silver: 'tier_silver', gold: 'tier_gold', platinum: 'tier_platinum' };
+  const key = known[tier];
+  return key ? t(key) : tier;
 }
 
 /** A tender's name in the current language (its code when it is not a known one). */

@@ -87,6 +87,12 @@ export function receiptLines(sale: SaleRecord): PrintLine[] {
     { type: 'row', left: t('total_incl_tax'), right: m(sale.priced.amount_due ?? sale.priced.total), bold: true },
     { type: 'row', left: t('tendered'), right: m(sale.tendered) },
     { type: 'row', left: t('change'), right: m(sale.change) },
+  );
+  const points = sale.priced.points;
+  if (sale.member) lines.push({ type: 'row', left: t('receipt_member'), right: `${sale.member.name} (${sale.member.member_id})` });
+  if (points?.redeemed_points) lines.push({ type: 'row', left: t('receipt_points_redeemed'), right: `${points.redeemed_points} (−${m(points.redeemed_value)})` });
+  if (points?.earned) lines.push({ type: 'row', left: t('receipt_points_earned'), right: String(points.earned) });
+  lines.push(
     { type: 'rule' },
     { type: 'text', text: `${t('sale_id')} ${sale.sale_id}`, align: 'center' },
     ...ending,

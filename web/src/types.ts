@@ -110,8 +110,21 @@ export interface Adjustment {
   discount: number;
 }
 
+/** Layer 5 of the pricing: the member's points (docs/pricing.md, "Points"). */
+export interface PricedPoints {
+  balance: number;
+  redeemable_points: number;
+  redeemable_value: number;
+  requested_points: number;
+  redeemed_points: number;
+  redeemed_value: number;
+  earned: number;
+  balance_after: number;
+}
+
 export interface PricedCart {
   currency: string;
+  points?: PricedPoints;
   lines: PricedLine[];
   adjustments?: Adjustment[];
   rules_version?: string;
@@ -147,6 +160,10 @@ export interface SalePayload {
   voided_lines?: SaleLine[];
   approvals?: unknown[];
   drawer_session_id?: string;
+  /** The member the sale is for, their tier, and the points as the device priced them. */
+  member_id?: string;
+  member_tier?: string;
+  points?: { balance: number; redeem: number };
 }
 
 /** drawer.opened / drawer.moved / drawer.closed (docs/api.md). */
@@ -199,6 +216,8 @@ export interface SaleRecord {
   names: Record<string, { name_zh: string; name_en: string }>;
   tendered: number;
   change: number;
+  /** The member, when the sale was for one. */
+  member?: { member_id: string; name: string; tier: string };
   /** The priceCart request it was priced with (a return prices the units kept with it). */
   request?: unknown;
   /** Returns made of it on this device, in order (what a return offline replays). */

@@ -4,7 +4,7 @@
 // shows the receipt, then asks the sync loop to push.
 
 import { go } from '../app';
-import { cartApprovals, cartLines, cartSaleId, cartVoided, clearCart, priced, pricedRequest, saleLine } from '../cart';
+import { cartApprovals, cartLines, cartMember, cartSaleId, cartVoided, clearCart, priced, pricedRequest, saleLine } from '../cart';
 import { cashChange, coreReady, isoSeconds } from '../core';
 import { queueSale } from '../db';
 import { currentDrawer, noteSale } from '../drawer';
@@ -26,16 +26,58 @@ export function renderPay(main: HTMLElement): void {
   const currency = s.store.currency || 'CNY';
   // Priced once, at this instant: the sale records it so the server re-prices the same way.
   const pricedAt = new Date();
-  const pricedResult = priced(currency, pricedAt);
-  if (!pricedResult.ok) {
-    toast(t('pricing_error', { message: pricedResult.error.message }), 'error');
+  const first = priced(currency, pricedAt);
+  if (!first.ok) {
+    toast(t('pricing_error', { message: first.error.message }), 'error');
     return go({ name: 'sell' });
   }
-  const cart = pricedResult.value;
-  // What a return of this sale prices with: the request, its rules named by version (not copied).
-  const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt), rules_version: cart.rules_version ?? '' };
-  delete request.rules;
-  const due = cart.amount_due ?? cart.total;
+  // A member may pay part with points: the core proposes the most the cart allows, the associate
+  // may lower it (docs/pricing.md, "Points"); the cart is priced again with what is chosen.
+  const member = cartMember();
+  const proposal = first.value.points?.redeemable_points ?? 0;
+  let redeem = proposal;
+  let cart = first.value;
+  let due = 0;
+  const dueEl = h('strong', { 'data-testid': 'amount-due' });
+  const summary = h('ul', { class: 'pay-summary', 'data-testid': 'pay-summary' });
+  const pointsNote = h('p', { class: 'muted', 'data-testid': 'points-note' });
+  const reprice = (): boolean => {
+    const r = priced(currency, pricedAt, redeem);
+    if (!r.ok) {
+      toast(t('pricing_error', { message: r.error.message }), 'error');
+      return false;
+    }
+    cart = r.value;
+    due = cart.amount_due ?? cart.total;
+    dueEl.textContent = formatMoney(due, currency);
+    summary.replaceChildren(
+      ...cart.lines.map((l, i) => {
+        const p = lines[i]?.product;
+        const qty = l.sold_by === 'weight' ? formatGrams(l.qty) : `× ${l.qty}`;
+        return h('li', {}, h('span', { class: 'ps-name' }, p ? localName(p) : l.barcode), h('span', { class: 'muted' }, qty), h('span', { class: 'ps-gross' }, formatMoney(l.gross, currency)));
+      }),
+    );
+    dueEl.dataset.total = String(due);
+    const p = cart.points;
+    pointsNote.textContent = p && p.redeemed_value > 0 ? t('pay_points_value', { value: formatMoney(p.redeemed_value, currency) }) : '';
+    return true;
+  };
+  if (!reprice()) return go({ name: 'sell' });
+  const pointsInput = h('input', { class: 'big-input', id: 'points', 'data-testid': 'points-input', inputmode: 'numeric', autocomplete: 'off', value: String(redeem) });
+  pointsInput.addEventListener('input', () => {
+    const v = pointsInput.value.trim();
+    redeem = /^\d{1,9}$/.test(v) ? Math.min(Number(v), proposal) : 0;
+    reprice();
+    update();
+  });
+  const pointsField =
+    member && proposal > 0
+      ? h('label', { class: 'field', for: 'points' },
+          h('span', {}, t('pay_points')),
+          pointsInput,
+          h('span', { class: 'muted' }, t('pay_points_hint', { points: proposal, value: formatMoney(first.value.points?.redeemable_value ?? 0, currency), balance: member.points })),
+          pointsNote)
+      : null;
 
   const input = h('input', {
     class: 'big-input',
@@ -114,6 +156,10 @@ export function renderPay(main: HTMLElement): void {
     const approvals = cartApprovals();
     const drawer = currentDrawer();
     const tenders: { type: 'cash'; amount: number }[] = [{ type: 'cash', amount: cash }];
+    // What a return of this sale prices with: the request, its rules named by version (not copied).
+    const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt, redeem), rules_version: cart.rules_version ?? '' };
+    delete request.rules;
+    const points = cart.points;
     const op: NewOperation = {
       op_id: uuidv7(),
       type: 'sale.completed',
@@ -131,6 +177,8 @@ export function renderPay(main: HTMLElement): void {
         ...(voided.length ? { voided_lines: [...voided] } : {}),
         ...(approvals.length ? { approvals: [...approvals] } : {}),
         ...(drawer ? { drawer_session_id: drawer.session_id } : {}),
+        ...(member ? { member_id: member.member_id, member_tier: member.tier } : {}),
+        ...(member && points ? { points: { balance: points.balance, redeem: points.redeemed_points } } : {}),
       },
     };
     const names: SaleRecord['names'] = {};
@@ -147,6 +195,7 @@ export function renderPay(main: HTMLElement): void {
       change: changeDue,
       request,
       returns: [],
+      ...(member ? { member: { member_id: member.member_id, name: member.name, tier: member.tier } } : {}),
     };
     await queueSale(op, record);
     noteSale(tenders, changeDue);
@@ -161,17 +210,10 @@ export function renderPay(main: HTMLElement): void {
     h(
       'div',
       { class: 'pay' },
-      h(
-        'ul',
-        { class: 'pay-summary', 'data-testid': 'pay-summary' },
-        cart.lines.map((l, i) => {
-          const p = lines[i]?.product;
-          const qty = l.sold_by === 'weight' ? formatGrams(l.qty) : `× ${l.qty}`;
-          return h('li', {}, h('span', { class: 'ps-name' }, p ? localName(p) : l.barcode), h('span', { class: 'muted' }, qty), h('span', { class: 'ps-gross' }, formatMoney(l.gross, currency)));
-        }),
-      ),
+      summary,
       h('h1', { class: 'screen-title' }, t('pay_cash')),
-      h('div', { class: 'due' }, h('span', {}, t('amount_due')), h('strong', { 'data-testid': 'amount-due', 'data-total': due }, formatMoney(due, currency))),
+      pointsField,
+      h('div', { class: 'due' }, h('span', {}, t('amount_due')), dueEl),
       h('label', { class: 'field', for: 'tendered' }, h('span', {}, t('tendered')), input),
       h(
         'div',
@@ -179,7 +221,7 @@ export function renderPay(main: HTMLElement): void {
         quick(note(5000), 'quick-50', 5000),
         quick(note(10000), 'quick-100', 10000),
         quick(note(20000), 'quick-200', 20000),
-        quick(t('exact'), 'quick-exact', due),
+        h('button', { class: 'btn btn-secondary quick', type: 'button', 'data-testid': 'quick-exact', onclick: () => { input.value = minorToInput(due); update(); } }, t('exact')),
       ),
       hint,
       h('div', { class: 'change' }, h('span', {}, t('change')), changeEl),

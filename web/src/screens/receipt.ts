@@ -57,6 +57,11 @@ export function renderReceipt(main: HTMLElement, route: Route): (() => void) | v
           h('div', { class: 'r-row r-total' }, h('span', {}, t('total_incl_tax')), h('span', { 'data-testid': 'receipt-total' }, m(sale.priced.amount_due ?? sale.priced.total))),
           row(t('tendered'), m(sale.tendered), { 'data-testid': 'receipt-tendered' }),
           row(t('change'), m(sale.change), { 'data-testid': 'receipt-change' }),
+          sale.member ? row(t('receipt_member'), `${sale.member.name} (${sale.member.member_id})`, { 'data-testid': 'receipt-member' }) : null,
+          sale.priced.points?.redeemed_points
+            ? row(t('receipt_points_redeemed'), `${sale.priced.points.redeemed_points} (−${m(sale.priced.points.redeemed_value)})`, { 'data-testid': 'receipt-points-redeemed' })
+            : null,
+          sale.priced.points?.earned ? row(t('receipt_points_earned'), String(sale.priced.points.earned), { 'data-testid': 'receipt-points-earned' }) : null,
         ),
         h('footer', { class: 'r-foot' }, h('span', { class: 'muted' }, t('sale_id')), h('span', { class: 'mono', 'data-testid': 'receipt-sale-id' }, sale.sale_id)),
       ),

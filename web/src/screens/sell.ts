@@ -5,12 +5,12 @@
 
 import { ApiError, NetworkError, lookupBarcode } from '../api';
 import { go } from '../app';
-import { addApproval, addProduct, cartLines, cartSaleId, onCartChange, priced, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
+import { addApproval, addProduct, cartLines, cartMember, cartSaleId, onCartChange, priced, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
-import { allProducts, productByBarcode, stockLevel } from '../db';
+import { allProducts, findMember, productByBarcode, stockLevel } from '../db';
 import { h, svgIcon, toast } from '../dom';
-import { localName, t } from '../i18n';
+import { localName, t, tierName } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
 import { askPriceChange, priceChangeNote } from './price_sheet';
@@ -74,8 +74,10 @@ export function renderSell(main: HTMLElement): () => void {
   const clearButton = h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'clear-button' }, t('clear_cart'));
   clearButton.addEventListener('click', () => void withVoidApproval(voidAll, { units: cartLines().reduce((n, l) => n + (l.product.sold_by === 'unit' ? l.qty : 1), 0) }, 'void_sale'));
   const footer = h('div', { class: 'checkout-bar' }, totals, h('div', { class: 'checkout-actions' }, clearButton, payButton));
+  // The member the sale is for: scanned (member code or phone) or typed in the member sheet.
+  const memberBar = h('div', { class: 'member-bar', 'data-testid': 'member-bar' });
 
-  main.append(scanForm, banner, list, footer);
+  main.append(scanForm, memberBar, banner, list, footer);
 
   const keepFocus = () => {
     window.setTimeout(() => {
@@ -96,11 +98,16 @@ export function renderSell(main: HTMLElement): () => void {
     const code = barcodeInput.value.trim();
     barcodeInput.value = '';
     if (!code) return;
-    if (!/^\d+$/.test(code)) {
-      openSearch(code);
-      return;
-    }
-    queue = queue.then(() => scan(code)).catch((e: unknown) => toast(String(e), 'error'));
+    queue = queue
+      .then(async () => {
+        // A member code (M000002) or a phone number is the customer, not an item.
+        if (!/^\d+$/.test(code) || /^1\d{10}$/.test(code)) {
+          if (await attachMember(code)) return;
+          if (!/^\d+$/.test(code)) return openSearch(code);
+        }
+        await scan(code);
+      })
+      .catch((e: unknown) => toast(String(e), 'error'));
   });
 
   async function scan(raw: string): Promise<void> {
@@ -128,6 +135,62 @@ export function renderSell(main: HTMLElement): () => void {
     await addScanned(product);
   }
 
+  /** Attaches the member found by code or phone; false when nobody has it. */
+  async function attachMember(code: string): Promise<boolean> {
+    const m = await findMember(code);
+    if (!m) return false;
+    setCartMember({ member_id: m.member_id, name: m.name, tier: m.tier, points: m.points });
+    toast(t('member_attached', { name: m.name }));
+    return true;
+  }
+
+  function renderMember(): void {
+    const m = cartMember();
+    memberBar.replaceChildren(
+      m
+        ? h('div', { class: 'member-chip', 'data-testid': 'member-chip', 'data-member': m.member_id },
+            h('strong', {}, m.name),
+            h('span', { class: 'muted' }, ` · ${tierName(m.tier)} · ${t('member_points', { n: m.points })}`),
+            h('button', { class: 'icon-btn', type: 'button', 'data-testid': 'member-remove', 'aria-label': t('member_remove'), onclick: () => setCartMember(undefined) }, '×'))
+        : h('button', { class: 'btn btn-secondary btn-member', type: 'button', 'data-testid': 'member-button', onclick: () => void askMember() }, t('member_add')),
+    );
+  }
+
+  function askMember(): Promise<void> {
+    return new Promise((resolve) => {
+      modalOpen = true;
+      const input = h('input', { class: 'big-input', 'data-testid': 'member-input', autocomplete: 'off', placeholder: t('member_placeholder') });
+      const err = h('p', { class: 'form-error', 'data-testid': 'member-error', hidden: true }, t('member_not_found'));
+      const form = h(
+        'form',
+        { method: 'dialog' },
+        h('h2', {}, t('member_title')),
+        input,
+        err,
+        h('div', { class: 'dialog-actions' },
+          h('button', { class: 'btn btn-secondary', type: 'button', onclick: () => dialog.close() }, t('cancel')),
+          h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'member-ok' }, t('ok'))),
+      );
+      const dialog = h('dialog', { class: 'sheet', 'data-testid': 'member-dialog' }, form);
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        void attachMember(input.value).then((found) => {
+          if (found) dialog.close();
+          else err.hidden = false;
+        });
+      });
+      dialog.addEventListener('close', () => {
+        dialog.remove();
+        modalOpen = false;
+        keepFocus();
+        resolve();
+      });
+      document.body.append(dialog);
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
   async function addScanned(product: Product): Promise<void> {
     if (product.sold_by === 'weight') {
       const grams = await askGrams(product, null);
@@ -139,6 +202,7 @@ export function renderSell(main: HTMLElement): () => void {
 
   // ---- rendering the cart
   function render(): void {
+    renderMember();
     const lines = cartLines();
     let pricedCart: PricedCart | null = null;
     banner.hidden = true;
