@@ -11,8 +11,9 @@
 namespace aisle::core {
 namespace {
 
-constexpr std::array<std::string_view, 6> kTenderTypes = {
-    "cash", "card", "qr_alipay", "qr_wechat", "qr_unionpay", "voucher"};
+// "exchange": the credit of a return paid into the new sale of an exchange (and out of the return).
+constexpr std::array<std::string_view, 7> kTenderTypes = {
+    "cash", "card", "qr_alipay", "qr_wechat", "qr_unionpay", "voucher", "exchange"};
 constexpr size_t kMaxIdLength = 64;
 
 Result<std::string> ReadId(const Json& obj, std::string_view key, std::string_view base) {

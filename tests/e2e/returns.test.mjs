@@ -6,7 +6,8 @@
 // offline: a sale and a return of part of it, both queued; online again they reach the SQLite
 // file in order (the return waits for its sale), with the server's refund equal to the device's
 // and no exception for the manager. Last, a member found by phone pays part with points and returns
-// everything: the points ledger ends where it started.
+// everything: the points ledger ends where it started. And an exchange: a return whose credit pays a
+// cheaper new item, the rest given back in cash, both operations queued together.
 //
 //   cd tests/e2e && npm ci && node --test returns.test.mjs
 
@@ -19,6 +20,7 @@ import { assertPrerequisites, demoStore, shotsDir, signIn, tid } from './harness
 const STEP = 30_000;
 const SERUM = '6995530001495';  // SKU-001002 Qingyu ¥459
 const LIPSTICK = '6956759001703';  // SKU-002009 Feiye ¥239
+const CLEANSER = '6995530001549';  // SKU-001004 Qingyu ¥69
 
 test('returns priced under the sale’s rules, approved, online and offline', { timeout: 240_000 }, async () => {
   assertPrerequisites();
@@ -144,6 +146,29 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.locator(tid('return-done')).waitFor({ timeout: STEP });
     await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
     assert.equal(balance(), start, 'every point redeemed given back, every point earned taken back');
+
+    step = '8. exchange: the offline sale’s other lipstick for a ¥69 cleanser, the rest given back in cash';
+    await page.locator(tid('return-another')).click();
+    await page.locator(`${tid('return-recent-sale')}[data-sale-id="${offlineSale}"]`).click();
+    await page.locator(tid('return-line')).first().locator(tid('return-plus')).click();
+    assert.equal(await page.locator(tid('refund-money')).textContent(), '¥239.00');  // the last unit: what is left of ¥448
+    await page.locator(tid('exchange-button')).click();
+    await page.locator(tid('approval-staff')).fill('2001');
+    await page.locator(tid('approval-pin')).fill('222222');
+    await page.locator(tid('approval-ok')).click();
+    await page.locator(`${tid('exchange-chip')}[data-credit="23900"]`).waitFor({ timeout: STEP });
+    await scan(CLEANSER);
+    await page.locator(tid('pay-button')).click();
+    await page.locator(`${tid('exchange-back')}[data-back="17000"]`).waitFor({ timeout: STEP });
+    await page.screenshot({ path: join(shotsDir, 'exchange-zh.png') });
+    await page.locator(tid('complete-button')).click();
+    await page.locator(tid('receipt-exchange')).waitFor({ timeout: STEP });
+    const exchangeSale = await page.locator(tid('receipt')).getAttribute('data-sale-id');
+    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    assert.equal(sql(`SELECT refund_money || ' ' || tenders FROM returns WHERE sale_id = '${offlineSale}' ORDER BY seq DESC LIMIT 1`),
+      '23900 [{"amount":6900,"type":"exchange"},{"amount":17000,"type":"cash"}]');
+    assert.equal(sql(`SELECT group_concat(type || ':' || amount) FROM sale_tenders WHERE sale_id = '${exchangeSale}'`), 'exchange:6900');
+    assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
   } catch (e) {
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});
     throw new Error(`${step}: ${e.message} (data kept in ${dataDir})`, { cause: e });

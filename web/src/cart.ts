@@ -26,11 +26,30 @@ export interface CartMember {
   points: number;
 }
 
+/**
+ * The return half of an exchange, waiting for the new sale: its refund becomes a credit on this
+ * cart, and both operations are queued together when the sale is paid (docs/web.md).
+ */
+export interface PendingExchange {
+  return_id: string;
+  sale_id: string;
+  items: { line: number; qty: number }[];
+  /** The money the return gives back (the core's refund_money). */
+  credit: number;
+  reason: string;
+  approvals: unknown[];
+  /** The sale's op when it still waits in this device's outbox (the return is queued after it). */
+  depends_on?: string[];
+  /** What priceReturn took: the core settles the exchange from it (priceExchange). */
+  returnInput: { sale: unknown; earlier_returns: unknown[]; returning: unknown[] };
+}
+
 interface CartExtra {
   saleId: string;
   voided: VoidedLine[];
   approvals: Approval[];
   member?: CartMember;
+  exchange?: PendingExchange;
 }
 
 const key = 'aisle.cart';
@@ -53,7 +72,13 @@ function loadExtra(): CartExtra {
   try {
     const parsed = JSON.parse(localStorage.getItem(extraKey) ?? 'null') as Partial<CartExtra> | null;
     if (parsed && Array.isArray(parsed.voided) && Array.isArray(parsed.approvals)) {
-      return { saleId: parsed.saleId ?? '', voided: parsed.voided, approvals: parsed.approvals, ...(parsed.member ? { member: parsed.member } : {}) };
+      return {
+        saleId: parsed.saleId ?? '',
+        voided: parsed.voided,
+        approvals: parsed.approvals,
+        ...(parsed.member ? { member: parsed.member } : {}),
+        ...(parsed.exchange ? { exchange: parsed.exchange } : {}),
+      };
     }
   } catch {
     // a fresh cart
@@ -165,6 +190,16 @@ export function addApproval(a: Approval): void {
 export function clearCart(): void {
   lines = [];
   extra = { saleId: '', voided: [], approvals: [] };
+  changed();
+}
+
+export function cartExchange(): PendingExchange | undefined {
+  return extra.exchange;
+}
+
+export function setCartExchange(exchange: PendingExchange | undefined): void {
+  if (exchange) extra.exchange = exchange;
+  else delete extra.exchange;
   changed();
 }
 

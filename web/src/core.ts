@@ -164,6 +164,11 @@ export interface PricedReturn {
   fully_returned: boolean;
 }
 
+/** An exchange settled by the core: `due` > 0 the customer pays it, < 0 it is given back. */
+export function priceExchange(returnInput: unknown, sale: unknown): Result<{ due: number }> {
+  return call((m) => m.priceExchange(JSON.stringify({ return: returnInput, sale })));
+}
+
 export function priceReturn(sale: unknown, earlier: ReturnItem[][], returning: ReturnItem[]): Result<PricedReturn> {
   return call((m) => m.priceReturn(JSON.stringify({ sale, earlier_returns: earlier, returning })));
 }

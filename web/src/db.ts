@@ -321,15 +321,23 @@ export async function queueOp(op: NewOperation): Promise<void> {
 }
 
 async function queue(op: NewOperation, record: SaleRecord | null): Promise<void> {
+  await queueAll([op], record ? [record] : []);
+}
+
+/** Queues ops in order (each its own sequence number and clock stamp) and keeps records, in one transaction. */
+async function queueAll(ops: NewOperation[], records: SaleRecord[]): Promise<void> {
   const tx = (await db()).transaction(['outbox', 'sales', 'meta'], 'readwrite');
   const meta = tx.objectStore('meta');
-  const seq = ((await meta.get('device_seq')) as number | undefined) ?? 0;
-  const stamp = tick(parseHlc(await meta.get('hlc')), Date.now());
-  const queued: Operation = { ...op, device_seq: seq + 1, hlc: formatHlc(stamp) };
-  void meta.put(seq + 1, 'device_seq');
-  void meta.put(queued.hlc, 'hlc');
-  void tx.objectStore('outbox').add(queued);
-  if (record) void tx.objectStore('sales').put(record);
+  let seq = ((await meta.get('device_seq')) as number | undefined) ?? 0;
+  let stamp = parseHlc(await meta.get('hlc'));
+  for (const op of ops) {
+    stamp = tick(stamp, Date.now());
+    seq += 1;
+    void tx.objectStore('outbox').add({ ...op, device_seq: seq, hlc: formatHlc(stamp) });
+  }
+  void meta.put(seq, 'device_seq');
+  if (stamp) void meta.put(formatHlc(stamp), 'hlc');
+  for (const r of records) void tx.objectStore('sales').put(r);
   await tx.done;
 }
 
@@ -394,4 +402,9 @@ export async function inOutbox(opId: string): Promise<boolean> {
 /** Queues a return and, when the sale is this device's, records it on the sale, atomically. */
 export async function queueReturn(op: NewOperation, sale: SaleRecord | null): Promise<void> {
   await queue(op, sale);
+}
+
+/** An exchange: the return and the new sale (which names the return in depends_on), atomically. */
+export async function queueExchange(returnOp: NewOperation, saleOp: NewOperation, records: SaleRecord[]): Promise<void> {
+  await queueAll([returnOp, saleOp], records);
 }

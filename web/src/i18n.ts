@@ -144,6 +144,14 @@ const en = {
   receipt_member: 'Member',
   receipt_points_redeemed: 'Points used',
   receipt_points_earned: 'Points earned',
+  exchange_button: 'Exchange for other items',
+  exchange_cart_busy: 'Finish or clear the cart first: an exchange starts a new cart.',
+  exchange_credit: 'Exchange credit {amount}',
+  exchange_cancel: 'Cancel the exchange',
+  exchange_due: 'Still to pay',
+  exchange_back: 'Give back to the customer',
+  exchange_saved: 'Exchange saved',
+  tender_exchange: 'Exchange credit',
   menu_returns: 'Return',
   return_title: 'Return',
   return_sale_label: 'Receipt number',
@@ -444,6 +452,14 @@ const zh: Record<MessageKey, string> = {
   receipt_member: '会员',
   receipt_points_redeemed: '使用积分',
   receipt_points_earned: '获得积分',
+  exchange_button: '换货',
+  exchange_cart_busy: '请先完成或清空购物车：换货会开始新的购物车。',
+  exchange_credit: '换货抵扣 {amount}',
+  exchange_cancel: '取消换货',
+  exchange_due: '还需支付',
+  exchange_back: '退还顾客',
+  exchange_saved: '换货已保存',
+  tender_exchange: '换货抵扣',
   menu_returns: '退货',
   return_title: '退货',
   return_sale_label: '小票单号',
@@ -691,7 +707,7 @@ export function tierName(tier: string): string {
 
 /** A tender's name in the current language (its code when it is not a known one). */
 export function tenderName(tender: string): string {
-  const known: Record<string, MessageKey> = { cash: 'tender_cash', card: 'tender_card', qr_alipay: 'tender_alipay', qr_wechat: 'tender_wechat' };
+  const known: Record<string, MessageKey> = { cash: 'tender_cash', card: 'tender_card', qr_alipay: 'tender_alipay', qr_wechat: 'tender_wechat', exchange: 'tender_exchange' };
   const key = known[tender];
   return key ? t(key) : tender;
 }

@@ -151,7 +151,7 @@ export interface SalePayload {
   sale_id: string;
   currency: string;
   lines: SaleLine[];
-  tenders: { type: 'cash'; amount: number }[];
+  tenders: { type: string; amount: number }[];
   total: number;
   /** The pricing rules version and the instant the cart was priced at (absent: no rules). */
   rules_version?: string;
@@ -218,6 +218,8 @@ export interface SaleRecord {
   change: number;
   /** The member, when the sale was for one. */
   member?: { member_id: string; name: string; tier: string };
+  /** The new sale of an exchange: the return's credit, and what was given back beyond it. */
+  exchange?: { return_id: string; credit: number; back: number };
   /** The priceCart request it was priced with (a return prices the units kept with it). */
   request?: unknown;
   /** Returns made of it on this device, in order (what a return offline replays). */

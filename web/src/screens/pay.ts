@@ -4,16 +4,16 @@
 // shows the receipt, then asks the sync loop to push.
 
 import { go } from '../app';
-import { cartApprovals, cartLines, cartMember, cartSaleId, cartVoided, clearCart, priced, pricedRequest, saleLine } from '../cart';
-import { cashChange, coreReady, isoSeconds } from '../core';
-import { queueSale } from '../db';
-import { currentDrawer, noteSale } from '../drawer';
+import { cartApprovals, cartExchange, cartLines, cartMember, cartSaleId, cartVoided, clearCart, priced, pricedRequest, saleLine } from '../cart';
+import { cashChange, coreReady, isoSeconds, priceExchange } from '../core';
+import { queueExchange, queueSale, saleRecord } from '../db';
+import { currentDrawer, noteRefund, noteSale } from '../drawer';
 import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney, minorToInput, parseMoneyInput } from '../money';
 import { ensureDeviceId, session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
-import type { NewOperation, SaleRecord } from '../types';
+import type { NewOperation, ReturnPayload, SaleRecord } from '../types';
 import { uuidv7 } from '../uuid';
 
 let tenderedText = '';
@@ -37,7 +37,13 @@ export function renderPay(main: HTMLElement): void {
   const proposal = first.value.points?.redeemable_points ?? 0;
   let redeem = proposal;
   let cart = first.value;
+  // What the sale costs, and what is left to collect in cash: less an exchange's credit, whose
+  // surplus (`back`) is given back to the customer (the core settles it: priceExchange).
+  const exchange = cartExchange();
+  let saleDue = 0;
   let due = 0;
+  let back = 0;
+  const creditEl = h('div', { class: 'due-credit', 'data-testid': 'exchange-credit-row', hidden: !exchange });
   const dueEl = h('strong', { 'data-testid': 'amount-due' });
   const summary = h('ul', { class: 'pay-summary', 'data-testid': 'pay-summary' });
   const pointsNote = h('p', { class: 'muted', 'data-testid': 'points-note' });
@@ -48,7 +54,23 @@ export function renderPay(main: HTMLElement): void {
       return false;
     }
     cart = r.value;
-    due = cart.amount_due ?? cart.total;
+    saleDue = cart.amount_due ?? cart.total;
+    due = saleDue;
+    back = 0;
+    if (exchange) {
+      const settled = priceExchange(exchange.returnInput, pricedRequest(currency, pricedAt, redeem));
+      if (!settled.ok) {
+        toast(t('pricing_error', { message: settled.error.message }), 'error');
+        return false;
+      }
+      due = settled.value.due > 0 ? settled.value.due : 0;
+      back = settled.value.due < 0 ? -settled.value.due : 0;
+      creditEl.replaceChildren(
+        h('span', {}, t('exchange_credit', { amount: '' }).trim()),
+        h('strong', {}, `−${formatMoney(exchange.credit, currency)}`),
+        back > 0 ? h('span', { 'data-testid': 'exchange-back', 'data-back': back }, `${t('exchange_back')} ${formatMoney(back, currency)}`) : '',
+      );
+    }
     dueEl.textContent = formatMoney(due, currency);
     summary.replaceChildren(
       ...cart.lines.map((l, i) => {
@@ -110,6 +132,10 @@ export function renderPay(main: HTMLElement): void {
         hint.textContent = r.error.code === 'tender_insufficient' ? t('tender_short') : r.error.message;
       }
     }
+    if (exchange && due === 0 && input.value.trim() === '') {  // the credit pays it all
+      tendered = 0;
+      change = 0;
+    }
     changeEl.textContent = change === null ? '—' : formatMoney(change, currency);
     changeEl.dataset.change = change === null ? '' : String(change);
     complete.disabled = change === null;
@@ -155,7 +181,12 @@ export function renderPay(main: HTMLElement): void {
     const voided = cartVoided();
     const approvals = cartApprovals();
     const drawer = currentDrawer();
-    const tenders: { type: 'cash'; amount: number }[] = [{ type: 'cash', amount: cash }];
+    // The exchange's credit pays what it covers of the sale; cash pays the rest.
+    const fromCredit = exchange ? saleDue - due : 0;
+    const tenders: { type: string; amount: number }[] = [
+      ...(fromCredit > 0 ? [{ type: 'exchange', amount: fromCredit }] : []),
+      ...(cash > 0 || fromCredit <= 0 ? [{ type: 'cash', amount: cash }] : []),
+    ];
     // What a return of this sale prices with: the request, its rules named by version (not copied).
     const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt, redeem), rules_version: cart.rules_version ?? '' };
     delete request.rules;
@@ -172,7 +203,7 @@ export function renderPay(main: HTMLElement): void {
         currency: cart.currency,
         lines: cart.lines.map((l, i) => saleLine(l, lines[i])),
         tenders,
-        total: due,
+        total: saleDue,
         ...(cart.rules_version ? { rules_version: cart.rules_version, priced_at: isoSeconds(pricedAt) } : {}),
         ...(voided.length ? { voided_lines: [...voided] } : {}),
         ...(approvals.length ? { approvals: [...approvals] } : {}),
@@ -197,7 +228,42 @@ export function renderPay(main: HTMLElement): void {
       returns: [],
       ...(member ? { member: { member_id: member.member_id, name: member.name, tier: member.tier } } : {}),
     };
-    await queueSale(op, record);
+    if (exchange) {
+      // The return half: its credit went into this sale, the surplus back in cash.
+      const returnTenders = [
+        ...(fromCredit > 0 ? [{ type: 'exchange', amount: fromCredit }] : []),
+        ...(back > 0 ? [{ type: 'cash', amount: back }] : []),
+      ];
+      const payload: ReturnPayload = {
+        return_id: exchange.return_id,
+        sale_id: exchange.sale_id,
+        currency: cart.currency,
+        items: exchange.items,
+        refund: exchange.credit,
+        tenders: returnTenders,
+        reason: exchange.reason,
+        ...(exchange.approvals.length ? { approvals: exchange.approvals } : {}),
+        ...(drawer && back > 0 ? { drawer_session_id: drawer.session_id } : {}),
+      };
+      const returnOp: NewOperation = {
+        op_id: uuidv7(),
+        type: 'sale.returned',
+        store_id: sess.store.store_id,
+        device_id: deviceId,
+        staff_id: sess.staff.staff_code,
+        device_time: now,
+        payload,
+        ...(exchange.depends_on ? { depends_on: exchange.depends_on } : {}),
+      };
+      op.depends_on = [returnOp.op_id];
+      record.exchange = { return_id: exchange.return_id, credit: exchange.credit, back };
+      const original = await saleRecord(exchange.sale_id);
+      const records = [record, ...(original ? [{ ...original, returns: [...(original.returns ?? []), { return_id: exchange.return_id, op_id: returnOp.op_id, items: exchange.items }] }] : [])];
+      await queueExchange(returnOp, op, records);
+      if (back > 0) noteRefund([{ type: 'cash', amount: back }]);
+    } else {
+      await queueSale(op, record);
+    }
     noteSale(tenders, changeDue);
     tenderedText = '';
     clearCart();
@@ -213,7 +279,8 @@ export function renderPay(main: HTMLElement): void {
       summary,
       h('h1', { class: 'screen-title' }, t('pay_cash')),
       pointsField,
-      h('div', { class: 'due' }, h('span', {}, t('amount_due')), dueEl),
+      creditEl,
+      h('div', { class: 'due' }, h('span', {}, t(exchange ? 'exchange_due' : 'amount_due')), dueEl),
       h('label', { class: 'field', for: 'tendered' }, h('span', {}, t('tendered')), input),
       h(
         'div',

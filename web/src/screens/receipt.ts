@@ -57,6 +57,8 @@ export function renderReceipt(main: HTMLElement, route: Route): (() => void) | v
           h('div', { class: 'r-row r-total' }, h('span', {}, t('total_incl_tax')), h('span', { 'data-testid': 'receipt-total' }, m(sale.priced.amount_due ?? sale.priced.total))),
           row(t('tendered'), m(sale.tendered), { 'data-testid': 'receipt-tendered' }),
           row(t('change'), m(sale.change), { 'data-testid': 'receipt-change' }),
+          sale.exchange ? row(t('tender_exchange'), `−${m(sale.exchange.credit)}`, { 'data-testid': 'receipt-exchange' }) : null,
+          sale.exchange?.back ? row(t('exchange_back'), m(sale.exchange.back), { 'data-testid': 'receipt-exchange-back' }) : null,
           sale.member ? row(t('receipt_member'), `${sale.member.name} (${sale.member.member_id})`, { 'data-testid': 'receipt-member' }) : null,
           sale.priced.points?.redeemed_points
             ? row(t('receipt_points_redeemed'), `${sale.priced.points.redeemed_points} (−${m(sale.priced.points.redeemed_value)})`, { 'data-testid': 'receipt-points-redeemed' })

@@ -7,6 +7,7 @@
 
 import { ApiError, NetworkError, request } from '../api';
 import { go } from '../app';
+import { cartExchange, cartLines, setCartExchange } from '../cart';
 import { requireApproval } from '../approval';
 import { priceReturn, type PricedReturn, type ReturnItem } from '../core';
 import { inOutbox, productByBarcode, queueReturn, recentSales, saleRecord } from '../db';
@@ -149,6 +150,7 @@ export function renderReturns(main: HTMLElement): () => void {
       } }, tenderName(type)),
     );
     const confirm = h('button', { class: 'btn btn-primary btn-lg btn-block', type: 'button', 'data-testid': 'refund-button', disabled: true }, t('return_refund'));
+    const exchange = h('button', { class: 'btn btn-secondary btn-block', type: 'button', 'data-testid': 'exchange-button', disabled: true }, t('exchange_button'));
     let priced: PricedReturn | null = null;
 
     const items = (): ReturnItem[] => chosen.flatMap((qty, line) => (qty > 0 ? [{ line, qty }] : []));
@@ -156,6 +158,7 @@ export function renderReturns(main: HTMLElement): () => void {
       priced = null;
       const picked = items();
       confirm.disabled = true;
+      exchange.disabled = true;
       confirm.textContent = t('return_refund');
       if (picked.length === 0) {
         summary.replaceChildren(h('p', { class: 'muted' }, t('return_pick')));
@@ -178,6 +181,7 @@ export function renderReturns(main: HTMLElement): () => void {
         ].filter((e): e is HTMLDivElement | HTMLParagraphElement => e !== null),
       );
       confirm.disabled = false;
+      exchange.disabled = false;
       confirm.textContent = `${t('return_refund')} ${money(priced.refund_money)}`;
     };
 
@@ -201,6 +205,15 @@ export function renderReturns(main: HTMLElement): () => void {
       );
     };
 
+    /** The manager's approval when the refund is beyond the associate's limit: null when not needed, undefined when cancelled. */
+    const approve = (returnId: string, result: PricedReturn, why: string) =>
+      requireApproval('refund', returnId, {
+        reason: why,
+        refund: result.refund_money,
+        detail: { item: result.lines.map((l) => sale.names[l.line] ?? l.barcode).join(', '), units: result.lines.reduce((a, l) => a + (l.sold_by === 'weight' ? 1 : l.qty), 0), amount: result.refund_money },
+      });
+    const dependsOn = async () => (sale.record && (await inOutbox(sale.record.op_id)) ? [sale.record.op_id] : undefined);
+
     confirm.addEventListener('click', () => {
       if (!priced) return;
       const result = priced;
@@ -208,11 +221,7 @@ export function renderReturns(main: HTMLElement): () => void {
       void (async () => {
         const returnId = uuidv7();
         const why = reason.value;
-        const approval = await requireApproval('refund', returnId, {
-          reason: why,
-          refund: result.refund_money,
-          detail: { item: result.lines.map((l) => sale.names[l.line] ?? l.barcode).join(', '), units: result.lines.reduce((a, l) => a + (l.sold_by === 'weight' ? 1 : l.qty), 0), amount: result.refund_money },
-        });
+        const approval = await approve(returnId, result, why);
         if (approval === undefined) {
           confirm.disabled = false;
           return;
@@ -232,6 +241,7 @@ export function renderReturns(main: HTMLElement): () => void {
           ...(approval ? { approvals: [approval] } : {}),
           ...(drawer && tender === 'cash' ? { drawer_session_id: drawer.session_id } : {}),
         };
+        const depends = await dependsOn();
         const op: NewOperation = {
           op_id: uuidv7(),
           type: 'sale.returned',
@@ -241,7 +251,7 @@ export function renderReturns(main: HTMLElement): () => void {
           device_time: new Date().toISOString(),
           payload,
           // Uploaded after the sale when the sale itself is still waiting here.
-          ...(sale.record && (await inOutbox(sale.record.op_id)) ? { depends_on: [sale.record.op_id] } : {}),
+          ...(depends ? { depends_on: depends } : {}),
         };
         const record = sale.record ? { ...sale.record, returns: [...(sale.record.returns ?? []), { return_id: returnId, op_id: op.op_id, items: payload.items }] } : null;
         await queueReturn(op, record);
@@ -253,6 +263,33 @@ export function renderReturns(main: HTMLElement): () => void {
         confirm.disabled = false;
         toast(t('err_save', { message: e instanceof Error ? e.message : String(e) }), 'error');
       });
+    });
+
+    // An exchange: the refund becomes a credit on a new cart; both are queued when it is paid.
+    exchange.addEventListener('click', () => {
+      if (!priced) return;
+      const result = priced;
+      if (cartLines().length > 0 || cartExchange()) return toast(t('exchange_cart_busy'), 'error');
+      exchange.disabled = true;
+      void (async () => {
+        const returnId = uuidv7();
+        const why = reason.value;
+        const approval = await approve(returnId, result, why);
+        exchange.disabled = false;
+        if (approval === undefined) return;
+        const depends = await dependsOn();
+        setCartExchange({
+          return_id: returnId,
+          sale_id: sale.saleId,
+          items: items(),
+          credit: result.refund_money,
+          reason: why,
+          approvals: approval ? [approval] : [],
+          ...(depends ? { depends_on: depends } : {}),
+          returnInput: { sale: sale.request, earlier_returns: sale.earlier, returning: items() },
+        });
+        go({ name: 'sell' });
+      })();
     });
 
     body.replaceChildren(
@@ -274,6 +311,7 @@ export function renderReturns(main: HTMLElement): () => void {
       h('label', { class: 'field' }, h('span', {}, t('reason')), reason),
       h('div', { class: 'field' }, h('span', {}, t('return_refund_to')), h('div', { class: 'quick-row' }, tenderButtons)),
       confirm,
+      exchange,
     );
     update();
   };

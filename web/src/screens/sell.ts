@@ -5,7 +5,7 @@
 
 import { ApiError, NetworkError, lookupBarcode } from '../api';
 import { go } from '../app';
-import { addApproval, addProduct, cartLines, cartMember, cartSaleId, onCartChange, priced, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
+import { addApproval, addProduct, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, findMember, productByBarcode, stockLevel } from '../db';
@@ -146,7 +146,14 @@ export function renderSell(main: HTMLElement): () => void {
 
   function renderMember(): void {
     const m = cartMember();
+    const ex = cartExchange();
     memberBar.replaceChildren(
+      ex
+        ? h('div', { class: 'member-chip exchange-chip', 'data-testid': 'exchange-chip', 'data-credit': ex.credit },
+            h('strong', {}, t('exchange_credit', { amount: formatMoney(ex.credit, currency) })),
+            h('span', { class: 'muted' }, ` · …${ex.sale_id.slice(-8)}`),
+            h('button', { class: 'icon-btn', type: 'button', 'data-testid': 'exchange-cancel', 'aria-label': t('exchange_cancel'), onclick: () => setCartExchange(undefined) }, '×'))
+        : '',
       m
         ? h('div', { class: 'member-chip', 'data-testid': 'member-chip', 'data-member': m.member_id },
             h('strong', {}, m.name),
