@@ -15,6 +15,7 @@ namespace {
 constexpr std::array<std::string_view, 7> kTenderTypes = {
     "cash", "card", "qr_alipay", "qr_wechat", "qr_unionpay", "voucher", "exchange"};
 constexpr size_t kMaxIdLength = 64;
+const Json kNoItems = Json::array();
 
 Result<std::string> ReadId(const Json& obj, std::string_view key, std::string_view base) {
   auto value = ReadString(obj, key, base);
@@ -265,17 +266,43 @@ Result<ReturnPayload> ParseReturnPayload(const Json& payload) {
   auto return_id = ReadId(payload, "return_id", base);
   if (!return_id) return return_id.error();
   out.return_id = std::move(*return_id);
-  auto sale_id = ReadId(payload, "sale_id", base);
-  if (!sale_id) return sale_id.error();
-  out.sale_id = std::move(*sale_id);
+  if (auto it = payload.find("no_receipt"); it != payload.end() && !it->is_null()) {
+    if (!it->is_boolean()) return WrongType("payload.no_receipt", "true or false");
+    out.no_receipt = it->get<bool>();
+  }
   auto code = ReadString(payload, "currency", base);
   if (!code) return code.error();
   auto currency = FindCurrency(*code);
   if (!currency) return Error::Make("unknown_currency", currency.error().message, "payload.currency");
   out.currency = *currency;
-  auto items = ReadArray(payload, "items", base);
+  if (out.no_receipt) {
+    auto lines = ReadArray(payload, "lines", base);
+    if (!lines) return lines.error();
+    if ((*lines)->empty() || (*lines)->size() > kMaxCartLines) {
+      return Error::Make("return_invalid", "a return has 1 to 1000 lines", "payload.lines");
+    }
+    for (size_t i = 0; i < (*lines)->size(); ++i) {
+      const std::string lp = IndexPath("payload.lines", i);
+      auto barcode = ReadString((**lines)[i], "barcode", lp);
+      if (!barcode) return barcode.error();
+      auto qty = ReadInt((**lines)[i], "qty", lp);
+      if (!qty) return qty.error();
+      if (*qty < 1 || *qty > kMaxGrams) return Error::Make("return_invalid", "qty must be positive", JoinPath(lp, "qty"));
+      auto gtin = NormalizeBarcode(*barcode);
+      if (!gtin) return Error::Make(gtin.error().code, gtin.error().message, JoinPath(lp, "barcode"));
+      SaleLineInput line;
+      line.barcode = std::move(gtin->gtin);
+      line.qty = *qty;
+      out.lines.push_back(std::move(line));
+    }
+  } else {
+    auto sale_id = ReadId(payload, "sale_id", base);
+    if (!sale_id) return sale_id.error();
+    out.sale_id = std::move(*sale_id);
+  }
+  auto items = out.no_receipt ? Result<const Json*>(&kNoItems) : ReadArray(payload, "items", base);
   if (!items) return items.error();
-  if ((*items)->empty() || (*items)->size() > kMaxCartLines) {
+  if (!out.no_receipt && ((*items)->empty() || (*items)->size() > kMaxCartLines)) {
     return Error::Make("return_invalid", "a return has 1 to 1000 items", "payload.items");
   }
   for (size_t i = 0; i < (*items)->size(); ++i) {

@@ -123,7 +123,11 @@ struct ReturnItem {
 
 struct ReturnPayload {
   std::string return_id;
-  std::string sale_id;  // the sale, in any store of the chain
+  std::string sale_id;  // the sale, in any store of the chain ("" without a receipt)
+  // Without a receipt: the units by barcode (qty: units, or grams), refunded at
+  // the lowest recent price, always with a manager's approval.
+  bool no_receipt = false;
+  std::vector<SaleLineInput> lines;
   Currency currency;
   std::vector<ReturnItem> items;
   int64_t refund = 0;  // the money the device paid back (its refund_money)

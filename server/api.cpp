@@ -118,6 +118,7 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"POST", "/api/v1/sessions", "device"}, &Api::SignIn},
       {{"GET", "/api/v1/live", "ticket"}, &Api::LiveUpgrade},
       {{"GET", "/api/v1/catalog/lookup", "catalog.read"}, &Api::Lookup},
+      {{"GET", "/api/v1/catalog/lowest-price", "sale.sell"}, &Api::LowestPriceRoute},
       {{"GET", "/api/v1/sync/pull", "catalog.read"}, &Api::Pull},
       {{"GET", "/api/v1/sync/snapshot", "catalog.read"}, &Api::Snapshot},
       {{"GET", "/api/v1/sync/status", "catalog.read"}, &Api::SyncStatus},
@@ -538,6 +539,16 @@ ApiResponse Api::Push(Call& call) {
   if (!results) return ErrorResponse(results.error());
   NudgeLive();
   return JsonResponse(200, *results);
+}
+
+ApiResponse Api::LowestPriceRoute(Call& call) {
+  auto it = call.query.find("barcode");
+  if (it == call.query.end()) return ErrorResponse(core::Missing("barcode"));
+  auto barcode = core::NormalizeBarcode(it->second);
+  if (!barcode) return ErrorResponse(barcode.error());
+  auto lowest = LowestPrice(store_, barcode->gtin);
+  if (!lowest) return ErrorResponse(Error::Make("unknown_barcode", "no product has barcode " + barcode->gtin, "barcode"));
+  return JsonResponse(200, *lowest);
 }
 
 ApiResponse Api::GetSale(Call& call) {

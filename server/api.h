@@ -131,6 +131,7 @@ class Api {
                                         int64_t max_limit);
   ApiResponse Push(Call& call);
   ApiResponse GetSale(Call& call);
+  ApiResponse LowestPriceRoute(Call& call);
   ApiResponse GetRules(Call& call);
   ApiResponse PublishRules(Call& call);
   ApiResponse NewLiveTicket(Call& call);

@@ -408,6 +408,105 @@ core::Result<SaleForReturn> LoadSaleForReturn(Database& db, const std::string& s
   return out;
 }
 
+constexpr int64_t kLowestPriceDays = 30;
+
+// What a return without a receipt refunds a unit at: the lowest of the
+// catalog price and what any customer of the chain paid for one unit of it in
+// the last kLowestPriceDays (line gross / qty, rounded down). Weighed items:
+// the catalog price per kg.
+int64_t LowestRecentPrice(Database& db, const Product& product, int64_t now) {
+  int64_t lowest = product.price;
+  if (product.sold_by != "unit") return lowest;
+  auto s = db.Prepare(
+      "SELECT min(l.gross / l.qty) FROM sale_lines l JOIN sales s ON s.sale_id = l.sale_id "
+      "WHERE l.barcode = ? AND l.qty > 0 AND s.received_at >= ?");
+  s.Bind(1, product.barcode).Bind(2, now - kLowestPriceDays * 86'400);
+  if (s.Step() && !s.IsNull(0)) lowest = std::min(lowest, s.Int(0));
+  return lowest;
+}
+
+// Returned units back into this store's stock (a weighed line is one unit),
+// one change in the store's stock feed; and the refund tenders paid out of the drawer.
+void RestockReturn(Database& db, const core::Operation& op, const std::string& staff_code, const core::ReturnPayload& ret,
+                   const core::Cart& units, int64_t now) {
+  auto stock = db.Prepare(
+      "INSERT INTO stock_movements (location_id, sku, qty_delta, reason, ref, created_at) "
+      "VALUES (?, ?, ?, 'return', ?, ?) ON CONFLICT (location_id, sku, reason, ref) "
+      "DO UPDATE SET qty_delta = qty_delta + excluded.qty_delta");
+  json movements = json::array();
+  for (const core::CartLine& line : units.lines) {
+    if (line.sku.empty()) continue;
+    const int64_t qty = line.sold_by == core::SoldBy::kWeight ? 1 : line.qty;
+    stock.Reset();
+    stock.Bind(1, op.store_id).Bind(2, line.sku).Bind(3, qty).Bind(4, ret.return_id).Bind(5, now).Run();
+    movements.push_back({{"sku", line.sku}, {"delta", qty}});
+  }
+  Store::AppendChange(db, "stock:" + op.store_id,
+                      json{{"kind", "stock"}, {"op", "move"}, {"location_id", op.store_id}, {"reason", "return"},
+                           {"ref", ret.return_id}, {"movements", std::move(movements)}}
+                          .dump(),
+                      now);
+  if (!ret.drawer_session_id.empty()) {
+    auto move = db.Prepare(
+        "INSERT INTO drawer_movements (session_id, op_id, kind, tender, amount, reason, staff_code, device_time) "
+        "VALUES (?, ?, 'refund', ?, ?, ?, ?, ?)");
+    for (const core::Tender& t : ret.tenders) {
+      move.Reset();
+      move.Bind(1, ret.drawer_session_id).Bind(2, op.op_id).Bind(3, t.type).Bind(4, t.amount).Bind(5, ret.reason)
+          .Bind(6, staff_code).Bind(7, op.device_time).Run();
+    }
+  }
+}
+
+// A return without a receipt (no_receipt): each unit at the lowest price of
+// the last kLowestPriceDays, priced by core (gross and tax per line), always
+// with a manager's `refund` approval; stock back into this store.
+core::Result<json> ApplyUnreceiptedReturn(Database& db, const core::Operation& op, const std::string& staff_code,
+                                          const core::ReturnPayload& ret, const std::vector<core::Approval>& approvals,
+                                          int64_t now) {
+  core::Cart cart{ret.currency, {}};
+  for (size_t i = 0; i < ret.lines.size(); ++i) {
+    const std::string path = "payload.lines[" + std::to_string(i) + "]";
+    auto product = Store::FindProduct(db, ret.lines[i].barcode);
+    if (!product) return Error::Make("unknown_barcode", "no product has barcode " + ret.lines[i].barcode, path + ".barcode");
+    auto sold_by = core::ParseSoldBy(product->sold_by);
+    if (!sold_by) return sold_by.error();
+    cart.lines.push_back(core::CartLine{.barcode = product->barcode, .sku = product->sku, .category = product->category,
+                                        .brand = product->brand, .qty = ret.lines[i].qty,
+                                        .unit_price = LowestRecentPrice(db, *product, now),
+                                        .tax_rate_bp = product->tax_rate_bp, .sold_by = *sold_by});
+  }
+  auto priced = core::PriceCart(cart);
+  if (!priced) return priced.error();
+  json lines = core::PricedCartToJson(*priced)["lines"];
+  db.Prepare(
+        "INSERT INTO unreceipted_returns (return_id, op_id, store_id, device_id, staff_code, lines, refund_money, "
+        "device_refund, tenders, reason, device_time, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .Bind(1, ret.return_id).Bind(2, op.op_id).Bind(3, op.store_id).Bind(4, op.device_id).Bind(5, staff_code)
+      .Bind(6, core::ToCanonicalJson(lines)).Bind(7, priced->total).Bind(8, ret.refund)
+      .Bind(9, core::ToCanonicalJson(op.payload.value("tenders", json::array()))).Bind(10, ret.reason)
+      .Bind(11, op.device_time).Bind(12, now)
+      .Run();
+  RestockReturn(db, op, staff_code, ret, cart, now);
+  json result = {{"op_id", op.op_id}, {"status", "applied"}, {"return_id", ret.return_id},
+                 {"no_receipt", true}, {"refund_money", priced->total}, {"lines", lines}};
+  if (ret.refund != priced->total) {
+    RaiseException(db, op, "refund_difference",
+                   {{"return_id", ret.return_id}, {"device_refund", ret.refund}, {"server_refund", priced->total}}, now,
+                   result);
+  }
+  // Without a receipt a manager approves every refund, whatever the associate's limit.
+  auto problems = CheckApprovals(db, op.store_id, staff_code, {}, ret.return_id, approvals, 0, priced->total);
+  if (std::none_of(approvals.begin(), approvals.end(), [](const core::Approval& a) { return a.rule == "refund"; })) {
+    problems.push_back("a return without a receipt needs a manager's refund approval");
+  }
+  if (!problems.empty()) {
+    RaiseException(db, op, "approval_invalid", {{"return_id", ret.return_id}, {"staff_code", staff_code},
+                                                {"problems", problems}}, now, result);
+  }
+  return result;
+}
+
 // sale.returned: units of a sale of any store come back to this store. The
 // refund is priced again by core from the request the sale was priced with
 // and the sale's earlier returns (docs/pricing.md, "Returns and exchanges");
@@ -421,12 +520,13 @@ core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const st
   auto approvals = core::ParseApprovals(op.payload);
   if (!approvals) return approvals.error();
   {
-    auto s = db.Prepare("SELECT 1 FROM returns WHERE return_id = ?");
-    s.Bind(1, ret->return_id);
+    auto s = db.Prepare("SELECT 1 FROM returns WHERE return_id = ? UNION ALL SELECT 1 FROM unreceipted_returns WHERE return_id = ?");
+    s.Bind(1, ret->return_id).Bind(2, ret->return_id);
     if (s.Step()) {
       return Error::Make("return_id_conflict", "another operation already recorded this return_id", "payload.return_id");
     }
   }
+  if (ret->no_receipt) return ApplyUnreceiptedReturn(db, op, staff_code, *ret, *approvals, now);
   auto sale = LoadSaleForReturn(db, ret->sale_id);
   if (!sale) return sale.error();
   if (sale->currency != ret->currency.code) {
@@ -472,34 +572,12 @@ core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const st
       .Bind(18, now)
       .Run();
   // The units come back into this store's stock (the sale may be another store's).
-  auto stock = db.Prepare(
-      "INSERT INTO stock_movements (location_id, sku, qty_delta, reason, ref, created_at) "
-      "VALUES (?, ?, ?, 'return', ?, ?) ON CONFLICT (location_id, sku, reason, ref) "
-      "DO UPDATE SET qty_delta = qty_delta + excluded.qty_delta");
-  json movements = json::array();
+  core::Cart back{ret->currency, {}};
   for (const json& line : priced["lines"]) {
-    const std::string sku = line.value("sku", "");
-    if (sku.empty()) continue;
-    const int64_t qty = line["sold_by"] == "weight" ? 1 : line["qty"].get<int64_t>();
-    stock.Reset();
-    stock.Bind(1, op.store_id).Bind(2, sku).Bind(3, qty).Bind(4, ret->return_id).Bind(5, now).Run();
-    movements.push_back({{"sku", sku}, {"delta", qty}});
+    back.lines.push_back(core::CartLine{.sku = line.value("sku", ""), .qty = line["qty"].get<int64_t>(),
+                                        .sold_by = line["sold_by"] == "weight" ? core::SoldBy::kWeight : core::SoldBy::kUnit});
   }
-  Store::AppendChange(db, "stock:" + op.store_id,
-                      json{{"kind", "stock"}, {"op", "move"}, {"location_id", op.store_id}, {"reason", "return"},
-                           {"ref", ret->return_id}, {"movements", std::move(movements)}}
-                          .dump(),
-                      now);
-  if (!ret->drawer_session_id.empty()) {  // refunds paid out of the drawer, per tender
-    auto move = db.Prepare(
-        "INSERT INTO drawer_movements (session_id, op_id, kind, tender, amount, reason, staff_code, device_time) "
-        "VALUES (?, ?, 'refund', ?, ?, ?, ?, ?)");
-    for (const core::Tender& t : ret->tenders) {
-      move.Reset();
-      move.Bind(1, ret->drawer_session_id).Bind(2, op.op_id).Bind(3, t.type).Bind(4, t.amount).Bind(5, ret->reason)
-          .Bind(6, staff_code).Bind(7, op.device_time).Run();
-    }
-  }
+  RestockReturn(db, op, staff_code, *ret, back, now);
   json result = {{"op_id", op.op_id},          {"status", "applied"},
                  {"return_id", ret->return_id}, {"sale_id", ret->sale_id},
                  {"refund", priced["refund"]},  {"refund_money", refund_money},
@@ -957,6 +1035,18 @@ std::optional<json> LoadSale(Store& store, const std::string& sale_id) {
       sale["returns"] = json::array();
     }
     out = std::move(sale);
+  });
+  return out;
+}
+
+std::optional<json> LowestPrice(Store& store, const std::string& barcode) {
+  std::optional<json> out;
+  store.WithConnection([&](Database& db) {
+    auto product = Store::FindProduct(db, barcode);
+    if (!product) return;
+    out = json{{"barcode", product->barcode}, {"sku", product->sku},         {"sold_by", product->sold_by},
+               {"price", LowestRecentPrice(db, *product, UnixNow())},   {"catalog_price", product->price},
+               {"days", kLowestPriceDays}};
   });
   return out;
 }

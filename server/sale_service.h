@@ -53,6 +53,11 @@ std::vector<core::DrawerMovement> DrawerMovements(Database& db, const std::strin
 // The stored sale as GET /api/v1/sales/{id} shows it, or nullopt.
 std::optional<nlohmann::json> LoadSale(Store& store, const std::string& sale_id);
 
+// What a return without a receipt refunds a unit of this product at
+// ({"barcode", "sku", "sold_by", "price", "catalog_price", "days"}): the lowest
+// of its catalog price and what customers paid for one in the last 30 days.
+std::optional<nlohmann::json> LowestPrice(Store& store, const std::string& barcode);
+
 }  // namespace aisle::server
 
 #endif  // AISLE_SERVER_SALE_SERVICE_H_

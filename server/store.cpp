@@ -417,6 +417,25 @@ CREATE TABLE returns (
 );
 CREATE INDEX sales_by_member ON sales (member_id) WHERE member_id != '';
 )sql",
+    // 10: returns without a receipt (issue 6): no sale to price them from, so
+    // they are refunded at the lowest price of the last 30 days and always
+    // need a manager; kept apart from `returns`, whose rows name their sale.
+    R"sql(
+CREATE TABLE unreceipted_returns (
+  return_id     TEXT PRIMARY KEY,
+  op_id         TEXT NOT NULL UNIQUE REFERENCES ops (op_id) DEFERRABLE INITIALLY DEFERRED,
+  store_id      TEXT NOT NULL,
+  device_id     TEXT NOT NULL,
+  staff_code    TEXT NOT NULL,
+  lines         TEXT NOT NULL,
+  refund_money  INTEGER NOT NULL,
+  device_refund INTEGER NOT NULL,
+  tenders       TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  device_time   TEXT NOT NULL,
+  received_at   INTEGER NOT NULL
+);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

@@ -7,7 +7,8 @@
 // file in order (the return waits for its sale), with the server's refund equal to the device's
 // and no exception for the manager. Last, a member found by phone pays part with points and returns
 // everything: the points ledger ends where it started. And an exchange: a return whose credit pays a
-// cheaper new item, the rest given back in cash, both operations queued together.
+// cheaper new item, the rest given back in cash, both operations queued together. And a return
+// without a receipt, refunded at the lowest price of the last 30 days with the manager's approval.
 //
 //   cd tests/e2e && npm ci && node --test returns.test.mjs
 
@@ -168,6 +169,25 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     assert.equal(sql(`SELECT refund_money || ' ' || tenders FROM returns WHERE sale_id = '${offlineSale}' ORDER BY seq DESC LIMIT 1`),
       '23900 [{"amount":6900,"type":"exchange"},{"amount":17000,"type":"cash"}]');
     assert.equal(sql(`SELECT group_concat(type || ':' || amount) FROM sale_tenders WHERE sale_id = '${exchangeSale}'`), 'exchange:6900');
+    assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
+
+    step = '9. without a receipt: a serum at the lowest price of the last 30 days, the manager approves';
+    await page.locator(tid('menu-button')).click();
+    await page.locator(tid('menu-returns')).click();
+    await page.locator(tid('return-no-receipt')).click();
+    await page.locator(tid('noreceipt-barcode')).fill(SERUM);
+    await page.keyboard.press('Enter');
+    await page.locator(tid('noreceipt-money')).waitFor({ timeout: STEP });
+    const lowest = Math.min(45900, ...sql(`SELECT gross / qty FROM sale_lines WHERE barcode = '${SERUM}'`).split('\n').map(Number));
+    assert.ok(lowest < 45900, 'customers paid less than the catalog price this month');
+    assert.equal(await page.locator(tid('noreceipt-money')).textContent(), `¥${(lowest / 100).toFixed(2)}`);
+    await page.locator(tid('noreceipt-refund')).click();
+    await page.locator(tid('approval-staff')).fill('2001');
+    await page.locator(tid('approval-pin')).fill('222222');
+    await page.locator(tid('approval-ok')).click();
+    await page.locator(tid('return-done')).waitFor({ timeout: STEP });
+    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    assert.equal(sql('SELECT refund_money || \' \' || device_refund FROM unreceipted_returns'), `${lowest} ${lowest}`);
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
   } catch (e) {
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});

@@ -247,5 +247,41 @@ TEST_F(ReturnsTest, CrossStoreReturnsRestockTheReturningStoreAndDifferencesReach
   EXPECT_EQ(many["error"]["code"], "return_exceeds_sale") << many;
 }
 
+// Without a receipt there is no sale to price from: a unit is refunded at the lowest price a
+// customer paid for one in the last 30 days (or the catalog's), and a manager approves every one.
+TEST_F(ReturnsTest, WithoutAReceiptTheLowestRecentPriceIsRefundedAndAManagerMustApprove) {
+  const json& serum = products_.at("SKU-001001");
+  const std::string lowest = "/api/v1/catalog/lowest-price?barcode=" + serum["barcode"].get<std::string>();
+  EXPECT_EQ(Get(manager_, lowest)["price"], serum["price"]);  // nothing sold yet: the catalog price
+  json priced;
+  ASSERT_EQ(Push(manager_, SaleOp(1, "pts-sale-5", Request({{"SKU-001001", 2}}, std::nullopt), priced))["status"], "applied");
+  const int64_t paid = SqlCount(dir_, "SELECT gross / qty FROM sale_lines WHERE sale_id = 'pts-sale-5'");
+  ASSERT_LT(paid, serum["price"].get<int64_t>());  // second item half price, member discount
+  EXPECT_EQ(Get(manager_, lowest)["price"], paid);
+  EXPECT_EQ(Get(manager_, "/api/v1/catalog/lowest-price?barcode=6900000000007")["error"]["code"], "unknown_barcode");
+
+  const auto stock = [&] {
+    return SqlCount(dir_, "SELECT sum(qty_delta) FROM stock_movements WHERE sku = 'SKU-001001' AND location_id = 'SH01'");
+  };
+  const int64_t before = stock();
+  const json payload = {{"return_id", "nr-1"}, {"no_receipt", true}, {"currency", "CNY"},
+                        {"lines", {{{"barcode", serum["barcode"]}, {"qty", 1}}}}, {"refund", paid},
+                        {"tenders", {{{"type", "cash"}, {"amount", paid}}}}, {"reason", "无小票"}};
+  const json r = Push(manager_, Op(3, "sale.returned", "SH01", "sh-phone", payload));
+  // The store manager may refund this much alone with a receipt, not without one.
+  ASSERT_EQ(r["status"], "accepted_with_exception") << r;
+  EXPECT_EQ(r["exceptions"][0]["kind"], "approval_invalid");
+  EXPECT_EQ(r["refund_money"], paid);
+  EXPECT_EQ(stock(), before + 1);
+  EXPECT_EQ(SqlCount(dir_, "SELECT refund_money FROM unreceipted_returns WHERE return_id = 'nr-1'"), paid);
+  json again = payload;
+  again["return_id"] = "nr-1";
+  EXPECT_EQ(Push(manager_, Op(4, "sale.returned", "SH01", "sh-phone", again))["error"]["code"], "return_id_conflict");
+  json bad = payload;
+  bad["return_id"] = "nr-2";
+  bad["lines"][0]["barcode"] = "6900000000007";
+  EXPECT_EQ(Push(manager_, Op(5, "sale.returned", "SH01", "sh-phone", bad))["error"]["field"], "payload.lines[0].barcode");
+}
+
 }  // namespace
 }  // namespace aisle::testing

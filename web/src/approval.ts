@@ -62,6 +62,8 @@ export interface ApprovalAsk {
   discountBp?: number;
   /** For a refund: the money paid back, measured against max_refund_without_approval. */
   refund?: number;
+  /** Ask a manager even when the associate's role would do it (a refund without a receipt). */
+  always?: boolean;
   detail?: Record<string, string | number>;
 }
 
@@ -74,7 +76,7 @@ export interface ApprovalAsk {
 export function requireApproval(rule: string, subject: string, ask: ApprovalAsk = {}): Promise<Approval | null | undefined> {
   const discountBp = ask.discountBp ?? 0;
   const refund = ask.refund ?? 0;
-  if (mayDo(rule, discountBp, refund)) return Promise.resolve(null);
+  if (!ask.always && mayDo(rule, discountBp, refund)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const choices = reasons[rule] ?? [];
     const reason = h(

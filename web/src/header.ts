@@ -9,6 +9,7 @@ import { inboxCount, onInboxChange, refreshInbox, showInbox } from './inbox';
 import { showPrinterSettings } from './print';
 import { clearSession, session } from './session';
 import { onSyncStatus, syncStatus, type SyncStatus } from './sync';
+import type { Operation } from './types';
 
 let headerEl: HTMLElement | null = null;
 
@@ -181,7 +182,7 @@ async function showRejected(): Promise<void> {
         h(
           'li',
           {},
-          h('div', { class: 'mono' }, 'sale_id' in r.op.payload ? `${t('sale_id')} ${r.op.payload.sale_id}` : `${r.op.type} ${r.op.payload.session_id}`),
+          h('div', { class: 'mono' }, opLabel(r.op)),
           h('div', { class: 'muted' }, formatDateTime(r.op.device_time)),
           h('div', { class: 'error-text' }, r.error ? `${r.error.code}: ${r.error.message}` : '—'),
         ),
@@ -198,3 +199,9 @@ function menuIcon(): SVGSVGElement {
   return svgIcon('<path d="M4 6h16M4 12h16M4 18h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>');
 }
 
+/** What a rejected operation was about: its sale, its return or its drawer session. */
+function opLabel(op: Operation): string {
+  const p = op.payload as { sale_id?: string; return_id?: string; session_id?: string };
+  if (p.sale_id) return `${t('sale_id')} ${p.sale_id}`;
+  return `${op.type} ${p.return_id ?? p.session_id ?? op.op_id}`;
+}

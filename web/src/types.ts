@@ -234,9 +234,12 @@ export interface ReturnItemRecord {
 /** sale.returned (docs/api.md): units of an earlier sale of any store come back. */
 export interface ReturnPayload {
   return_id: string;
-  sale_id: string;
+  /** The sale; absent for a return without a receipt (`no_receipt`, with `lines` instead of `items`). */
+  sale_id?: string;
+  no_receipt?: boolean;
+  lines?: { barcode: string; qty: number }[];
   currency: string;
-  items: ReturnItemRecord[];
+  items?: ReturnItemRecord[];
   /** The money paid back (the core's refund_money) and how. */
   refund: number;
   tenders: { type: string; amount: number }[];

@@ -5,11 +5,11 @@
 // exchanges"). A refund above the associate's limit needs a manager (the `refund` approval).
 // The return is queued in the outbox like a sale and uploaded when the network allows.
 
-import { ApiError, NetworkError, request } from '../api';
+import { ApiError, NetworkError, lookupBarcode, request } from '../api';
 import { go } from '../app';
 import { cartExchange, cartLines, setCartExchange } from '../cart';
 import { requireApproval } from '../approval';
-import { priceReturn, type PricedReturn, type ReturnItem } from '../core';
+import { normalizeBarcode, priceCart, priceReturn, type PricedReturn, type ReturnItem } from '../core';
 import { inOutbox, productByBarcode, queueReturn, recentSales, saleRecord } from '../db';
 import { currentDrawer, noteRefund } from '../drawer';
 import { h, toast } from '../dom';
@@ -18,7 +18,7 @@ import { formatGrams, formatMoney } from '../money';
 import { currentRules, type RulesDocument } from '../rules';
 import { ensureDeviceId, session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
-import type { NewOperation, ReturnPayload, SaleRecord } from '../types';
+import type { NewOperation, Product, ReturnPayload, SaleRecord } from '../types';
 import { uuidv7 } from '../uuid';
 
 /** A sale as a return needs it, from the server or from this device. */
@@ -253,7 +253,7 @@ export function renderReturns(main: HTMLElement): () => void {
           // Uploaded after the sale when the sale itself is still waiting here.
           ...(depends ? { depends_on: depends } : {}),
         };
-        const record = sale.record ? { ...sale.record, returns: [...(sale.record.returns ?? []), { return_id: returnId, op_id: op.op_id, items: payload.items }] } : null;
+        const record = sale.record ? { ...sale.record, returns: [...(sale.record.returns ?? []), { return_id: returnId, op_id: op.op_id, items: items() }] } : null;
         await queueReturn(op, record);
         if (tender === 'cash') noteRefund(tenders);
         await refreshCounts();
@@ -333,6 +333,113 @@ export function renderReturns(main: HTMLElement): () => void {
     );
   };
 
+  // Without a receipt: items scanned here, each refunded at the lowest price of the last 30 days
+  // (the server knows it: online only), and a manager approves every one (docs/pricing.md).
+  const showNoReceipt = () => {
+    if (!navigator.onLine) return fail(t('return_needs_network'));
+    const currency = s.store.currency || 'CNY';
+    const scanned: { product: Product; lowest: number; qty: number }[] = [];
+    const barcode = h('input', { class: 'big-input', 'data-testid': 'noreceipt-barcode', autocomplete: 'off', inputmode: 'numeric', placeholder: t('scan_placeholder') });
+    const rows = h('ul', { class: 'return-lines', 'data-testid': 'noreceipt-lines' });
+    const total = h('div', { class: 'return-summary', 'data-testid': 'noreceipt-summary' });
+    const reasonSelect = h('select', { class: 'field-input' }, returnReasons.map((k) => h('option', { value: t(k) }, t(k))));
+    const confirm = h('button', { class: 'btn btn-primary btn-lg btn-block', type: 'button', 'data-testid': 'noreceipt-refund', disabled: true }, t('return_refund'));
+    let refund: number | null = null;
+    const render = () => {
+      rows.replaceChildren(
+        ...scanned.map((l, i) =>
+          h('li', { 'data-testid': 'noreceipt-line' },
+            h('div', { class: 'r-name' }, localName(l.product)),
+            h('div', { class: 'muted' }, `${t('return_lowest_price')} ${formatMoney(l.lowest, currency)}`),
+            h('div', { class: 'stepper' },
+              h('button', { class: 'btn btn-secondary', type: 'button', onclick: () => { l.qty -= 1; if (l.qty === 0) scanned.splice(i, 1); render(); } }, '−'),
+              h('span', { class: 'stepper-value' }, String(l.qty)),
+              h('button', { class: 'btn btn-secondary', type: 'button', onclick: () => { l.qty += 1; render(); } }, '+')))),
+      );
+      refund = null;
+      confirm.disabled = true;
+      confirm.textContent = t('return_refund');
+      if (scanned.length === 0) return total.replaceChildren(h('p', { class: 'muted' }, t('return_pick')));
+      // The refund is the core's price of these units at those prices (tax per line, as a sale).
+      const r = priceCart(currency, scanned.map((l) => ({ barcode: l.product.barcode, qty: l.qty, product: { ...l.product, price: l.lowest } })), null, { now: new Date(), storeId: s.store.store_id });
+      if (!r.ok) return total.replaceChildren(h('p', { class: 'form-error' }, r.error.message));
+      refund = r.value.total;
+      total.replaceChildren(h('div', { class: 'r-row' }, h('span', {}, t('return_refund_money')), h('strong', { 'data-testid': 'noreceipt-money' }, formatMoney(refund, currency))));
+      confirm.disabled = false;
+      confirm.textContent = `${t('return_refund')} ${formatMoney(refund, currency)}`;
+    };
+    const add = async (code: string) => {
+      const n = normalizeBarcode(code);
+      if (!n.ok) return toast(t('invalid_barcode', { code }), 'error');
+      const known = scanned.find((l) => l.product.barcode === n.value.barcode);
+      if (known) {
+        known.qty += 1;
+        return render();
+      }
+      try {
+        const [product, lowest] = await Promise.all([
+          productByBarcode(n.value.barcode).then((p) => p ?? lookupBarcode(n.value.barcode)),
+          request<{ price: number }>('GET', `/api/v1/catalog/lowest-price?barcode=${encodeURIComponent(n.value.barcode)}`),
+        ]);
+        if (product.sold_by === 'weight') return toast(t('return_weighed_needs_receipt'), 'error');
+        scanned.push({ product, lowest: lowest.price, qty: 1 });
+        render();
+      } catch (e) {
+        toast(e instanceof NetworkError ? t('return_needs_network') : e instanceof Error ? e.message : String(e), 'error');
+      }
+    };
+    confirm.addEventListener('click', () => {
+      if (refund === null) return;
+      const amount = refund;
+      confirm.disabled = true;
+      void (async () => {
+        const returnId = uuidv7();
+        const why = reasonSelect.value;
+        const approval = await requireApproval('refund', returnId, { reason: why, refund: amount, always: true, detail: { item: scanned.map((l) => localName(l.product)).join(', '), amount } });
+        if (!approval) {
+          confirm.disabled = false;
+          return;
+        }
+        const sess = session();
+        if (!sess) return go({ name: 'signin' });
+        const drawer = currentDrawer();
+        const tenders = amount > 0 ? [{ type: 'cash', amount }] : [];
+        const payload: ReturnPayload = {
+          return_id: returnId,
+          no_receipt: true,
+          currency,
+          lines: scanned.map((l) => ({ barcode: l.product.barcode, qty: l.qty })),
+          refund: amount,
+          tenders,
+          reason: why,
+          approvals: [approval],
+          ...(drawer ? { drawer_session_id: drawer.session_id } : {}),
+        };
+        await queueReturn({ op_id: uuidv7(), type: 'sale.returned', store_id: sess.store.store_id, device_id: await ensureDeviceId(), staff_id: sess.staff.staff_code, device_time: new Date().toISOString(), payload }, null);
+        noteRefund(tenders);
+        await refreshCounts();
+        void pushOutbox();
+        body.replaceChildren(h('article', { class: 'receipt', 'data-testid': 'return-done', 'data-return-id': returnId },
+          h('p', { class: 'receipt-status' }, h('strong', {}, `✓ ${t('return_saved')}`)),
+          h('div', { class: 'r-row r-total' }, h('span', {}, `${t('return_refund_money')} (${tenderName('cash')})`), h('span', {}, formatMoney(amount, currency)))));
+      })().catch((e: unknown) => {
+        confirm.disabled = false;
+        toast(t('err_save', { message: e instanceof Error ? e.message : String(e) }), 'error');
+      });
+    });
+    body.replaceChildren(
+      h('h2', {}, t('return_no_receipt')),
+      h('p', { class: 'muted' }, t('return_no_receipt_hint')),
+      h('form', { class: 'return-find', novalidate: true, onsubmit: (ev: Event) => { ev.preventDefault(); const code = barcode.value.trim(); barcode.value = ''; if (code) void add(code); } }, barcode),
+      rows,
+      total,
+      h('label', { class: 'field' }, h('span', {}, t('reason')), reasonSelect),
+      confirm,
+    );
+    render();
+    barcode.focus();
+  };
+
   const listRecent = async () => {
     const sales = await recentSales(10);
     if (!alive) return;
@@ -360,6 +467,7 @@ export function renderReturns(main: HTMLElement): () => void {
         h('button', { class: 'btn btn-primary btn-block', type: 'submit', 'data-testid': 'return-find' }, t('return_find')),
         error,
       ),
+      h('button', { class: 'btn btn-secondary btn-block', type: 'button', 'data-testid': 'return-no-receipt', onclick: showNoReceipt }, t('return_no_receipt')),
       body,
       h('h2', {}, t('return_recent')),
       recent,
