@@ -6,6 +6,7 @@
 
 #include "core/barcode.h"
 #include "core/json_read.h"
+#include "server/coupons.h"
 #include "server/sale_service.h"
 
 namespace aisle::server {
@@ -87,7 +88,7 @@ int HttpStatusFor(std::string_view code) {
       {"device_not_found", 404},    {"staff_exists", 409},        {"device_exists", 409},
       {"approval_request_not_found", 404}, {"unknown_store", 404}, {"enrollment_not_found", 404},
       {"exception_not_found", 404}, {"exception_resolved", 409}, {"approval_request_closed", 409}, {"approval_invalid", 403},
-      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"rules_not_found", 404},
+      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"coupon_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
       {"printer_not_found", 404},   {"printer_other_store", 403}, {"printer_unreachable", 502},
@@ -135,6 +136,8 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"GET", "/api/v1/printers", "sale.sell"}, &Api::ListPrintersRoute},
       {{"POST", "/api/v1/print", "sale.sell"}, &Api::PrintRoute},
       {{"POST", "/api/v1/pricing/rules", "rules.publish"}, &Api::PublishRules},
+      {{"POST", "/api/v1/coupons/batches", "rules.publish"}, &Api::IssueCouponsRoute},
+      {{"GET", "/api/v1/coupons/{code}", "sale.sell"}, &Api::GetCouponRoute},
       {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
       {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},
       {{"GET", "/api/v1/staff", "staff.read"}, &Api::ListStaffRoute},
@@ -596,6 +599,36 @@ ApiResponse Api::PublishRules(Call& call) {
   if (!result) return ErrorResponse(result.error());
   NudgeLive();
   return JsonResponse((*result)["status"] == "published" ? 201 : 200, *result);
+}
+
+// A batch of coupon codes for a coupon template of the latest rules; audited.
+ApiResponse Api::IssueCouponsRoute(Call& call) {
+  auto body = core::ParseJson(call.request.body);
+  if (!body) return ErrorResponse(body.error());
+  core::Result<json> result = json();
+  store_.WithTransaction([&](Database& db) {
+    result = IssueCouponBatch(db, *body, call.session.staff_code, UnixNow());
+    if (!result) return;
+    AuditEntry e;
+    e.store_id = call.session.store_id;
+    e.actor = call.session.staff_code;
+    e.role = call.session.role;
+    e.device_id = call.session.device_id;
+    e.at_ms = UnixNowMs();
+    e.action = "coupons.issued";
+    e.object = "coupon:" + (*result)["coupon_id"].get<std::string>();
+    e.after = {{"batch_id", (*result)["batch_id"]}, {"count", (*result)["count"]}};
+    store_.Audit(db, e);
+  });
+  if (!result) return ErrorResponse(result.error());
+  return JsonResponse(201, *result);
+}
+
+ApiResponse Api::GetCouponRoute(Call& call) {
+  std::optional<json> coupon;
+  store_.WithConnection([&](Database& db) { coupon = FindCoupon(db, call.params[0]); });
+  if (!coupon) return ErrorResponse(Error::Make("coupon_not_found", "no coupon code " + call.params[0]));
+  return JsonResponse(200, *coupon);
 }
 
 ApiResponse Api::NewLiveTicket(Call& call) {

@@ -132,6 +132,8 @@ class Api {
   ApiResponse Push(Call& call);
   ApiResponse GetSale(Call& call);
   ApiResponse LowestPriceRoute(Call& call);
+  ApiResponse IssueCouponsRoute(Call& call);
+  ApiResponse GetCouponRoute(Call& call);
   ApiResponse GetRules(Call& call);
   ApiResponse PublishRules(Call& call);
   ApiResponse NewLiveTicket(Call& call);

@@ -436,6 +436,29 @@ CREATE TABLE unreceipted_returns (
   received_at   INTEGER NOT NULL
 );
 )sql",
+    // 11: coupon codes (issue 6) for the coupon templates of the rules, and
+    // their redemptions: a ledger, so a single-use code redeemed by two
+    // offline devices shows as two rows (coupon_reused) and a retried upload
+    // as none more.
+    R"sql(
+CREATE TABLE coupon_codes (
+  code        TEXT PRIMARY KEY,
+  coupon_id   TEXT NOT NULL,
+  batch_id    TEXT NOT NULL,
+  member_id   TEXT NOT NULL,
+  issued_at   INTEGER NOT NULL,
+  issued_by   TEXT NOT NULL
+);
+CREATE INDEX coupon_codes_by_batch ON coupon_codes (batch_id);
+CREATE TABLE coupon_redemptions (
+  code        TEXT NOT NULL,
+  sale_id     TEXT NOT NULL,
+  op_id       TEXT NOT NULL,
+  store_id    TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (code, sale_id)
+);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

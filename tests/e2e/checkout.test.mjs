@@ -252,7 +252,7 @@ test('sell online, offline, reload offline, resync: every sale stored exactly on
     // terminal used and found no difference: one engine, natively and in WASM.
     const sql = (q) => execFileSync('sqlite3', [db, q]).toString().trim();
     assert.equal(sql('SELECT count(*) FROM price_differences'), '0', sql('SELECT * FROM price_differences'));
-    assert.equal(sql("SELECT count(*) FROM sales WHERE rules_version = 'demo-2026.11.2'"), String(saleIds.length));
+    assert.equal(sql("SELECT count(*) FROM sales WHERE rules_version = 'demo-2026.11.3'"), String(saleIds.length));
     assert.ok(Number(sql('SELECT sum(discount) FROM sales')) > 0, 'the promotions should have saved something');
     await context.close();
   } catch (e) {

@@ -3,7 +3,8 @@
 // 0 is refused next to its field by the pricing core, a sample cart is previewed under the draft —
 // and publishes it as a new rules version; disables it (kept in disabled_promotions); imports a CSV
 // of three rows of which two are wrong, sees the report per row with the progress bar done, and
-// publishes the good one. Every check reads the rules aisled stored in SQLite.
+// publishes the good one; generates single-use coupon codes for a member. Every check reads what
+// aisled stored in SQLite.
 //
 //   cd tests/e2e && npm ci && node --test promotions.test.mjs
 
@@ -88,6 +89,21 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
     assert.deepEqual(hair, { id: 'HAIR-10', type: 'percent_off', name: { zh: '护发九折', en: 'Hair care 10 % off' }, percent_bp: 1000, scope: { categories: ['haircare'] }, stacking: 'group:item' });
     assert.equal(latest().promotions.some((p) => p.id === 'BAD-PCT'), false);
     assert.equal(sql("SELECT count(*) FROM audit_log WHERE action = 'rules.published' AND actor = '9001'"), '3');
+
+    step = '6. five single-use codes for the ¥20-off coupon, for a member';
+    await page.locator(tid('coupon-template')).selectOption('CPN-20-OFF-200');
+    await page.locator(tid('coupon-count')).fill('5');
+    await page.locator(tid('coupon-member')).fill('M000002');
+    await page.locator(tid('coupon-generate')).click();
+    await page.locator(tid('coupon-summary')).waitFor({ timeout: STEP });
+    const codes = await page.locator(tid('coupon-code')).allTextContents();
+    assert.equal(codes.length, 5);
+    for (const c of codes) assert.match(c, /^CPN-20-OFF-200-[2-9A-HJKMNP-TV-Z]{8}$/);
+    assert.equal(sql("SELECT count(*) || ' ' || count(DISTINCT batch_id) || ' ' || min(member_id) FROM coupon_codes"), '5 1 M000002');
+    assert.equal(sql("SELECT count(*) FROM audit_log WHERE action = 'coupons.issued'"), '1');
+    await page.locator(tid('coupon-member')).fill('M999999');
+    await page.locator(tid('coupon-generate')).click();
+    await page.locator(tid('coupon-error')).waitFor({ timeout: STEP });
   } catch (e) {
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});
     throw new Error(`${step}: ${e.message} (data kept in ${dataDir})`, { cause: e });

@@ -236,7 +236,7 @@ json PercentOffRules(const std::string& version, const std::string& sku, int64_t
 
 TEST_F(AisledTest, PricingRulesArePublishedVersionedAndPulled) {
   // The demo promotions are there, by version, and in the promotions feed.
-  auto r = Http(Port(), "GET", "/api/v1/pricing/rules?version=demo-2026.11.2", "", token_);
+  auto r = Http(Port(), "GET", "/api/v1/pricing/rules?version=demo-2026.11.3", "", token_);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_GE(r.Json()["rules"]["promotions"].size(), 7u);
   EXPECT_EQ(r.Json()["published_by"], "9001");
@@ -276,7 +276,7 @@ TEST_F(AisledTest, PricingRulesArePublishedVersionedAndPulled) {
   std::vector<std::string> versions;
   for (const json& c : feed["changes"]) versions.push_back(c["version"]);
   ASSERT_GE(versions.size(), 2u);
-  EXPECT_EQ(versions.front(), "demo-2026.11.2");
+  EXPECT_EQ(versions.front(), "demo-2026.11.3");
   EXPECT_EQ(versions.back(), "t-publish-1");
   EXPECT_EQ(feed["changes"].back()["rules"], rules);
 }

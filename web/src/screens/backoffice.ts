@@ -97,6 +97,8 @@ const knownActions = [
   'role.added',
   'role.changed',
   'rules.published',
+  'coupons.issued',
+  'sale.returned',
   'sale.completed',
   'drawer.opened',
   'drawer.moved',
