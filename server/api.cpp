@@ -576,6 +576,23 @@ ApiResponse Api::GetRules(Call& call) {
   return JsonResponse(200, RulesToJson(*rules));
 }
 
+namespace {
+
+// An audit entry for an act of the signed-in staff member, now.
+AuditEntry SessionEntry(const Session& session, std::string action, std::string object) {
+  AuditEntry e;
+  e.store_id = session.store_id;
+  e.actor = session.staff_code;
+  e.role = session.role;
+  e.device_id = session.device_id;
+  e.at_ms = UnixNowMs();
+  e.action = std::move(action);
+  e.object = std::move(object);
+  return e;
+}
+
+}  // namespace
+
 // Chain-wide prices and promotions; the audit entry goes to the chain of the
 // store the publisher signed in at.
 ApiResponse Api::PublishRules(Call& call) {
@@ -585,14 +602,7 @@ ApiResponse Api::PublishRules(Call& call) {
   store_.WithTransaction([&](Database& db) {
     result = server::PublishRules(db, *body, call.session.staff_code, UnixNow());
     if (!result || (*result)["status"] != "published") return;
-    AuditEntry e;
-    e.store_id = call.session.store_id;
-    e.actor = call.session.staff_code;
-    e.role = call.session.role;
-    e.device_id = call.session.device_id;
-    e.at_ms = UnixNowMs();
-    e.action = "rules.published";
-    e.object = "rules:" + (*result)["version"].get<std::string>();
+    AuditEntry e = SessionEntry(call.session, "rules.published", "rules:" + (*result)["version"].get<std::string>());
     e.after = *result;
     store_.Audit(db, e);
   });
@@ -609,14 +619,7 @@ ApiResponse Api::IssueCouponsRoute(Call& call) {
   store_.WithTransaction([&](Database& db) {
     result = IssueCouponBatch(db, *body, call.session.staff_code, UnixNow());
     if (!result) return;
-    AuditEntry e;
-    e.store_id = call.session.store_id;
-    e.actor = call.session.staff_code;
-    e.role = call.session.role;
-    e.device_id = call.session.device_id;
-    e.at_ms = UnixNowMs();
-    e.action = "coupons.issued";
-    e.object = "coupon:" + (*result)["coupon_id"].get<std::string>();
+    AuditEntry e = SessionEntry(call.session, "coupons.issued", "coupon:" + (*result)["coupon_id"].get<std::string>());
     e.after = {{"batch_id", (*result)["batch_id"]}, {"count", (*result)["count"]}};
     store_.Audit(db, e);
   });
