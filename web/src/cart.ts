@@ -50,6 +50,13 @@ interface CartExtra {
   approvals: Approval[];
   member?: CartMember;
   exchange?: PendingExchange;
+  /** Coupon codes the customer presented (docs/pricing.md, layer 4): the engine decides which apply. */
+  coupons?: CartCoupon[];
+}
+
+export interface CartCoupon {
+  code: string;
+  coupon_id: string;
 }
 
 const key = 'aisle.cart';
@@ -78,6 +85,7 @@ function loadExtra(): CartExtra {
         approvals: parsed.approvals,
         ...(parsed.member ? { member: parsed.member } : {}),
         ...(parsed.exchange ? { exchange: parsed.exchange } : {}),
+        ...(Array.isArray(parsed.coupons) ? { coupons: parsed.coupons } : {}),
       };
     }
   } catch {
@@ -193,6 +201,33 @@ export function clearCart(): void {
   changed();
 }
 
+export function cartCoupons(): readonly CartCoupon[] {
+  return extra.coupons ?? [];
+}
+
+/**
+ * Adds a presented coupon code. A code names its coupon ("CPN-20-OFF-200-7K3M9QXD": the coupon
+ * id, a dash, eight characters), so it is known offline; null when added, else why not.
+ */
+export function addCartCoupon(raw: string): 'coupon_unknown' | 'coupon_twice' | null {
+  const code = raw.trim().toUpperCase();
+  const cut = code.lastIndexOf('-');
+  const couponId = cut > 0 ? code.slice(0, cut) : '';
+  const templates = (currentRules()?.coupons as { id?: string }[] | undefined) ?? [];
+  if (!couponId || !/^[2-9A-HJKMNP-TV-Z]{8}$/.test(code.slice(cut + 1)) || !templates.some((c) => c.id === couponId)) {
+    return 'coupon_unknown';
+  }
+  if ((extra.coupons ?? []).some((c) => c.code === code)) return 'coupon_twice';
+  extra.coupons = [...(extra.coupons ?? []), { code, coupon_id: couponId }];
+  changed();
+  return null;
+}
+
+export function removeCartCoupon(code: string): void {
+  extra.coupons = (extra.coupons ?? []).filter((c) => c.code !== code);
+  changed();
+}
+
 export function cartExchange(): PendingExchange | undefined {
   return extra.exchange;
 }
@@ -220,6 +255,7 @@ function context(at: Date, redeem?: number) {
     now: at,
     storeId: session()?.store.store_id ?? '',
     ...(m ? { memberTier: m.tier, points: { balance: m.points, ...(redeem ? { redeem } : {}) } } : {}),
+    ...(extra.coupons?.length ? { coupons: extra.coupons } : {}),
   };
 }
 

@@ -93,6 +93,8 @@ export interface PricingContext {
   memberTier?: string;
   /** The member's points balance and the points to pay with (docs/pricing.md, "Points"). */
   points?: { balance: number; redeem?: number };
+  /** Coupon codes presented (layer 4): the engine chooses which apply and says why not for the others. */
+  coupons?: readonly { code: string; coupon_id: string }[];
 }
 
 /** The priceCart request of a cart: what the sale keeps so a return can price it again. */
@@ -126,6 +128,7 @@ export function cartRequest(
             member_tier: context.memberTier ?? null,
           },
           ...(context.points ? { points: context.points } : {}),
+          ...(context.coupons ? { coupons: context.coupons } : {}),
         }
       : {}),
   };

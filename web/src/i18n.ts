@@ -156,6 +156,21 @@ const en = {
   return_no_receipt_hint: 'Scan the items. Each is refunded at the lowest price of the last 30 days, and a manager approves.',
   return_lowest_price: 'Lowest price, 30 days:',
   return_weighed_needs_receipt: 'A weighed item comes back with its receipt only.',
+  coupon_add: 'Coupon',
+  coupon_title: 'Coupon',
+  coupon_placeholder: 'Scan or type the coupon code',
+  coupon_unknown: 'This is not a code of a coupon the store has.',
+  coupon_twice: 'This code is already on the sale.',
+  coupon_remove: 'Remove the coupon',
+  coupon_reason_min_spend_not_met: 'minimum spend not met',
+  coupon_reason_out_of_scope: 'nothing in the cart it applies to',
+  coupon_reason_expired: 'expired',
+  coupon_reason_not_in_store: 'not valid in this store',
+  coupon_reason_member_only: 'members only',
+  coupon_reason_already_used: 'already used',
+  coupon_reason_unknown_coupon: 'unknown coupon',
+  coupon_reason_duplicate_code: 'entered twice',
+  coupon_reason_not_best: 'a better combination does without it',
   menu_returns: 'Return',
   return_title: 'Return',
   return_sale_label: 'Receipt number',
@@ -468,6 +483,21 @@ const zh: Record<MessageKey, string> = {
   return_no_receipt_hint: '扫描商品。每件按近 30 天最低价退款，并需店长授权。',
   return_lowest_price: '近 30 天最低价：',
   return_weighed_needs_receipt: '称重商品须凭小票退货。',
+  coupon_add: '优惠券',
+  coupon_title: '优惠券',
+  coupon_placeholder: '扫描或输入券码',
+  coupon_unknown: '这不是本店优惠券的券码。',
+  coupon_twice: '此券码已在本单中。',
+  coupon_remove: '移除优惠券',
+  coupon_reason_min_spend_not_met: '未达最低消费',
+  coupon_reason_out_of_scope: '购物车中没有适用商品',
+  coupon_reason_expired: '已过期',
+  coupon_reason_not_in_store: '本店不可用',
+  coupon_reason_member_only: '仅限会员',
+  coupon_reason_already_used: '已使用',
+  coupon_reason_unknown_coupon: '未知优惠券',
+  coupon_reason_duplicate_code: '重复输入',
+  coupon_reason_not_best: '不用此券更优惠',
   menu_returns: '退货',
   return_title: '退货',
   return_sale_label: '小票单号',
@@ -704,6 +734,11 @@ export function formatAgo(iso: string, now = Date.now()): string {
   if (s < 3600) return t('ago_minutes', { n: Math.floor(s / 60) });
   if (s < 86_400) return t('ago_hours', { n: Math.floor(s / 3600) });
   return t('ago_days', { n: Math.floor(s / 86_400) });
+}
+
+/** True when key is one of the terminal's strings (for keys built from codes). */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(en, key);
 }
 
 /** A member tier's name in the current language (its code when it is not a known one). */

@@ -122,9 +122,19 @@ export interface PricedPoints {
   balance_after: number;
 }
 
+/** A presented coupon code as the engine answered for it (docs/pricing.md, layer 4). */
+export interface PricedCoupon {
+  code: string;
+  coupon_id: string;
+  applied: boolean;
+  discount?: number;
+  reason?: string;
+}
+
 export interface PricedCart {
   currency: string;
   points?: PricedPoints;
+  coupons?: PricedCoupon[];
   lines: PricedLine[];
   adjustments?: Adjustment[];
   rules_version?: string;
@@ -160,6 +170,8 @@ export interface SalePayload {
   voided_lines?: SaleLine[];
   approvals?: unknown[];
   drawer_session_id?: string;
+  /** Coupon codes presented (the server re-prices with them and records those that applied). */
+  coupons?: { code: string; coupon_id: string }[];
   /** The member the sale is for, their tier, and the points as the device priced them. */
   member_id?: string;
   member_tier?: string;

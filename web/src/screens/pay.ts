@@ -4,7 +4,7 @@
 // shows the receipt, then asks the sync loop to push.
 
 import { go } from '../app';
-import { cartApprovals, cartExchange, cartLines, cartMember, cartSaleId, cartVoided, clearCart, priced, pricedRequest, saleLine } from '../cart';
+import { cartApprovals, cartCoupons, cartExchange, cartLines, cartMember, cartSaleId, cartVoided, clearCart, priced, pricedRequest, saleLine } from '../cart';
 import { cashChange, coreReady, isoSeconds, priceExchange } from '../core';
 import { queueExchange, queueSale, saleRecord } from '../db';
 import { currentDrawer, noteRefund, noteSale } from '../drawer';
@@ -208,6 +208,7 @@ export function renderPay(main: HTMLElement): void {
         ...(voided.length ? { voided_lines: [...voided] } : {}),
         ...(approvals.length ? { approvals: [...approvals] } : {}),
         ...(drawer ? { drawer_session_id: drawer.session_id } : {}),
+        ...(cartCoupons().length ? { coupons: [...cartCoupons()] } : {}),
         ...(member ? { member_id: member.member_id, member_tier: member.tier } : {}),
         ...(member && points ? { points: { balance: points.balance, redeem: points.redeemed_points } } : {}),
       },

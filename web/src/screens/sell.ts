@@ -5,12 +5,12 @@
 
 import { ApiError, NetworkError, lookupBarcode } from '../api';
 import { go } from '../app';
-import { addApproval, addProduct, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
+import { addApproval, addCartCoupon, addProduct, cartCoupons, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, removeCartCoupon, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, findMember, productByBarcode, stockLevel } from '../db';
 import { h, svgIcon, toast } from '../dom';
-import { localName, t, tierName } from '../i18n';
+import { isMessageKey, localName, t, tierName } from '../i18n';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
 import { askPriceChange, priceChangeNote } from './price_sheet';
@@ -19,6 +19,12 @@ import { onCatalogChanged, onStockChanged } from '../sync';
 import type { PricedCart, Product } from '../types';
 
 let keyboardOn = false;
+
+/** Why a presented coupon does not apply, in words (the engine's reason codes, docs/pricing.md). */
+function couponReason(reason: string): string {
+  const key = `coupon_reason_${reason}`;
+  return reason && isMessageKey(key) ? t(key) : reason;
+}
 let catalogCache: Product[] | null = null;
 onCatalogChanged(() => (catalogCache = null));
 
@@ -103,6 +109,7 @@ export function renderSell(main: HTMLElement): () => void {
         // A member code (M000002) or a phone number is the customer, not an item.
         if (!/^\d+$/.test(code) || /^1\d{10}$/.test(code)) {
           if (await attachMember(code)) return;
+          if (!/^\d+$/.test(code) && addCartCoupon(code) === null) return;  // a coupon code
           if (!/^\d+$/.test(code)) return openSearch(code);
         }
         await scan(code);
@@ -144,9 +151,10 @@ export function renderSell(main: HTMLElement): () => void {
     return true;
   }
 
-  function renderMember(): void {
+  function renderMember(pricedCart: PricedCart | null): void {
     const m = cartMember();
     const ex = cartExchange();
+    const answered = new Map((pricedCart?.coupons ?? []).map((c) => [c.code, c]));
     memberBar.replaceChildren(
       ex
         ? h('div', { class: 'member-chip exchange-chip', 'data-testid': 'exchange-chip', 'data-credit': ex.credit },
@@ -159,32 +167,51 @@ export function renderSell(main: HTMLElement): () => void {
             h('strong', {}, m.name),
             h('span', { class: 'muted' }, ` · ${tierName(m.tier)} · ${t('member_points', { n: m.points })}`),
             h('button', { class: 'icon-btn', type: 'button', 'data-testid': 'member-remove', 'aria-label': t('member_remove'), onclick: () => setCartMember(undefined) }, '×'))
-        : h('button', { class: 'btn btn-secondary btn-member', type: 'button', 'data-testid': 'member-button', onclick: () => void askMember() }, t('member_add')),
+        : '',
+      ...cartCoupons().map((c) => {
+        const a = answered.get(c.code);
+        const state = !a ? '' : a.applied ? `−${formatMoney(a.discount ?? 0, currency)}` : couponReason(a.reason ?? '');
+        return h('div', { class: `member-chip coupon-chip${a && !a.applied ? ' is-off' : ''}`, 'data-testid': 'coupon-chip', 'data-code': c.code, 'data-applied': a ? String(a.applied) : '' },
+          h('strong', {}, c.code),
+          h('span', { class: 'muted' }, state ? ` · ${state}` : ''),
+          h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('coupon_remove'), onclick: () => removeCartCoupon(c.code) }, '×'));
+      }),
+      h('div', { class: 'member-actions' },
+        m ? '' : h('button', { class: 'btn btn-secondary btn-member', type: 'button', 'data-testid': 'member-button', onclick: () => void askCode('member') }, t('member_add')),
+        h('button', { class: 'btn btn-secondary btn-member', type: 'button', 'data-testid': 'coupon-button', onclick: () => void askCode('coupon') }, t('coupon_add'))),
     );
   }
 
-  function askMember(): Promise<void> {
+  /** The sheet for a member (code or phone) or a coupon code typed by hand. */
+  function askCode(kind: 'member' | 'coupon'): Promise<void> {
     return new Promise((resolve) => {
       modalOpen = true;
-      const input = h('input', { class: 'big-input', 'data-testid': 'member-input', autocomplete: 'off', placeholder: t('member_placeholder') });
-      const err = h('p', { class: 'form-error', 'data-testid': 'member-error', hidden: true }, t('member_not_found'));
+      const input = h('input', { class: 'big-input', 'data-testid': `${kind}-input`, autocomplete: 'off', placeholder: t(kind === 'member' ? 'member_placeholder' : 'coupon_placeholder') });
+      const err = h('p', { class: 'form-error', 'data-testid': `${kind}-error`, hidden: true });
       const form = h(
         'form',
         { method: 'dialog' },
-        h('h2', {}, t('member_title')),
+        h('h2', {}, t(kind === 'member' ? 'member_title' : 'coupon_title')),
         input,
         err,
         h('div', { class: 'dialog-actions' },
           h('button', { class: 'btn btn-secondary', type: 'button', onclick: () => dialog.close() }, t('cancel')),
-          h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'member-ok' }, t('ok'))),
+          h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': `${kind}-ok` }, t('ok'))),
       );
-      const dialog = h('dialog', { class: 'sheet', 'data-testid': 'member-dialog' }, form);
+      const dialog = h('dialog', { class: 'sheet', 'data-testid': `${kind}-dialog` }, form);
+      const failed = (message: string) => {
+        err.textContent = message;
+        err.hidden = false;
+      };
       form.addEventListener('submit', (ev) => {
         ev.preventDefault();
-        void attachMember(input.value).then((found) => {
-          if (found) dialog.close();
-          else err.hidden = false;
-        });
+        if (kind === 'coupon') {
+          const why = addCartCoupon(input.value);
+          if (why) failed(t(why));
+          else dialog.close();
+          return;
+        }
+        void attachMember(input.value).then((found) => (found ? dialog.close() : failed(t('member_not_found'))));
       });
       dialog.addEventListener('close', () => {
         dialog.remove();
@@ -209,7 +236,6 @@ export function renderSell(main: HTMLElement): () => void {
 
   // ---- rendering the cart
   function render(): void {
-    renderMember();
     const lines = cartLines();
     let pricedCart: PricedCart | null = null;
     banner.hidden = true;
@@ -292,6 +318,7 @@ export function renderSell(main: HTMLElement): () => void {
         h('strong', { 'data-testid': 'cart-total', 'data-total': total }, formatMoney(total, currency)),
       ),
     );
+    renderMember(pricedCart);
     void showStock();
     payButton.textContent = t('pay');
     payButton.disabled = !pricedCart || lines.length === 0;
