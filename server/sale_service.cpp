@@ -292,7 +292,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   // Stock is a ledger: the sale stands even when the store's balance went below zero (two devices
   // sold the last unit offline); the manager counts or transfers.
   json negative = json::array();
-  auto balance = db.Prepare("SELECT sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku = ?");
+  auto balance = db.Prepare("SELECT qty FROM stock_levels WHERE location_id = ? AND sku = ?");
   std::vector<std::string> checked;
   for (const core::CartLine& c : paid.lines) {
     if (c.sku.empty() || std::find(checked.begin(), checked.end(), c.sku) != checked.end()) continue;
