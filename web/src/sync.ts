@@ -240,7 +240,11 @@ export function pullCaches(): Promise<void> {
 
 // ---- outbox push
 
-const batchSize = 50;
+// A push carries up to 500 ops (the server's limit) and stays under aisled's default body limit
+// (1 MiB): a big queue drains in few round trips (docs/benchmarks.md, "Drain").
+const batchSize = 500;
+const batchBytes = 900_000;
+const utf8 = new TextEncoder();
 const minBackoffMs = 1000;
 const maxBackoffMs = 30_000;
 let backoffMs = minBackoffMs;
@@ -287,6 +291,13 @@ export function pushOutbox(): Promise<void> {
           for (;;) {
             const ops = await store.outboxBatch(batchSize);
             if (ops.length === 0) break;
+            for (let bytes = 0, i = 0; i < ops.length; i++) {
+              bytes += utf8.encode(JSON.stringify(ops[i])).length + 1;
+              if (bytes > batchBytes && i > 0) {
+                ops.length = i;
+                break;
+              }
+            }
             const { results, hlc } = await push(ops);
             await store.observeHlc(hlc);
             const done: string[] = [];
