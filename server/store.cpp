@@ -413,6 +413,14 @@ CREATE TRIGGER stock_levels_on_update AFTER UPDATE OF location_id, sku, qty_delt
     ON CONFLICT (location_id, sku) DO UPDATE SET qty = qty + excluded.qty;
 END;
 )sql",
+    // 10: a store's offline policies (docs/sync.md, "Store offline policies"):
+    // whether a single-use coupon may be redeemed on a device that is offline,
+    // and how many points one sale may redeem offline (0: none). How long a
+    // device may stay offline is offline_signin_hours (schema 5).
+    R"sql(
+ALTER TABLE locations ADD COLUMN offline_coupons INTEGER NOT NULL DEFAULT 0 CHECK (offline_coupons IN (0, 1));
+ALTER TABLE locations ADD COLUMN offline_points_max INTEGER NOT NULL DEFAULT 0 CHECK (offline_points_max >= 0);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {
