@@ -205,29 +205,32 @@ export function pullCaches(): Promise<void> {
   }
   pulling = (async () => {
     try {
-      do {
-        pullAgain = false;
-        const s = session();
-        if (!s) return;
-        if ((await store.getMeta<string>('catalog_store')) !== s.store.store_id) {
-          await store.resetCatalog(s.store.store_id);
-        }
-        const results = await Promise.allSettled([
-          syncCache('catalog', 'catalog', (changes, cursor) =>
-            store.applyCatalogPage(changes.filter((c) => c.kind === 'product') as store.CatalogChange[], cursor),
-          ),
-          syncPromotions(),
-          syncCache('members', 'members', (changes, cursor) => store.applyMembersPage(changes as store.MemberChange[], cursor)),
-          syncCache('stock', `stock:${s.store.store_id}`, (changes, cursor) => store.applyStockPage(changes as store.StockChange[], cursor)),
-        ]);
-        const [catalog, promotions, , stock] = results.map((r) => r.status === 'fulfilled' && r.value);
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (catalog || promotions) for (const fn of catalogListeners) fn();
-        if (stock) for (const fn of stockListeners) fn();
-        if (failed) throw failed.reason;
-        status.catalogSynced = true;
-        await store.setMeta('last_pull_at', new Date().toISOString());
-      } while (pullAgain);
+      // One tab of the device pulls at a time (a second one waits, then finds the snapshot taken).
+      await withLock('aisle-caches-pull', async () => {
+        do {
+          pullAgain = false;
+          const s = session();
+          if (!s) return;
+          if ((await store.getMeta<string>('catalog_store')) !== s.store.store_id) {
+            await store.resetCatalog(s.store.store_id);
+          }
+          const results = await Promise.allSettled([
+            syncCache('catalog', 'catalog', (changes, cursor) =>
+              store.applyCatalogPage(changes.filter((c) => c.kind === 'product') as store.CatalogChange[], cursor),
+            ),
+            syncPromotions(),
+            syncCache('members', 'members', (changes, cursor) => store.applyMembersPage(changes as store.MemberChange[], cursor)),
+            syncCache('stock', `stock:${s.store.store_id}`, (changes, cursor) => store.applyStockPage(changes as store.StockChange[], cursor)),
+          ]);
+          const [catalog, promotions, , stock] = results.map((r) => r.status === 'fulfilled' && r.value);
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (catalog || promotions) for (const fn of catalogListeners) fn();
+          if (stock) for (const fn of stockListeners) fn();
+          if (failed) throw failed.reason;
+          status.catalogSynced = true;
+          await store.setMeta('last_pull_at', new Date().toISOString());
+        } while (pullAgain);
+      });
     } catch (e) {
       if (!(e instanceof NetworkError) && !(e instanceof ApiError)) console.error('pull', e);
     } finally {
@@ -268,7 +271,12 @@ function scheduleRetry(): void {
  * Browsers without Web Locks (none that run this app's other APIs) run it as is.
  */
 async function withOutboxLock(fn: () => Promise<void>): Promise<void> {
-  if (navigator.locks) await navigator.locks.request('aisle-outbox-push', fn);
+  await withLock('aisle-outbox-push', fn);
+}
+
+/** Runs `fn` holding the Web Lock `name`, which every tab of the app on this device shares. */
+async function withLock(name: string, fn: () => Promise<void>): Promise<void> {
+  if (navigator.locks) await navigator.locks.request(name, fn);
   else await fn();
 }
 
