@@ -312,6 +312,68 @@ json PrinterToJson(const Printer& p) {
           {"port", p.port},             {"columns", p.columns},   {"encoding", p.encoding}};
 }
 
+json OfflinePolicyToJson(const OfflinePolicy& policy) {
+  return {{"offline_signin_hours", policy.offline_signin_hours},
+          {"offline_coupons", policy.offline_coupons},
+          {"offline_points_max", policy.offline_points_max}};
+}
+
+namespace {
+
+std::optional<OfflinePolicy> ReadOfflinePolicy(Database& db, const std::string& store_id) {
+  auto s = db.Prepare(
+      "SELECT offline_signin_hours, offline_coupons, offline_points_max FROM locations "
+      "WHERE location_id = ? AND kind = 'store'");
+  s.Bind(1, store_id);
+  if (!s.Step()) return std::nullopt;
+  return OfflinePolicy{s.Int(0), s.Int(1) != 0, s.Int(2)};
+}
+
+}  // namespace
+
+std::optional<OfflinePolicy> FindOfflinePolicy(Store& store, const std::string& store_id) {
+  std::optional<OfflinePolicy> out;
+  store.WithConnection([&](Database& db) { out = ReadOfflinePolicy(db, store_id); });
+  return out;
+}
+
+core::Result<json> SetOfflinePolicy(Store& store, const Actor& by, const std::string& store_id,
+                                    std::optional<int64_t> hours, std::optional<bool> coupons,
+                                    std::optional<int64_t> points_max) {
+  if (hours && (*hours < 1 || *hours > 8760)) {
+    return Error::Make("invalid_hours", "offline hours must be 1 to 8760", "offline_signin_hours");
+  }
+  if (points_max && *points_max < 0) {
+    return Error::Make("invalid_points", "offline points must be 0 or more", "offline_points_max");
+  }
+  core::Result<json> out = json();
+  store.WithTransaction([&](Database& db) {
+    auto before = ReadOfflinePolicy(db, store_id);
+    if (!before) {
+      out = Error::Make("unknown_store", "no store " + store_id, "store_id");
+      return;
+    }
+    OfflinePolicy after = *before;
+    if (hours) after.offline_signin_hours = *hours;
+    if (coupons) after.offline_coupons = *coupons;
+    if (points_max) after.offline_points_max = *points_max;
+    db.Prepare(
+          "UPDATE locations SET offline_signin_hours = ?, offline_coupons = ?, offline_points_max = ? "
+          "WHERE location_id = ?")
+        .Bind(1, after.offline_signin_hours)
+        .Bind(2, int64_t{after.offline_coupons ? 1 : 0})
+        .Bind(3, after.offline_points_max)
+        .Bind(4, store_id)
+        .Run();
+    AuditEntry e = Entry(by, store_id, "store.policy_changed", "store:" + store_id);
+    e.before = OfflinePolicyToJson(*before);
+    e.after = OfflinePolicyToJson(after);
+    store.Audit(db, e);
+    out = json{{"store_id", store_id}, {"policies", e.after}};
+  });
+  return out;
+}
+
 core::Result<json> AddPrinter(Store& store, const Actor& by, Printer printer) {
   if (auto ok = CheckText(printer.name, "name", 64); !ok) return ok.error();
   if (auto free = core::CheckFreeText(printer.name, "name"); !free) return free.error();

@@ -54,6 +54,20 @@ core::Result<nlohmann::json> EnrollDevice(Store& store, const std::string& code,
 core::Result<nlohmann::json> RevokeDevice(Store& store, const Actor& by, const std::string& device_id);
 nlohmann::json ListDevices(Store& store, const std::string& store_id);
 
+// A store's offline policies, what its devices enforce while they cannot reach
+// the server (docs/sync.md, "Store offline policies").
+struct OfflinePolicy {
+  int64_t offline_signin_hours = 72;  // longest time offline before staff must sign in online
+  bool offline_coupons = false;       // single-use coupons redeemable offline
+  int64_t offline_points_max = 0;     // points one sale may redeem offline (0: none)
+};
+nlohmann::json OfflinePolicyToJson(const OfflinePolicy& policy);
+std::optional<OfflinePolicy> FindOfflinePolicy(Store& store, const std::string& store_id);
+// Changes the fields given (1..8760 hours, points >= 0), audited as store.policy_changed.
+core::Result<nlohmann::json> SetOfflinePolicy(Store& store, const Actor& by, const std::string& store_id,
+                                              std::optional<int64_t> hours, std::optional<bool> coupons,
+                                              std::optional<int64_t> points_max);
+
 // A receipt printer on the store's network (raw TCP, usually port 9100) that
 // aisled relays ESC/POS bytes to for the store's devices (docs/printing.md).
 struct Printer {

@@ -511,8 +511,7 @@ ApiResponse Api::Snapshot(Call& call) {
       }
     } else {  // stock:<location>
       auto rows = db.Prepare(
-          "SELECT sku, sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku > ? GROUP BY sku "
-          "ORDER BY sku LIMIT ?");
+          "SELECT sku, qty FROM stock_levels WHERE location_id = ? AND sku > ? ORDER BY sku LIMIT ?");
       rows.Bind(1, scope.substr(6)).Bind(2, after).Bind(3, limit + 1);
       while (rows.Step()) items.push_back({{"sku", rows.Text(0)}, {"qty", rows.Int(1)}});
     }

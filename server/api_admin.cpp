@@ -309,15 +309,12 @@ ApiResponse Api::DrawerReportRoute(Call& call) {
 // What an enrolled device of the store caches to sign staff in and check
 // approvals offline: per active staff member the PBKDF2 verifier of their
 // PIN (never the approval key), role, permissions and limits; and the store's
-// offline period. docs/security.md, "Offline sign-in".
+// offline policies (its offline period also at the top level, as before). docs/security.md, "Offline sign-in".
 ApiResponse Api::VerifiersRoute(Call& call) {
   const std::string& store_id = call.session.store_id;
   json staff = json::array();
-  int64_t offline_hours = 0;
+  const OfflinePolicy policy = FindOfflinePolicy(store_, store_id).value_or(OfflinePolicy{});
   store_.WithConnection([&](Database& db) {
-    auto policy = db.Prepare("SELECT offline_signin_hours FROM locations WHERE location_id = ?");
-    policy.Bind(1, store_id);
-    if (policy.Step()) offline_hours = policy.Int(0);
     auto s = db.Prepare(
         "SELECT staff_code, name, role, kdf_iterations, verifier_salt, verifier, approval_salt FROM staff "
         "WHERE store_id = ? AND active = 1 AND kdf_iterations > 0 ORDER BY staff_code");
@@ -332,7 +329,8 @@ ApiResponse Api::VerifiersRoute(Call& call) {
                        {"verifier", s.Text(5)}});
     }
   });
-  return JsonResponse(200, {{"store_id", store_id}, {"offline_signin_hours", offline_hours},
+  return JsonResponse(200, {{"store_id", store_id}, {"offline_signin_hours", policy.offline_signin_hours},
+                            {"policies", OfflinePolicyToJson(policy)},
                             {"fetched_at", IsoTime(UnixNow())}, {"staff", std::move(staff)}});
 }
 

@@ -83,7 +83,14 @@ void RecordPoints(Database& db, const core::Operation& op, const std::string& me
     if (delta == 0) continue;
     move.Reset();
     move.Bind(1, member_id).Bind(2, delta).Bind(3, reason).Bind(4, ref).Bind(5, now).Run();
+    if (db.Changes() == 0) continue;  // already recorded (the same op applied before)
     moved[reason] = delta;
+    // Devices keep members' balances: the movement goes out in the members feed (docs/sync.md).
+    Store::AppendChange(db, "members",
+                        json{{"kind", "points"}, {"op", "move"}, {"member_id", member_id}, {"delta", delta},
+                             {"reason", reason}, {"ref", ref}}
+                            .dump(),
+                        now);
   }
   auto balance = db.Prepare("SELECT coalesce(sum(delta), 0) FROM points_movements WHERE member_id = ?");
   balance.Bind(1, member_id);
@@ -354,7 +361,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   // Stock is a ledger: the sale stands even when the store's balance went below zero (two devices
   // sold the last unit offline); the manager counts or transfers.
   json negative = json::array();
-  auto balance = db.Prepare("SELECT sum(qty_delta) FROM stock_movements WHERE location_id = ? AND sku = ?");
+  auto balance = db.Prepare("SELECT qty FROM stock_levels WHERE location_id = ? AND sku = ?");
   std::vector<std::string> checked;
   for (const core::CartLine& c : paid.lines) {
     if (c.sku.empty() || std::find(checked.begin(), checked.end(), c.sku) != checked.end()) continue;

@@ -1,5 +1,8 @@
 // A thin RAII layer over the SQLite C API: a connection, prepared statements
-// with typed binds and reads, and a transaction guard.
+// with typed binds and reads, and a transaction guard. A connection keeps the
+// statements it prepared once they are done (reset, bindings cleared) and
+// hands them out again for the same SQL, so code that prepares per call pays
+// SQLite's parser once per connection (docs/benchmarks.md, "Drain").
 //
 // Failures SQLite reports are unexpected here (disk full, corrupt file, a bug
 // in our SQL), so they throw SqliteError; the HTTP layer turns that into a
@@ -13,6 +16,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -28,9 +33,11 @@ class SqliteError : public std::runtime_error {
   int code_;
 };
 
+class Database;
+
 class Statement {
  public:
-  Statement(sqlite3* db, std::string_view sql);
+  Statement(Database& db, std::string_view sql);
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -51,8 +58,10 @@ class Statement {
   bool IsNull(int column) const;
 
  private:
+  Database& owner_;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  std::string sql_;
 };
 
 class Database {
@@ -65,13 +74,21 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   void Exec(std::string_view sql);
-  Statement Prepare(std::string_view sql) { return Statement(db_, sql); }
+  // The statement must not outlive the connection.
+  Statement Prepare(std::string_view sql) { return Statement(*this, sql); }
   int64_t LastInsertRowId() const;
   int Changes() const;
   sqlite3* handle() { return db_; }
 
  private:
+  friend class Statement;
+  static constexpr size_t kMaxCached = 512;
+  sqlite3_stmt* TakeCached(const std::string& sql);
+  void GiveBack(std::string sql, sqlite3_stmt* stmt);
+
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cached_;
+  size_t cached_count_ = 0;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit().

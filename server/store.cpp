@@ -459,6 +459,40 @@ CREATE TABLE coupon_redemptions (
   PRIMARY KEY (code, sale_id)
 );
 )sql",
+    // 12: stock balances kept beside the ledger (docs/sync.md): the sum of a
+    // location's movements of a SKU, maintained by triggers whoever writes,
+    // corrects or removes a movement (aisled, the CLI, sqlite3 by hand), so a sale's stock check and the stock snapshot read one row
+    // instead of summing every movement the SKU ever had (docs/benchmarks.md, "Drain").
+    R"sql(
+CREATE TABLE stock_levels (
+  location_id TEXT NOT NULL,
+  sku         TEXT NOT NULL,
+  qty         INTEGER NOT NULL,
+  PRIMARY KEY (location_id, sku)
+) WITHOUT ROWID;
+INSERT INTO stock_levels (location_id, sku, qty)
+  SELECT location_id, sku, sum(qty_delta) FROM stock_movements GROUP BY location_id, sku;
+CREATE TRIGGER stock_levels_on_insert AFTER INSERT ON stock_movements BEGIN
+  INSERT INTO stock_levels (location_id, sku, qty) VALUES (new.location_id, new.sku, new.qty_delta)
+    ON CONFLICT (location_id, sku) DO UPDATE SET qty = qty + excluded.qty;
+END;
+CREATE TRIGGER stock_levels_on_delete AFTER DELETE ON stock_movements BEGIN
+  UPDATE stock_levels SET qty = qty - old.qty_delta WHERE location_id = old.location_id AND sku = old.sku;
+END;
+CREATE TRIGGER stock_levels_on_update AFTER UPDATE OF location_id, sku, qty_delta ON stock_movements BEGIN
+  UPDATE stock_levels SET qty = qty - old.qty_delta WHERE location_id = old.location_id AND sku = old.sku;
+  INSERT INTO stock_levels (location_id, sku, qty) VALUES (new.location_id, new.sku, new.qty_delta)
+    ON CONFLICT (location_id, sku) DO UPDATE SET qty = qty + excluded.qty;
+END;
+)sql",
+    // 13: a store's offline policies (docs/sync.md, "Store offline policies"):
+    // whether a single-use coupon may be redeemed on a device that is offline,
+    // and how many points one sale may redeem offline (0: none). How long a
+    // device may stay offline is offline_signin_hours (schema 5).
+    R"sql(
+ALTER TABLE locations ADD COLUMN offline_coupons INTEGER NOT NULL DEFAULT 0 CHECK (offline_coupons IN (0, 1));
+ALTER TABLE locations ADD COLUMN offline_points_max INTEGER NOT NULL DEFAULT 0 CHECK (offline_points_max >= 0);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

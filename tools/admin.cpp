@@ -38,7 +38,9 @@ constexpr const char* kUsage =
     "  aisle printer remove --printer ID [--data-dir D]\n"
     "  aisle role list [--data-dir D]\n"
     "  aisle role set ROLE --file role.json [--data-dir D]\n"
-    "  aisle audit verify [--store S] [--data-dir D] [--anchors FILE]\n";
+    "  aisle audit verify [--store S] [--data-dir D] [--anchors FILE]\n"
+    "  aisle store policy --store S [--offline-hours N] [--offline-coupons yes|no] [--offline-points-max N]\n"
+    "                     [--data-dir D]   what the store's devices may do offline (no flag: show it)\n";
 
 struct Parsed {
   std::string verb;
@@ -218,6 +220,48 @@ int DeviceCommand(const std::vector<std::string>& args) {
   }
   std::cerr << kUsage;
   return 2;
+}
+
+// aisle store policy: a store's offline policies (docs/sync.md, "Store offline policies").
+int StoreCommand(const std::vector<std::string>& args) {
+  auto p = Parse(args, "store");
+  if (!p) return 2;
+  if (p->verb != "policy" || !Need(*p, {"store"})) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  std::optional<int64_t> hours, points;
+  std::optional<bool> coupons;
+  for (auto [flag, target] : {std::pair{"offline-hours", &hours}, std::pair{"offline-points-max", &points}}) {
+    if (auto text = Flag(*p, flag)) {
+      char* end = nullptr;
+      *target = std::strtoll(text->c_str(), &end, 10);
+      if (text->empty() || *end != '\0') {
+        std::cerr << "aisle: --" << flag << " must be a number\n";
+        return 2;
+      }
+    }
+  }
+  if (auto text = Flag(*p, "offline-coupons")) {
+    if (*text != "yes" && *text != "no") {
+      std::cerr << "aisle: --offline-coupons must be yes or no\n";
+      return 2;
+    }
+    coupons = *text == "yes";
+  }
+  auto store = Open(*p);
+  if (!store) return 1;
+  const std::string store_id = p->flags["store"];
+  if (!hours && !coupons && !points) {
+    auto policy = server::FindOfflinePolicy(*store, store_id);
+    if (!policy) {
+      std::cerr << "aisle: no store " << store_id << "\n";
+      return 1;
+    }
+    std::cout << json{{"store_id", store_id}, {"policies", server::OfflinePolicyToJson(*policy)}}.dump(2) << "\n";
+    return 0;
+  }
+  return Report(server::SetOfflinePolicy(*store, CliActor(store_id), store_id, hours, coupons, points));
 }
 
 int PrinterCommand(const std::vector<std::string>& args) {

@@ -1,4 +1,4 @@
-// `aisle staff|device|printer|role|audit`: the back office on the command line, for
+// `aisle staff|device|printer|role|audit|store`: the back office on the command line, for
 // IT. Acts straight on <data-dir>/aisle.db (safe while aisled runs: SQLite
 // WAL) through the same services as the API, each act audited as
 // "cli:<user>". PINs are read from the terminal without echo, or from the
@@ -14,6 +14,7 @@ namespace aisle::tools {
 int StaffCommand(const std::vector<std::string>& args);
 int DeviceCommand(const std::vector<std::string>& args);
 int PrinterCommand(const std::vector<std::string>& args);
+int StoreCommand(const std::vector<std::string>& args);
 int RoleCommand(const std::vector<std::string>& args);
 int AuditCommand(const std::vector<std::string>& args);
 

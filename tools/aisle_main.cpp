@@ -44,6 +44,7 @@ constexpr const char* kUsage =
     "  aisle printer add --store S --name N --host H [--port 9100] [--columns 48] [--encoding gb18030]\n"
     "                | list --store S | remove --printer ID   receipt printers on the store's network\n"
     "  aisle role list | set ROLE --file role.json\n"
+    "  aisle store policy --store S [--offline-hours N] [--offline-coupons yes|no] [--offline-points-max N]\n"
     "  aisle audit verify [--store S] [--anchors FILE]   walk the hash chains, report the first broken link\n"
     "  aisle version\n";
 
@@ -176,6 +177,7 @@ int main(int argc, char** argv) {
     if (command == "staff") return tools::StaffCommand(args);
     if (command == "device") return tools::DeviceCommand(args);
     if (command == "printer") return tools::PrinterCommand(args);
+    if (command == "store") return tools::StoreCommand(args);
     if (command == "role") return tools::RoleCommand(args);
     if (command == "audit") return tools::AuditCommand(args);
     if (command == "version") {

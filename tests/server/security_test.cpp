@@ -278,6 +278,8 @@ TEST_F(SecurityTest, ManagerApprovalsAreVerifiedAndDrawerSessionsAddUp) {
   const json verifiers = Get(phone, "/api/v1/staff/verifiers").Json();
   ASSERT_GE(verifiers["staff"].size(), 5u) << verifiers;
   EXPECT_EQ(verifiers["offline_signin_hours"], 72);
+  // The store's offline policies come with them (docs/sync.md, "Store offline policies"): the defaults.
+  EXPECT_EQ(verifiers["policies"], json({{"offline_signin_hours", 72}, {"offline_coupons", false}, {"offline_points_max", 0}}));
   EXPECT_EQ(verifiers.dump().find("approval_key"), std::string::npos);  // the key never leaves the server
 
   int n = 0;

@@ -5,7 +5,7 @@
 import type { SaleRecord } from './types';
 
 export type Route =
-  | { name: 'signin'; notice?: 'session_expired' | 'switch' | 'idle_locked'; staff?: string }
+  | { name: 'signin'; notice?: 'session_expired' | 'switch' | 'idle_locked' | 'offline_limit'; staff?: string }
   | { name: 'sell' }
   | { name: 'pay' }
   | { name: 'receipt'; sale: SaleRecord }

@@ -138,9 +138,16 @@ export async function findEntry<T>(source: Source, cache: CacheName, key: string
   return { item: chunk.entries.get(key) as T, as_of: chunk.as_of };
 }
 
-/** Writes one key's new state from the feed (null: deleted), keeping the cache's count right. */
-export async function putEntry<T>(tx: Tx, cache: CacheName, key: string, item: T | null, asOf: number): Promise<void> {
-  const before = await findEntry<T>(tx, cache, key);
+/** Writes one key's new state from the feed (null: deleted), keeping the cache's count right (`known`: its state before, when the caller read it). */
+export async function putEntry<T>(
+  tx: Tx,
+  cache: CacheName,
+  key: string,
+  item: T | null,
+  asOf: number,
+  known?: { before: Found<T> | undefined },
+): Promise<void> {
+  const before = known ? known.before : await findEntry<T>(tx, cache, key);
   const had = before !== undefined && before.item !== null;
   void tx.objectStore('overlay').put({ cache, key, item, as_of: asOf });
   if (had !== (item !== null)) {

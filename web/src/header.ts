@@ -161,7 +161,7 @@ function signOut(): void {
  * Ends the associate's session but keeps the cart and the outbox: sign out, switch associate, or
  * the idle lock. The sign-in screen comes back with the store (and for a lock, the staff code) filled.
  */
-export function lockTerminal(notice?: 'switch' | 'idle_locked'): void {
+export function lockTerminal(notice?: 'switch' | 'idle_locked' | 'offline_limit'): void {
   const staffCode = session()?.staff.staff_code ?? '';
   clearSession();
   renderHeader();

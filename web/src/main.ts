@@ -2,7 +2,7 @@
 // starts the sync loop and shows sign-in or, with a saved session, the sell screen.
 
 import { registerSW } from 'virtual:pwa-register';
-import { onUnauthorized } from './api';
+import { onReachability, onUnauthorized } from './api';
 import { go, mount, registerScreen, rerender, route } from './app';
 import { loadCore } from './core';
 import { loadRules } from './rules';
@@ -18,7 +18,8 @@ import { renderSell } from './screens/sell';
 import { renderSignIn } from './screens/signin';
 import { renderSyncScreen } from './screens/sync';
 import { clearSession, ensureDeviceId, restoreDeviceCredential, session } from './session';
-import { pushOutbox, startSync, syncNow } from './sync';
+import { pushOutbox, startSync, syncNow, syncStatus } from './sync';
+import { noteOnline, offlineTooLong } from './verifiers';
 import './style.css';
 
 registerSW({ immediate: true });
@@ -67,6 +68,23 @@ for (const ev of ['pointerdown', 'keydown']) addEventListener(ev, () => (lastAct
 setInterval(() => {
   if (session() && route().name !== 'signin' && Date.now() - lastActivity > idleMinutes * 60_000) lockTerminal('idle_locked');
 }, 15_000);
+
+// The store's offline limit: a device that has not reached the server for longer than the store's
+// offline_signin_hours locks, and staff sign in again online (offline sign-in is refused then too).
+// Every answer from the server counts as contact (noted at most once a minute).
+let notedOnline = 0;
+onReachability((yes) => {
+  if (yes && Date.now() - notedOnline > 60_000) {
+    notedOnline = Date.now();
+    void noteOnline();
+  }
+});
+const checkOfflineLimit = async (): Promise<void> => {
+  const offline = !navigator.onLine || !syncStatus().online;
+  if (session() && route().name !== 'signin' && offline && (await offlineTooLong())) lockTerminal('offline_limit');
+};
+setInterval(() => void checkOfflineLimit(), 15_000);
+window.addEventListener('offline', () => void checkOfflineLimit());
 
 void restoreDeviceCredential();
 void ensureDeviceId();

@@ -205,29 +205,32 @@ export function pullCaches(): Promise<void> {
   }
   pulling = (async () => {
     try {
-      do {
-        pullAgain = false;
-        const s = session();
-        if (!s) return;
-        if ((await store.getMeta<string>('catalog_store')) !== s.store.store_id) {
-          await store.resetCatalog(s.store.store_id);
-        }
-        const results = await Promise.allSettled([
-          syncCache('catalog', 'catalog', (changes, cursor) =>
-            store.applyCatalogPage(changes.filter((c) => c.kind === 'product') as store.CatalogChange[], cursor),
-          ),
-          syncPromotions(),
-          syncCache('members', 'members', (changes, cursor) => store.applyMembersPage(changes as store.MemberChange[], cursor)),
-          syncCache('stock', `stock:${s.store.store_id}`, (changes, cursor) => store.applyStockPage(changes as store.StockChange[], cursor)),
-        ]);
-        const [catalog, promotions, , stock] = results.map((r) => r.status === 'fulfilled' && r.value);
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (catalog || promotions) for (const fn of catalogListeners) fn();
-        if (stock) for (const fn of stockListeners) fn();
-        if (failed) throw failed.reason;
-        status.catalogSynced = true;
-        await store.setMeta('last_pull_at', new Date().toISOString());
-      } while (pullAgain);
+      // One tab of the device pulls at a time (a second one waits, then finds the snapshot taken).
+      await withLock('aisle-caches-pull', async () => {
+        do {
+          pullAgain = false;
+          const s = session();
+          if (!s) return;
+          if ((await store.getMeta<string>('catalog_store')) !== s.store.store_id) {
+            await store.resetCatalog(s.store.store_id);
+          }
+          const results = await Promise.allSettled([
+            syncCache('catalog', 'catalog', (changes, cursor) =>
+              store.applyCatalogPage(changes.filter((c) => c.kind === 'product') as store.CatalogChange[], cursor),
+            ),
+            syncPromotions(),
+            syncCache('members', 'members', (changes, cursor) => store.applyMembersPage(changes as store.MemberChange[], cursor)),
+            syncCache('stock', `stock:${s.store.store_id}`, (changes, cursor) => store.applyStockPage(changes as store.StockChange[], cursor)),
+          ]);
+          const [catalog, promotions, , stock] = results.map((r) => r.status === 'fulfilled' && r.value);
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (catalog || promotions) for (const fn of catalogListeners) fn();
+          if (stock) for (const fn of stockListeners) fn();
+          if (failed) throw failed.reason;
+          status.catalogSynced = true;
+          await store.setMeta('last_pull_at', new Date().toISOString());
+        } while (pullAgain);
+      });
     } catch (e) {
       if (!(e instanceof NetworkError) && !(e instanceof ApiError)) console.error('pull', e);
     } finally {
@@ -240,7 +243,11 @@ export function pullCaches(): Promise<void> {
 
 // ---- outbox push
 
-const batchSize = 50;
+// A push carries up to 500 ops (the server's limit) and stays under aisled's default body limit
+// (1 MiB): a big queue drains in few round trips (docs/benchmarks.md, "Drain").
+const batchSize = 500;
+const batchBytes = 900_000;
+const utf8 = new TextEncoder();
 const minBackoffMs = 1000;
 const maxBackoffMs = 30_000;
 let backoffMs = minBackoffMs;
@@ -264,7 +271,12 @@ function scheduleRetry(): void {
  * Browsers without Web Locks (none that run this app's other APIs) run it as is.
  */
 async function withOutboxLock(fn: () => Promise<void>): Promise<void> {
-  if (navigator.locks) await navigator.locks.request('aisle-outbox-push', fn);
+  await withLock('aisle-outbox-push', fn);
+}
+
+/** Runs `fn` holding the Web Lock `name`, which every tab of the app on this device shares. */
+async function withLock(name: string, fn: () => Promise<void>): Promise<void> {
+  if (navigator.locks) await navigator.locks.request(name, fn);
   else await fn();
 }
 
@@ -287,6 +299,13 @@ export function pushOutbox(): Promise<void> {
           for (;;) {
             const ops = await store.outboxBatch(batchSize);
             if (ops.length === 0) break;
+            for (let bytes = 0, i = 0; i < ops.length; i++) {
+              bytes += utf8.encode(JSON.stringify(ops[i])).length + 1;
+              if (bytes > batchBytes && i > 0) {
+                ops.length = i;
+                break;
+              }
+            }
             const { results, hlc } = await push(ops);
             await store.observeHlc(hlc);
             const done: string[] = [];

@@ -20,9 +20,24 @@ export interface StaffVerifier {
   verifier: string;
 }
 
+/**
+ * The store's offline policies (docs/sync.md, "Store offline policies"), as the server last sent
+ * them with the verifiers. For the sell screen: `offline_coupons` — may a single-use coupon be
+ * redeemed while offline; `offline_points_max` — the most points one sale may redeem offline (0:
+ * none). `offline_signin_hours` — how long the device may go without reaching the server before
+ * staff must sign in online (the terminal locks itself then).
+ */
+export interface StorePolicies {
+  offline_signin_hours: number;
+  offline_coupons: boolean;
+  offline_points_max: number;
+}
+
 export interface VerifierCache {
   store_id: string;
   offline_signin_hours: number;
+  /** Absent in caches fetched from an older server. */
+  policies?: StorePolicies;
   fetched_at: string;
   staff: StaffVerifier[];
 }
@@ -98,6 +113,26 @@ export async function lastOnline(): Promise<number | null> {
 
 export async function noteOnline(): Promise<void> {
   await setMeta('last_online', Date.now());
+}
+
+/**
+ * The signed-in store's offline policies, from the device's cache (works offline); the strict
+ * defaults (72 h, no coupons, no points offline) when the device has none or cannot open it.
+ */
+export async function storePolicies(): Promise<StorePolicies> {
+  const cache = await loadVerifiers();
+  return {
+    offline_signin_hours: cache?.policies?.offline_signin_hours ?? cache?.offline_signin_hours ?? 72,
+    offline_coupons: cache?.policies?.offline_coupons ?? false,
+    offline_points_max: cache?.policies?.offline_points_max ?? 0,
+  };
+}
+
+/** True when the device has not reached the server for longer than the store allows. */
+export async function offlineTooLong(now = Date.now()): Promise<boolean> {
+  const since = await lastOnline();
+  if (since === null) return false;  // never online on this device: sign-in itself needs the server
+  return now - since > (await storePolicies()).offline_signin_hours * 3600 * 1000;
 }
 
 interface Failures {

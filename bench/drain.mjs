@@ -1,0 +1,154 @@
+// Drain benchmark (issue "Sync II", docs/benchmarks.md): a device whose outbox holds 10,000 sales
+// (3 lines each) comes online and syncs completely. Measured from the `online` event until the
+// badge says 0 waiting (the outbox is empty, which the app does only after the server
+// acknowledged every op); then the sales are counted in the SQLite file.
+//
+//   (cd tests/e2e && npm ci)   # playwright-core, shared with the browser tests
+//   node bench/drain.mjs [--sales 10000] [--runs 3]
+//
+// How the outbox is filled: the real terminal, offline (aisled stopped), sells one 3-line sale
+// through the UI; the app queues it in IndexedDB. The page then copies that operation N-1 times
+// in the app's own outbox format — a new op id (UUIDv7), sale id, device_seq and HLC stamp each,
+// and the device's seq and clock moved past them, all in one IndexedDB transaction — exactly
+// what N sales through the UI would have left. Then aisled restarts and the page comes online;
+// the app's own sync loop (src/sync.ts) drains it.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, tid } from '../tests/e2e/harness.mjs';
+
+const require = createRequire(new URL('../tests/e2e/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const { values } = parseArgs({ options: { sales: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } } });
+const SALES = Number(values.sales);
+const runs = Number(values.runs);
+
+assertPrerequisites();
+const rows = [];
+for (let run = 1; run <= runs; run++) rows.push(await drainOnce(run));
+console.table(rows);
+
+async function drainOnce(run) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'aisle-bench-drain-'));
+  const db = join(dataDir, 'aisle.db');
+  const sql = (q) => execFileSync('sqlite3', [db, q]).toString().trim();
+  execFileSync(aisleBin, ['demo-load', '--data-dir', dataDir], { stdio: 'ignore' });
+  // Three unit-priced products in no promotion's scope, with stock enough for every sale (so the
+  // drain measures sales, not 10,000 stock_negative exceptions).
+  const barcodes = sql(
+    "SELECT barcode FROM products WHERE sold_by = 'unit' AND category = 'household' ORDER BY sku LIMIT 3",
+  ).split('\n');
+  if (barcodes.length !== 3) throw new Error(`expected 3 household products, got ${barcodes}`);
+  sql(`INSERT INTO stock_movements (location_id, sku, qty_delta, reason, ref, created_at)
+       SELECT 'SH01', sku, ${SALES + 100}, 'count', 'bench-drain', 0 FROM products WHERE barcode IN (${barcodes.map((b) => `'${b}'`).join(',')})`);
+  const port = await freePort();
+  const server = new Aisled({ dataDir, port, logFile: join(dataDir, 'aisled.log') });
+  await server.start();
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  try {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    let pushes = 0;
+    const serverMs = [];  // per push: request sent → first byte of the answer
+    page.on('requestfinished', (req) => {
+      if (req.method() !== 'POST' || !req.url().endsWith('/api/v1/sync/push')) return;
+      pushes++;
+      const t = req.timing();
+      serverMs.push(t.responseStart - t.requestStart);
+    });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.locator(tid('signin-store')).fill('SH01');
+    await page.locator(tid('signin-staff')).fill('1001');
+    await page.locator(tid('signin-pin')).fill('1111');
+    await page.locator(tid('signin-button')).click();
+    await page.locator(tid('barcode-input')).waitFor();
+    await page.locator('#app[data-catalog-synced="true"]').waitFor();
+
+    // Offline: the server is gone (setOffline does not stop a service worker's own fetches).
+    await context.setOffline(true);
+    await server.stop();
+    for (const b of barcodes) {
+      await page.locator(tid('barcode-input')).fill(b);
+      await page.keyboard.press('Enter');
+      await page.locator(`${tid('cart-line')}[data-barcode="${b}"]`).waitFor();
+    }
+    await page.locator(tid('pay-button')).click();
+    await page.locator(tid('quick-exact')).click();
+    await page.locator(tid('complete-button')).click();
+    await page.locator(tid('new-sale-button')).click();
+    await page.locator(`${tid('badge')}[data-pending="1"]`).waitFor();
+
+    const tFill = performance.now();
+    await page.evaluate(async (n) => {
+      const req = (r) => new Promise((ok, fail) => ((r.onsuccess = () => ok(r.result)), (r.onerror = () => fail(r.error))));
+      const d = await req(indexedDB.open('aisle'));
+      const [template] = await req(d.transaction('outbox').objectStore('outbox').getAll());
+      const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      const uuidv7 = (ms) => {
+        const b = crypto.getRandomValues(new Uint8Array(16));
+        for (let i = 5, t = ms; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t % 256;
+        b[6] = 0x70 | (b[6] & 0x0f);
+        b[8] = 0x80 | (b[8] & 0x3f);
+        const h = hex(b);
+        return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      };
+      const tx = d.transaction(['outbox', 'meta'], 'readwrite');
+      const outbox = tx.objectStore('outbox');
+      const meta = tx.objectStore('meta');
+      const [ms0, counter0] = template.hlc.split('-').map(Number);
+      const base = Date.now() + 1;
+      let seq = template.device_seq;
+      let hlc = template.hlc;
+      for (let i = 1; i < n; i++) {
+        seq += 1;
+        hlc = `${String(Math.max(ms0, base + i)).padStart(13, '0')}-${String(counter0).padStart(5, '0')}`;
+        const op = structuredClone(template);
+        op.op_id = uuidv7(base + i);
+        op.payload.sale_id = uuidv7(base + i);
+        op.device_seq = seq;
+        op.hlc = hlc;
+        outbox.add(op);
+      }
+      meta.put(seq, 'device_seq');
+      meta.put(hlc, 'hlc');
+      await new Promise((ok, fail) => ((tx.oncomplete = ok), (tx.onerror = () => fail(tx.error))));
+    }, SALES);
+    const fillSeconds = (performance.now() - tFill) / 1000;
+
+    await server.start();
+    await context.setOffline(false);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));  // the app counts from here
+    const t0 = performance.now();
+    await page.locator(`${tid('badge')}[data-pending="0"]`).waitFor({ timeout: 600_000 });
+    const seconds = (performance.now() - t0) / 1000;
+    const stored = Number(sql("SELECT count(*) FROM sales"));
+    const ops = Number(sql("SELECT count(*) FROM ops WHERE type = 'sale.completed'"));
+    const lines = Number(sql('SELECT count(*) FROM sale_lines'));
+    if (stored !== SALES || ops !== SALES) throw new Error(`the server holds ${stored} sales / ${ops} ops, not ${SALES}`);
+    const row = {
+      run,
+      sales: SALES,
+      lines,
+      'fill (s)': fillSeconds.toFixed(2),
+      'drain (s)': seconds.toFixed(2),
+      'ops/s': Math.round(SALES / seconds),
+      pushes,
+      'push answer p50 (ms)': Math.round(serverMs.sort((x, y) => x - y)[Math.floor(serverMs.length / 2)] ?? 0),
+      'in pushes (s)': (serverMs.reduce((x, y) => x + y, 0) / 1000).toFixed(2),
+      exceptions: Number(sql('SELECT count(*) FROM exceptions')),
+      'price differences': Number(sql('SELECT count(*) FROM price_differences')),
+    };
+    console.log(JSON.stringify(row));
+    return row;
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
