@@ -390,6 +390,12 @@ class Search {
     return true;
   }
 
+  // True when the walk has ruled out that promotion q takes unit u (the
+  // classes before the current tuple's, see Decide).
+  bool Barred(const Unit& u, int q) const {
+    return q == barred_promo_ && std::find(barred_.begin(), barred_.end(), u) != barred_.end();
+  }
+
   int64_t MemberBp(const Promotion& promo) const {
     for (const auto& [tier, bp] : promo.member_tiers) {
       if (tier == member_tier_) return bp;
@@ -586,9 +592,17 @@ class Search {
     std::vector<int64_t> used(classes.size(), 0);
     const auto avail = [&](int c) { return classes[c].count - used[c]; };
     // Bundle: position i takes a unit of group i; other types: non-decreasing classes.
+    // An application that discounts nothing is left out when leaving it out
+    // changes nothing else: q neither exclusive, nor no_threshold, nor in a
+    // group a layer-2/3 promotion shares, and no layer-2/3 promotion
+    // exclusive — then a unit is compatible with the same promotions with or
+    // without it, so every choice that makes it has a twin without it at
+    // the same prices with one application fewer, which ranks better.
+    const bool skip_idle = !greedy_ && SkipsIdle(q);
     auto gen = [&](auto&& self, size_t pos) -> void {
       if (exhausted_ && !tuples.empty()) return;  // out of budget: one pattern is enough
       if (pos == size) {
+        if (skip_idle && Idle(p, s, classes, tuple)) return;
         tuples.push_back(tuple);
         Step();
         return;
@@ -638,8 +652,20 @@ class Search {
         if (again) until = it->second;
         it->second = from;
         // With a bound: no more applications of q, nor any later promotion,
-        // can bring this state within reach (Hopeless at k+1 follows).
-        if (bounded && Hopeless(k, next)) {
+        // can bring this state within reach (Hopeless at k+1 follows). The
+        // tuples still to come start at the class this one starts at or
+        // later (they are added in lexicographic order, each non-decreasing
+        // but a bundle's), so q can no longer take the units of the classes
+        // before it that it has not taken: they keep their unit, which no
+        // unit q took shares (q is in its history).
+        barred_.clear();
+        if (p.type != PromoType::kBundle) {
+          for (int c = 0; c < tuples[from][0]; ++c) barred_.push_back(s[classes[c].slot].unit);
+        }
+        barred_promo_ = q;
+        const bool hopeless = bounded && Hopeless(k, next);
+        barred_promo_ = -1;
+        if (hopeless) {
           Step();
           return;
         }
@@ -664,6 +690,35 @@ class Search {
     };
     pick(pick, 0);
     return best;
+  }
+
+  // See Decide: may an application of layer-1 promotion q that discounts
+  // nothing be left out?
+  bool SkipsIdle(int q) const {
+    const ActivePromo& ap = promos_[q];
+    if (ap.exclusive || ap.p->no_threshold) return false;
+    return std::none_of(layer23_.begin(), layer23_.end(), [&](int b) {
+      return promos_[b].exclusive || (ap.group >= 0 && promos_[b].group == ap.group);
+    });
+  }
+
+  // True when one application of p on the classes `tuple` discounts no unit
+  // (only the single-unit types, a mix and match and a bundle are checked).
+  static bool Idle(const Promotion& p, const State& s, const std::vector<Class>& classes, const std::vector<int>& tuple) {
+    const auto price = [&](int c) { return s[classes[static_cast<size_t>(c)].slot].unit.price; };
+    switch (p.type) {
+      case PromoType::kPercentOff: return *MulDiv(price(tuple[0]), p.percent_bp, 10'000, RoundingMode::kHalfUp) == 0;
+      case PromoType::kAmountOff: return price(tuple[0]) == 0;
+      case PromoType::kFixedPrice:
+      case PromoType::kFlashSale: return price(tuple[0]) <= p.price;
+      case PromoType::kBundle:
+      case PromoType::kMixMatch: {
+        int64_t sum = 0;
+        for (int c : tuple) sum += price(c);
+        return sum <= p.price;
+      }
+      default: return false;
+    }
   }
 
   // The state after applying the chosen applications of promotion q.
@@ -767,7 +822,9 @@ class Search {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
-      if (p.ApplicationSize() != 1 || !ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q)) continue;
+      if (p.ApplicationSize() != 1 || !ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) {
+        continue;
+      }
       int64_t off = 0;
       switch (p.type) {
         case PromoType::kPercentOff: off = *MulDiv(u.price, p.percent_bp, 10'000, RoundingMode::kUp); break;
@@ -802,7 +859,7 @@ class Search {
     const Promotion& p = *ap.p;
     const int64_t size = p.ApplicationSize();
     const auto may_use = [&](const Slot& x, const std::vector<bool>& scope) {
-      return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q);
+      return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q);
     };
     // Prices of the units a scope admits, dearest first (in a buffer kept between calls).
     const auto prices = [&](const std::vector<bool>& scope, std::vector<int64_t>& out) -> const std::vector<int64_t>& {
@@ -1081,6 +1138,10 @@ class Search {
   std::vector<int> layer2_;      // the layer-2 promotions of layer23_, in order
   std::vector<int> thresholds_;  // and its thresholds
   bool summarize_ = false;       // Key summarizes settled units
+  // Decide: the units promotion barred_promo_ may no longer take in the
+  // branch being bounded (Barred).
+  std::vector<Unit> barred_;
+  int barred_promo_ = -1;
   // Buffers of Hopeless and MostOffTogether, kept between calls.
   mutable std::vector<int64_t> least_;
   mutable std::vector<int> apply_classes_;  // Apply and Spread
