@@ -636,7 +636,11 @@ class Search {
     // (a buy X get Y paired differently) lead to the same outcomes: a state
     // met again is followed only if it may now add tuples it could not.
     std::unordered_map<std::string, size_t> seen;  // state -> least tuple it was extended from
-    auto pick = [&](auto&& self, size_t from) -> void {
+    const auto HopelessBarring = [&](const State& next, int first) {
+      return this->HopelessBarring(k, s, classes, next, first);
+    };
+    // Returns true when the node was cut by the bound.
+    auto pick = [&](auto&& self, size_t from) -> bool {
       State next = Apply(s, classes, tuples, chosen, q);
       bool again = false;
       size_t until = tuples.size();  // the tuples to extend it with: [from, until)
@@ -644,7 +648,7 @@ class Search {
         auto [it, fresh] = seen.try_emplace(Key(k, next), from);
         if (!fresh && it->second <= from) {
           Step();
-          return;
+          return false;
         }
         again = !fresh;
         // Met again: it was extended with every tuple from it->second on
@@ -658,38 +662,56 @@ class Search {
         // but a bundle's), so q can no longer take the units of the classes
         // before it that it has not taken: they keep their unit, which no
         // unit q took shares (q is in its history).
-        barred_.clear();
-        if (p.type != PromoType::kBundle) {
-          for (int c = 0; c < tuples[from][0]; ++c) barred_.push_back(s[classes[c].slot].unit);
-        }
-        barred_promo_ = q;
-        const bool hopeless = bounded && Hopeless(k, next);
-        barred_promo_ = -1;
-        if (hopeless) {
+        if (bounded && HopelessBarring(next, p.type == PromoType::kBundle ? 0 : tuples[from][0])) {
           Step();
-          return;
+          return true;
         }
       }
       if (static_cast<int64_t>(chosen.size()) < max_apps) {
+        // The same bound before the children whose tuples start at a later
+        // class, when the last child tried was cut: if it holds with the
+        // classes before that one barred, it holds for every child from
+        // there on (each bars at least those).
+        int first = chosen.empty() ? 0 : tuples[from][0];
+        bool child_hopeless = false;
         for (size_t t = from; t < until; ++t) {
+          if (bounded && p.type != PromoType::kBundle && tuples[t][0] > first) {
+            first = tuples[t][0];
+            if (child_hopeless) {
+              Step();
+              if (HopelessBarring(next, first)) break;
+            }
+          }
           bool fits = true;
           for (int c : tuples[t]) ++taken[c];
           for (int c : tuples[t]) fits = fits && taken[c] <= classes[c].count;
           if (fits) {
             chosen.push_back(t);
-            self(self, t);
+            child_hopeless = self(self, t);
             chosen.pop_back();
           }
           for (int c : tuples[t]) --taken[c];
-          if (FirstPathOnly() && best.leaf) return;  // out of budget: keep the first complete answer
+          if (FirstPathOnly() && best.leaf) return false;  // out of budget: keep the first complete answer
         }
       }
-      if (again) return;  // its own outcome is known
+      if (again) return false;  // its own outcome is known
       Outcome o = Solve(k + 1, next);
       if (o.BetterThan(best)) best = std::move(o);
+      return false;
     };
     pick(pick, 0);
     return best;
+  }
+
+  // Hopeless(k, next) when promotion layer1_[k] may no longer take the units
+  // of the classes before class `first` of the state Decide started from.
+  bool HopelessBarring(size_t k, const State& s, const std::vector<Class>& classes, const State& next, int first) {
+    barred_.clear();
+    for (int c = 0; c < first; ++c) barred_.push_back(s[classes[static_cast<size_t>(c)].slot].unit);
+    barred_promo_ = layer1_[k];
+    const bool hopeless = Hopeless(k, next);
+    barred_promo_ = -1;
+    return hopeless;
   }
 
   // See Decide: may an application of layer-1 promotion q that discounts
