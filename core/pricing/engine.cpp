@@ -266,6 +266,7 @@ struct Objective {
   std::vector<int64_t> weight;
   Int128 band = 0;
   Int128 best = std::numeric_limits<Int128>::max();
+  Int128 extra = 0;  // added to the band (the targeted second pass)
 };
 
 // ---------------------------------------------------------------------------
@@ -299,11 +300,16 @@ class Search {
   // followed, and only outcomes within the band of an objective's best are
   // returned. promo_ids then also lists the layer-2/3 promotions the
   // objectives' bits refer to.
+  // `bests`, if given, receives each objective's best.
   std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
-                              std::vector<Objective> objectives = {}) {
+                              std::vector<Objective> objectives = {}, std::vector<Int128>* bests = nullptr) {
     collect_ = true;
     objectives_ = std::move(objectives);
     Run(line_ids, promo_ids);
+    if (bests != nullptr) {
+      bests->clear();
+      for (const Objective& o : objectives_) bests->push_back(o.best);
+    }
     if (objectives_.empty()) return std::move(collected_);
     std::vector<State> kept;
     for (size_t j = 0; j < collected_.size(); ++j) {
@@ -341,7 +347,7 @@ class Search {
           ++reached;
         }
       }
-      o.band = Int128{10'000} * reached;
+      o.band = Int128{10'000} * reached + o.extra;
     }
     summarize_ = Summarizes();
     keeps_.assign(layer1_.size(), 0);
@@ -1254,6 +1260,10 @@ class PartsSearch {
     if (!objectives.empty()) {
       Solve(line_ids, promo_ids, objectives);
       if (exhausted_ || Enough()) return best_;
+      // The second pass keeps, of each part, the outcomes that could still
+      // be in a choice as good as the answer (Slack), knowing each part's
+      // best for each objective from the first pass.
+      if (!Slack(line_ids, objectives)) part_objectives_.clear();
       outcomes_.clear();
       scored_.clear();
     }
@@ -1291,7 +1301,13 @@ class PartsSearch {
       }
       for (int q : full_.layer23()) part_promos.push_back(q);
       Search part(lines_, promos_, tax_inclusive_, ctx_, steps_, histories_);
-      outcomes_.push_back(part.Outcomes(part_lines, part_promos, objectives));
+      const size_t j = outcomes_.size();
+      if (j < part_objectives_.size()) {
+        outcomes_.push_back(part.Outcomes(part_lines, part_promos, part_objectives_[j]));
+      } else {
+        part_bests_.resize(j + 1);
+        outcomes_.push_back(part.Outcomes(part_lines, part_promos, objectives, &part_bests_[j]));
+      }
       exhausted_ = exhausted_ || part.exhausted();
     }
 
@@ -1305,6 +1321,69 @@ class PartsSearch {
   }
 
   bool MayWin(uint32_t mask) const { return (mask & required_) == required_; }
+
+  // After a first pass that was not enough: sets part_objectives_ for a
+  // second pass that keeps only what can matter, and returns true (false
+  // when it cannot, and every outcome is needed). A complete choice whose
+  // thresholds reach the tiers c totals at least LeastTotal(S) − off(c),
+  // where S is the sum of its parts' scores for c's objective o (Bound), so
+  // it can match the answer (total B) only if S <= 10000 (B + off(c)) +
+  // 5000 × (c's percent thresholds). Part j's score is then at most that
+  // less every other part's best for o: within that slack of its own best.
+  // Each part's walk is bounded by its best (known, from the first pass)
+  // and that slack added to its band, for every objective.
+  bool Slack(const std::vector<int32_t>& line_ids, const std::vector<Objective>& objectives) {
+    if (!best_.leaf || part_bests_.size() != outcomes_.size()) return false;
+    std::vector<Int128> total(objectives.size(), 0);  // per objective: the parts' bests summed
+    for (const std::vector<Int128>& bests : part_bests_) {
+      if (bests.size() != objectives.size()) return false;
+      for (size_t o = 0; o < bests.size(); ++o) {
+        if (bests[o] == std::numeric_limits<Int128>::max()) return false;
+        total[o] += bests[o];
+      }
+    }
+    std::vector<Int128> cap(objectives.size(), std::numeric_limits<Int128>::min());
+    const std::vector<int>& layer23 = full_.layer23();
+    bool known = true;
+    ForEachChoice([&](uint32_t mask, const TierCombination& c) {
+      std::vector<int64_t> weight(layer23.size(), 0);
+      for (size_t t = 0; t < thresholds_.size(); ++t) weight[threshold_bits_[t]] = c.percent_bp[t];
+      const uint32_t layer2 = LayerTwo(mask);
+      size_t o = 0;
+      while (o < objectives.size() && !(objectives[o].layer2 == layer2 && objectives[o].weight == weight)) ++o;
+      if (o == objectives.size()) {
+        known = false;
+        return;
+      }
+      int64_t off = 0;  // the most the amount thresholds can take at these tiers
+      for (size_t t = 0; t < thresholds_.size(); ++t) {
+        const Promotion& p = *promos_[thresholds_[t]].p;
+        if (p.repeat && c.min[t] > 0) {
+          int64_t list = 0;
+          for (int32_t l : line_ids) {
+            if (promos_[thresholds_[t]].in_scope[static_cast<size_t>(l)]) {
+              list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
+            }
+          }
+          off += c.off[t] * (list / c.min[t]);
+        } else {
+          off += c.off[t];
+        }
+      }
+      cap[o] = std::max(cap[o], Int128{10'000} * (Int128{best_.total} + off) + Int128{5'000} * c.percent_thresholds);
+    });
+    if (!known) return false;
+    part_objectives_.assign(part_bests_.size(), objectives);
+    for (size_t j = 0; j < part_bests_.size(); ++j) {
+      for (size_t o = 0; o < objectives.size(); ++o) {
+        Objective& x = part_objectives_[j][o];
+        x.best = part_bests_[j][o];
+        // No choice of this objective can match the answer: no outcome is needed for it.
+        x.extra = cap[o] == std::numeric_limits<Int128>::min() ? Int128{-1} << 100 : cap[o] - total[o];
+      }
+    }
+    return true;
+  }
 
   // The layer-2 promotion (as a bit of layer23()) that every choice that
   // can win applies, if there is one: with prices including tax and a
@@ -1546,6 +1625,7 @@ class PartsSearch {
         po.reaches = x.reaches & mask;
         choices_[i].push_back(std::move(po));
       }
+      if (choices_[i].empty()) return;  // a part with nothing that may win: no choice here can
     }
     if (TotalsFollowSums()) {
       // The total grows with a part's cost and shrinks with what each
@@ -1567,6 +1647,10 @@ class PartsSearch {
         part = std::move(kept);
       }
     }
+    // The parts left with one outcome first: the search then walks them
+    // once, not again under every choice of the others, and finds the same
+    // complete choices in the same order.
+    std::stable_partition(choices_.begin(), choices_.end(), [](const auto& part) { return part.size() == 1; });
     // What the parts from i on can give at best: least score per combination,
     // least applications, most inside per threshold.
     const size_t n = choices_.size();
@@ -1743,6 +1827,8 @@ class PartsSearch {
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
   uint32_t required_ = 0;  // Required()
+  std::vector<std::vector<Int128>> part_bests_;       // first pass: per part, per objective, its best
+  std::vector<std::vector<Objective>> part_objectives_;  // second pass: per part, its objectives (Slack)
   bool exhausted_ = false;
   Outcome best_;
   std::vector<std::vector<State>> outcomes_;  // per part: its layer-1 outcomes
