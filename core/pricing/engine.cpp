@@ -188,6 +188,7 @@ struct ActivePromo {
   // Its stacking, for Compatible: exclusive, and its group (-1: none).
   bool exclusive = false;
   int group = -1;
+  int coupon = -1;  // a presented coupon (layer 4): its index in Context::coupons
 };
 
 // What a finished choice costs and how it is ranked.
@@ -1058,11 +1059,12 @@ class Search {
     return best;
   }
 
-  // A unit's price after layers 1-2: what a threshold counts as spend.
-  int64_t SpendPrice(const Unit& unit) const {
+  // A unit's price before the promotions of `layer` and later: what a
+  // threshold (after layers 1-2) or a coupon (after layers 1-3) counts as spend.
+  int64_t SpendPrice(const Unit& unit, int layer) const {
     int64_t price = unit.price;
     for (const auto& [q, d] : histories_[unit.history]) {
-      if (promos_[q].p->layer() == 3) price += d;
+      if (promos_[q].p->layer() >= layer) price += d;
     }
     return price;
   }
@@ -1091,16 +1093,22 @@ class Search {
         std::vector<int64_t> weights;
         std::vector<int64_t> counts;
         for (size_t j : take) {
-          spend += SpendPrice(u[j].unit) * u[j].count;
+          spend += SpendPrice(u[j].unit, p.layer()) * u[j].count;
           current += u[j].unit.price * u[j].count;
           weights.push_back(u[j].unit.price);
           counts.push_back(u[j].count);
         }
         const Tier* tier = nullptr;
         for (const Tier& t : p.tiers) tier = t.min <= spend ? &t : tier;
-        if (tier == nullptr) continue;  // not reached: touches nothing
         int64_t total_discount = 0;
-        if (p.type == PromoType::kThresholdAmount) {
+        if (p.type == PromoType::kCouponAmount || p.type == PromoType::kCouponPercent) {
+          if (spend < p.min_spend) continue;  // minimum spend not met: touches nothing
+          total_discount = p.type == PromoType::kCouponAmount
+                               ? std::min(p.amount, current)
+                               : *MulDiv(current, p.percent_bp, 10'000, RoundingMode::kHalfUp);
+        } else if (tier == nullptr) {
+          continue;  // not reached: touches nothing
+        } else if (p.type == PromoType::kThresholdAmount || p.type == PromoType::kCouponThreshold) {
           total_discount = p.repeat ? tier->off * (spend / tier->min) : tier->off;
           total_discount = std::min(total_discount, current);
         } else {
@@ -1965,15 +1973,60 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     }
     if (any) promos.push_back(std::move(ap));
   }
+  // Presented coupons (layer 4): each code that may apply is a candidate in
+  // the same choice; the others are answered with the reason.
+  PricingResult result;
+  result.coupons.resize(ctx.coupons.size());
+  for (size_t i = 0; i < ctx.coupons.size(); ++i) {
+    const PresentedCoupon& presented = ctx.coupons[i];
+    CouponResult& out = result.coupons[i];
+    out.code = presented.code;
+    out.coupon_id = presented.coupon_id;
+    const auto same_id = [&](const Promotion& c) { return c.id == presented.coupon_id; };
+    const auto it = std::find_if(rules.coupons.begin(), rules.coupons.end(), same_id);
+    const bool duplicate = std::any_of(ctx.coupons.begin(), ctx.coupons.begin() + static_cast<std::ptrdiff_t>(i),
+                                       [&](const PresentedCoupon& c) { return c.code == presented.code; });
+    if (duplicate) {
+      out.reason = "duplicate_code";
+    } else if (it == rules.coupons.end()) {
+      out.reason = "unknown_coupon";
+    } else if (presented.used && it->single_use) {
+      out.reason = "already_used";
+    } else if ((it->start && ctx.now < *it->start) || (it->end && ctx.now >= *it->end)) {
+      out.reason = "expired";
+    } else if (!it->stores.empty() && std::find(it->stores.begin(), it->stores.end(), ctx.store_id) == it->stores.end()) {
+      out.reason = "not_in_store";
+    } else if (it->member_only && ctx.member_tier.empty()) {
+      out.reason = "member_only";
+    } else {
+      ActivePromo ap{&*it, 0, std::vector<bool>(lines.size(), false), {}};
+      ap.coupon = static_cast<int>(i);
+      bool any = false;
+      for (size_t l = 0; l < lines.size(); ++l) {
+        ap.in_scope[l] = !lines[l].overridden && LineMatches(it->scope, *it, *lines[l].line);
+        any = any || ap.in_scope[l];
+      }
+      if (any) {
+        promos.push_back(std::move(ap));
+      } else {
+        out.reason = "out_of_scope";
+      }
+    }
+  }
+  // Application order: layer, priority, id (two codes of one coupon: request order).
   std::sort(promos.begin(), promos.end(), [](const ActivePromo& a, const ActivePromo& b) {
     if (a.p->layer() != b.p->layer()) return a.p->layer() < b.p->layer();
     if (a.p->priority != b.p->priority) return a.p->priority < b.p->priority;
-    return a.p->id < b.p->id;
+    if (a.p->id != b.p->id) return a.p->id < b.p->id;
+    return a.coupon < b.coupon;
   });
   {
     std::vector<size_t> by_id(promos.size());
     std::iota(by_id.begin(), by_id.end(), size_t{0});
-    std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) { return promos[a].p->id < promos[b].p->id; });
+    std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) {
+      if (promos[a].p->id != promos[b].p->id) return promos[a].p->id < promos[b].p->id;
+      return promos[a].coupon < promos[b].coupon;
+    });
     for (size_t r = 0; r < by_id.size(); ++r) promos[by_id[r]].rank = static_cast<int>(r);
   }
   {
@@ -2002,7 +2055,6 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   std::map<size_t, std::vector<int32_t>> groups;
   for (size_t l = 0; l < lines.size(); ++l) groups[comp.Find(l)].push_back(static_cast<int32_t>(l));
 
-  PricingResult result;
   Histories histories;
   State units;
   for (const auto& [root, line_ids] : groups) {
@@ -2019,9 +2071,22 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       best = search.Run(line_ids, promo_ids);
       result.optimal = false;
     } else {
-      PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
-      best = search.Run(line_ids, promo_ids);
-      if (search.exhausted()) {
+      // With a coupon presented, the joint search (every layer-1 state, every
+      // subset of layers 2-4): exact, without the first pass's bounds, which
+      // assume that only thresholds follow the member tier.
+      const bool coupons = std::any_of(promo_ids.begin(), promo_ids.end(),
+                                       [&](int q) { return promos[static_cast<size_t>(q)].coupon >= 0; });
+      bool exhausted = false;
+      if (coupons) {
+        Search search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
+        best = search.Run(line_ids, promo_ids);
+        exhausted = search.exhausted();
+      } else {
+        PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
+        best = search.Run(line_ids, promo_ids);
+        exhausted = search.exhausted();
+      }
+      if (exhausted) {
         // Out of budget: the answer is never worse than the greedy one.
         result.optimal = false;
         Context first = ctx;
@@ -2073,17 +2138,49 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   }
   for (const auto& [q, per_line] : by_promo) {
     Adjustment adj;
-    adj.promotion = promos[static_cast<size_t>(q)].p;
+    const ActivePromo& ap = promos[static_cast<size_t>(q)];
+    adj.promotion = ap.p;
+    if (ap.coupon >= 0) adj.code = ctx.coupons[static_cast<size_t>(ap.coupon)].code;
     int64_t touched = 0;
     for (const auto& [l, cell] : per_line) {
       adj.lines.push_back(AdjustmentLine{l, cell.first, cell.second});
       adj.discount += cell.second;
       touched += cell.first;
-      result.lines[l].promotions.push_back(LinePromotion{adj.promotion->id, cell.second});
+      result.lines[l].promotions.push_back(LinePromotion{adj.promotion->id, cell.second, adj.code});
+    }
+    if (ap.coupon >= 0) {
+      CouponResult& c = result.coupons[static_cast<size_t>(ap.coupon)];
+      c.applied = true;
+      c.discount = adj.discount;
     }
     const int64_t size = adj.promotion->ApplicationSize();
     adj.applications = size > 0 ? touched / size : 1;
     result.adjustments.push_back(std::move(adj));
+  }
+  // A candidate coupon the choice left out: was its minimum spend met by the
+  // units in its scope after layers 1-3 of the answer, those that the
+  // answer's promotions of layers 1-3 leave it (other coupons aside: one it
+  // lost to is "not_best")?
+  for (size_t q = 0; q < promos.size(); ++q) {
+    const ActivePromo& ap = promos[q];
+    if (ap.coupon < 0 || result.coupons[static_cast<size_t>(ap.coupon)].applied) continue;
+    int64_t spend = 0;
+    for (const Slot& x : units) {
+      if (!ap.in_scope[static_cast<size_t>(x.unit.line)]) continue;
+      int64_t price = x.unit.price;
+      bool compatible = true;
+      for (const auto& [other, d] : histories[x.unit.history]) {
+        const ActivePromo& o = promos[static_cast<size_t>(other)];
+        if (o.p->layer() == 4) {
+          price += d;
+        } else if (o.exclusive || ap.exclusive || (ap.group >= 0 && ap.group == o.group)) {
+          compatible = false;
+        }
+      }
+      if (compatible) spend += price * x.count;
+    }
+    const int64_t need = ap.p->type == PromoType::kCouponThreshold ? ap.p->tiers.front().min : ap.p->min_spend;
+    result.coupons[static_cast<size_t>(ap.coupon)].reason = spend < need ? "min_spend_not_met" : "not_best";
   }
   result.amount_due = result.total;
   if (rules.cash_increment > 0) {
