@@ -1215,6 +1215,21 @@ struct Components {
   std::vector<size_t> parent;
 };
 
+// What the bounds of the choice among parts (PartsSearch) see of a
+// threshold or a coupon: its tiers (a coupon_amount or coupon_percent as one
+// tier {min_spend, amount or percent_bp}), and whether it takes a percentage.
+// A coupon counts its spend after layers 1-3, which is at most what those
+// bounds count (after layer 2, every unit it could take), and takes at most
+// its tier's off or percentage of it: they stay lower bounds.
+std::vector<Tier> BoundTiers(const Promotion& p) {
+  if (p.type == PromoType::kCouponAmount) return {Tier{p.min_spend, p.amount, 0}};
+  if (p.type == PromoType::kCouponPercent) return {Tier{p.min_spend, 0, p.percent_bp}};
+  return p.tiers;
+}
+bool TakesPercent(const Promotion& p) {
+  return p.type == PromoType::kThresholdPercent || p.type == PromoType::kCouponPercent;
+}
+
 // One layer-1 outcome of a part after a choice of layer-2 promotions: what
 // every choice of thresholds needs to know of it.
 struct Scored {
@@ -1436,16 +1451,16 @@ class PartsSearch {
       if (!sure) continue;
       least += *MulDiv(std::max<int64_t>(0, line.unit_base - off), bp, 10'000, RoundingMode::kHalfUp) * line.units;
     }
-    int64_t most = 0;  // the most the thresholds could take
+    int64_t most = 0;  // the most the thresholds and coupons could take
     for (int q : layer23) {
       const Promotion& p = *promos_[q].p;
-      if (p.layer() != 3) continue;
+      if (p.layer() < 3) continue;
       int64_t list = 0;
       for (int32_t l : line_ids) {
         if (promos_[q].in_scope[static_cast<size_t>(l)]) list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
       }
-      const Tier& top = p.tiers.back();
-      most += std::min(list, p.type == PromoType::kThresholdPercent
+      const Tier top = BoundTiers(p).back();
+      most += std::min(list, TakesPercent(p)
                                  ? *MulDiv(list, top.percent_bp, 10'000, RoundingMode::kUp)
                                  : (p.repeat ? top.off * (list / top.min) : top.off));
     }
@@ -1475,6 +1490,8 @@ class PartsSearch {
   std::vector<Objective> Objectives() {
     const std::vector<int>& layer23 = full_.layer23();
     if (layer23.size() > 8) return {};
+    // A coupon's spend and discount follow the thresholds' allocation: no first pass with one.
+    if (std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; })) return {};
     size_t thresholds = 0;
     for (size_t bit = 0; bit < layer23.size(); ++bit) {
       const Promotion& p = *promos_[layer23[bit]].p;
@@ -1591,7 +1608,7 @@ class PartsSearch {
     std::vector<int> thresholds;
     threshold_bits_.clear();
     for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
-      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 3) {
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() >= 3) {  // thresholds and coupons
         thresholds.push_back(layer23[bit]);
         threshold_bits_.push_back(bit);
       }
@@ -1603,8 +1620,9 @@ class PartsSearch {
       TierCombination c;
       for (size_t t = 0; t < thresholds.size(); ++t) {
         const Promotion& p = *promos_[thresholds[t]].p;
-        const Tier* tier = pick[t] == 0 ? nullptr : &p.tiers[pick[t] - 1];
-        const bool percent = p.type == PromoType::kThresholdPercent;
+        const std::vector<Tier> tiers = BoundTiers(p);
+        const Tier* tier = pick[t] == 0 ? nullptr : &tiers[pick[t] - 1];
+        const bool percent = TakesPercent(p);
         c.min.push_back(tier ? tier->min : 0);
         c.percent_bp.push_back(tier && percent ? tier->percent_bp : 0);
         c.off.push_back(tier && !percent ? tier->off : 0);
@@ -1612,7 +1630,7 @@ class PartsSearch {
       }
       combinations_.push_back(std::move(c));
       size_t t = 0;
-      while (t < pick.size() && ++pick[t] == promos_[thresholds[t]].p->tiers.size() + 1) pick[t++] = 0;
+      while (t < pick.size() && ++pick[t] == BoundTiers(*promos_[thresholds[t]].p).size() + 1) pick[t++] = 0;
       if (t == pick.size()) break;
     }
     thresholds_ = std::move(thresholds);
@@ -1713,7 +1731,7 @@ class PartsSearch {
                                      : full_.Takes(slot.unit, q);
             if (!reaches) continue;
             x.reaches |= 1u << bit;
-            if (promos_[q].p->layer() == 3) x.inside[bit] += sum;
+            if (promos_[q].p->layer() >= 3) x.inside[bit] += sum;
           }
         }
         Tally tally(o, promos_, histories_);
@@ -1738,9 +1756,9 @@ class PartsSearch {
     for (size_t t = 0; t < thresholds_.size(); ++t) {
       const int64_t most = MostInside(scored, t);
       const Promotion& p = *promos_[thresholds_[t]].p;
-      const Tier& top = p.tiers.back();
-      bound -= p.type == PromoType::kThresholdPercent ? *MulDiv(most, top.percent_bp, 10'000, RoundingMode::kUp)
-                                                      : (p.repeat ? top.off * (most / top.min) : top.off);
+      const Tier top = BoundTiers(p).back();
+      bound -= TakesPercent(p) ? *MulDiv(most, top.percent_bp, 10'000, RoundingMode::kUp)
+                               : (p.repeat ? top.off * (most / top.min) : top.off);
     }
     return bound;
   }
@@ -1772,9 +1790,9 @@ class PartsSearch {
           if (tier.off > tier.min - before) return false;
         }
       }
-      const Tier& top = p.tiers.back();
-      before += p.type == PromoType::kThresholdPercent ? *MulDiv(inside, top.percent_bp, 10'000, RoundingMode::kUp)
-                                                        : (p.repeat ? top.off * (inside / top.min) : top.off);
+      const Tier top = BoundTiers(p).back();
+      before += TakesPercent(p) ? *MulDiv(inside, top.percent_bp, 10'000, RoundingMode::kUp)
+                                : (p.repeat ? top.off * (inside / top.min) : top.off);
     }
     return true;
   }
@@ -2071,22 +2089,9 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       best = search.Run(line_ids, promo_ids);
       result.optimal = false;
     } else {
-      // With a coupon presented, the joint search (every layer-1 state, every
-      // subset of layers 2-4): exact, without the first pass's bounds, which
-      // assume that only thresholds follow the member tier.
-      const bool coupons = std::any_of(promo_ids.begin(), promo_ids.end(),
-                                       [&](int q) { return promos[static_cast<size_t>(q)].coupon >= 0; });
-      bool exhausted = false;
-      if (coupons) {
-        Search search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
-        best = search.Run(line_ids, promo_ids);
-        exhausted = search.exhausted();
-      } else {
-        PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
-        best = search.Run(line_ids, promo_ids);
-        exhausted = search.exhausted();
-      }
-      if (exhausted) {
+      PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
+      best = search.Run(line_ids, promo_ids);
+      if (search.exhausted()) {
         // Out of budget: the answer is never worse than the greedy one.
         result.optimal = false;
         Context first = ctx;
