@@ -539,6 +539,10 @@ class Search {
   // discounts were spread over the units).
   bool Summarizes() const {
     if (!collect_ || objectives_.empty() || !tax_inclusive_ || layer2_.size() > 4) return false;
+    // A coupon's spend follows how the thresholds before it spread their discounts: no summaries.
+    if (std::any_of(thresholds_.begin(), thresholds_.end(), [&](int q) { return promos_[q].p->layer() == 4; })) {
+      return false;
+    }
     int64_t before = 0;  // the most the thresholds so far can take off the whole cart
     for (int t : thresholds_) {
       const Promotion& p = *promos_[t].p;
@@ -1282,7 +1286,12 @@ class PartsSearch {
     std::vector<Objective> objectives = Objectives();
     if (!objectives.empty()) {
       Solve(line_ids, promo_ids, objectives);
-      if (exhausted_ || Enough()) return best_;
+      // With a coupon, the total is no sum of the parts' and Enough cannot
+      // tell: the second pass (bounded by Slack) always follows.
+      const std::vector<int>& layer23 = full_.layer23();
+      const bool coupons =
+          std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; });
+      if (exhausted_ || (!coupons && Enough())) return best_;
       // The second pass keeps, of each part, the outcomes that could still
       // be in a choice as good as the answer (Slack), knowing each part's
       // best for each objective from the first pass.
@@ -1490,11 +1499,10 @@ class PartsSearch {
   std::vector<Objective> Objectives() {
     const std::vector<int>& layer23 = full_.layer23();
     if (layer23.size() > 8) return {};
-    // A coupon's spend and discount follow the thresholds' allocation: no first pass with one.
-    if (std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; })) return {};
     size_t thresholds = 0;
     for (size_t bit = 0; bit < layer23.size(); ++bit) {
       const Promotion& p = *promos_[layer23[bit]].p;
+      if (p.layer() == 4 && !tax_inclusive_) return {};
       if (p.layer() != 3) continue;
       if (!tax_inclusive_) return {};
       if (p.stacking == Stacking::kExclusive) return {};
@@ -1829,6 +1837,10 @@ class PartsSearch {
       State all;
       for (const State* s : chosen_) all.insert(all.end(), s->begin(), s->end());
       Normalize(all, histories_);
+      // Pricing a whole component exactly costs about a step per 16 slots (its
+      // units of one line, price and history): counted, so the budget bounds
+      // the time on large carts too.
+      steps_ += static_cast<int64_t>(all.size() / 16);
       Outcome o = full_.Evaluate(all, mask);
       if (o.BetterThan(best_)) best_ = std::move(o);
       return;
