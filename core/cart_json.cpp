@@ -134,7 +134,10 @@ Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, cons
     const CartLine& c = cart.lines[i];
     const pricing::LineResult& l = r.lines[i];
     Json promotions = Json::array();
-    for (const pricing::LinePromotion& p : l.promotions) promotions.push_back({{"id", p.id}, {"discount", p.discount}});
+    for (const pricing::LinePromotion& p : l.promotions) {
+      promotions.push_back({{"id", p.id}, {"discount", p.discount}});
+      if (!p.code.empty()) promotions.back()["code"] = p.code;
+    }
     Json line = {{"barcode", c.barcode},       {"qty", c.qty},
                  {"sold_by", SoldByName(c.sold_by)}, {"tax_rate_bp", c.tax_rate_bp},
                  {"unit_price", l.unit_price}, {"price_source", l.price_source},
@@ -163,6 +166,7 @@ Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, cons
     if (!a.promotion->name_zh.empty() || !a.promotion->name_en.empty()) {
       adj["name"] = {{"zh", a.promotion->name_zh}, {"en", a.promotion->name_en}};
     }
+    if (!a.code.empty()) adj["code"] = a.code;
     adjustments.push_back(std::move(adj));
   }
   Json out = {{"currency", cart.currency.code}, {"lines", std::move(lines)},
@@ -172,6 +176,19 @@ Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, cons
               {"units", r.units},               {"cash_rounding", r.cash_rounding},
               {"amount_due", r.amount_due},     {"optimal", r.optimal}};
   if (version != nullptr) out["rules_version"] = *version;
+  if (!r.coupons.empty()) {  // the presented codes, in request order
+    Json coupons = Json::array();
+    for (const pricing::CouponResult& c : r.coupons) {
+      Json one = {{"code", c.code}, {"coupon_id", c.coupon_id}, {"applied", c.applied}};
+      if (c.applied) {
+        one["discount"] = c.discount;
+      } else {
+        one["reason"] = c.reason;
+      }
+      coupons.push_back(std::move(one));
+    }
+    out["coupons"] = std::move(coupons);
+  }
   return out;
 }
 
@@ -193,6 +210,10 @@ Result<SalePricing> PriceRequest(const Json& request) {
     if (!c) return c.error();
     context = std::move(*c);
   }
+  // The coupon codes the customer presents (layer 4, docs/pricing.md "Coupons").
+  auto coupons = pricing::PresentedCouponsFromJson(request);
+  if (!coupons) return coupons.error();
+  context.coupons = std::move(*coupons);
   // The member's points: {"balance": n, "redeem": n?} (docs/pricing.md, "Points").
   std::optional<pricing::PointsRequest> points;
   if (auto it = request.find("points"); it != request.end() && !it->is_null()) {

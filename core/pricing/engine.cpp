@@ -188,6 +188,7 @@ struct ActivePromo {
   // Its stacking, for Compatible: exclusive, and its group (-1: none).
   bool exclusive = false;
   int group = -1;
+  int coupon = -1;  // a presented coupon (layer 4): its index in Context::coupons
 };
 
 // What a finished choice costs and how it is ranked.
@@ -266,6 +267,7 @@ struct Objective {
   std::vector<int64_t> weight;
   Int128 band = 0;
   Int128 best = std::numeric_limits<Int128>::max();
+  Int128 extra = 0;  // added to the band (the targeted second pass)
 };
 
 // ---------------------------------------------------------------------------
@@ -299,11 +301,16 @@ class Search {
   // followed, and only outcomes within the band of an objective's best are
   // returned. promo_ids then also lists the layer-2/3 promotions the
   // objectives' bits refer to.
+  // `bests`, if given, receives each objective's best.
   std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
-                              std::vector<Objective> objectives = {}) {
+                              std::vector<Objective> objectives = {}, std::vector<Int128>* bests = nullptr) {
     collect_ = true;
     objectives_ = std::move(objectives);
     Run(line_ids, promo_ids);
+    if (bests != nullptr) {
+      bests->clear();
+      for (const Objective& o : objectives_) bests->push_back(o.best);
+    }
     if (objectives_.empty()) return std::move(collected_);
     std::vector<State> kept;
     for (size_t j = 0; j < collected_.size(); ++j) {
@@ -341,7 +348,7 @@ class Search {
           ++reached;
         }
       }
-      o.band = Int128{10'000} * reached;
+      o.band = Int128{10'000} * reached + o.extra;
     }
     summarize_ = Summarizes();
     keeps_.assign(layer1_.size(), 0);
@@ -388,6 +395,12 @@ class Search {
       if (threshold && o.p->no_threshold) return false;
     }
     return true;
+  }
+
+  // True when the walk has ruled out that promotion q takes unit u (the
+  // classes before the current tuple's, see Decide).
+  bool Barred(const Unit& u, int q) const {
+    return q == barred_promo_ && std::find(barred_.begin(), barred_.end(), u) != barred_.end();
   }
 
   int64_t MemberBp(const Promotion& promo) const {
@@ -526,6 +539,10 @@ class Search {
   // discounts were spread over the units).
   bool Summarizes() const {
     if (!collect_ || objectives_.empty() || !tax_inclusive_ || layer2_.size() > 4) return false;
+    // A coupon's spend follows how the thresholds before it spread their discounts: no summaries.
+    if (std::any_of(thresholds_.begin(), thresholds_.end(), [&](int q) { return promos_[q].p->layer() == 4; })) {
+      return false;
+    }
     int64_t before = 0;  // the most the thresholds so far can take off the whole cart
     for (int t : thresholds_) {
       const Promotion& p = *promos_[t].p;
@@ -586,9 +603,17 @@ class Search {
     std::vector<int64_t> used(classes.size(), 0);
     const auto avail = [&](int c) { return classes[c].count - used[c]; };
     // Bundle: position i takes a unit of group i; other types: non-decreasing classes.
+    // An application that discounts nothing is left out when leaving it out
+    // changes nothing else: q neither exclusive, nor no_threshold, nor in a
+    // group a layer-2/3 promotion shares, and no layer-2/3 promotion
+    // exclusive — then a unit is compatible with the same promotions with or
+    // without it, so every choice that makes it has a twin without it at
+    // the same prices with one application fewer, which ranks better.
+    const bool skip_idle = !greedy_ && SkipsIdle(q);
     auto gen = [&](auto&& self, size_t pos) -> void {
       if (exhausted_ && !tuples.empty()) return;  // out of budget: one pattern is enough
       if (pos == size) {
+        if (skip_idle && Idle(p, s, classes, tuple)) return;
         tuples.push_back(tuple);
         Step();
         return;
@@ -622,7 +647,11 @@ class Search {
     // (a buy X get Y paired differently) lead to the same outcomes: a state
     // met again is followed only if it may now add tuples it could not.
     std::unordered_map<std::string, size_t> seen;  // state -> least tuple it was extended from
-    auto pick = [&](auto&& self, size_t from) -> void {
+    const auto HopelessBarring = [&](const State& next, int first) {
+      return this->HopelessBarring(k, s, classes, next, first);
+    };
+    // Returns true when the node was cut by the bound.
+    auto pick = [&](auto&& self, size_t from) -> bool {
       State next = Apply(s, classes, tuples, chosen, q);
       bool again = false;
       size_t until = tuples.size();  // the tuples to extend it with: [from, until)
@@ -630,7 +659,7 @@ class Search {
         auto [it, fresh] = seen.try_emplace(Key(k, next), from);
         if (!fresh && it->second <= from) {
           Step();
-          return;
+          return false;
         }
         again = !fresh;
         // Met again: it was extended with every tuple from it->second on
@@ -638,32 +667,91 @@ class Search {
         if (again) until = it->second;
         it->second = from;
         // With a bound: no more applications of q, nor any later promotion,
-        // can bring this state within reach (Hopeless at k+1 follows).
-        if (bounded && Hopeless(k, next)) {
+        // can bring this state within reach (Hopeless at k+1 follows). The
+        // tuples still to come start at the class this one starts at or
+        // later (they are added in lexicographic order, each non-decreasing
+        // but a bundle's), so q can no longer take the units of the classes
+        // before it that it has not taken: they keep their unit, which no
+        // unit q took shares (q is in its history).
+        if (bounded && HopelessBarring(next, p.type == PromoType::kBundle ? 0 : tuples[from][0])) {
           Step();
-          return;
+          return true;
         }
       }
       if (static_cast<int64_t>(chosen.size()) < max_apps) {
+        // The same bound before the children whose tuples start at a later
+        // class, when the last child tried was cut: if it holds with the
+        // classes before that one barred, it holds for every child from
+        // there on (each bars at least those).
+        int first = chosen.empty() ? 0 : tuples[from][0];
+        bool child_hopeless = false;
         for (size_t t = from; t < until; ++t) {
+          if (bounded && p.type != PromoType::kBundle && tuples[t][0] > first) {
+            first = tuples[t][0];
+            if (child_hopeless) {
+              Step();
+              if (HopelessBarring(next, first)) break;
+            }
+          }
           bool fits = true;
           for (int c : tuples[t]) ++taken[c];
           for (int c : tuples[t]) fits = fits && taken[c] <= classes[c].count;
           if (fits) {
             chosen.push_back(t);
-            self(self, t);
+            child_hopeless = self(self, t);
             chosen.pop_back();
           }
           for (int c : tuples[t]) --taken[c];
-          if (FirstPathOnly() && best.leaf) return;  // out of budget: keep the first complete answer
+          if (FirstPathOnly() && best.leaf) return false;  // out of budget: keep the first complete answer
         }
       }
-      if (again) return;  // its own outcome is known
+      if (again) return false;  // its own outcome is known
       Outcome o = Solve(k + 1, next);
       if (o.BetterThan(best)) best = std::move(o);
+      return false;
     };
     pick(pick, 0);
     return best;
+  }
+
+  // Hopeless(k, next) when promotion layer1_[k] may no longer take the units
+  // of the classes before class `first` of the state Decide started from.
+  bool HopelessBarring(size_t k, const State& s, const std::vector<Class>& classes, const State& next, int first) {
+    barred_.clear();
+    for (int c = 0; c < first; ++c) barred_.push_back(s[classes[static_cast<size_t>(c)].slot].unit);
+    barred_promo_ = layer1_[k];
+    const bool hopeless = Hopeless(k, next);
+    barred_promo_ = -1;
+    return hopeless;
+  }
+
+  // See Decide: may an application of layer-1 promotion q that discounts
+  // nothing be left out?
+  bool SkipsIdle(int q) const {
+    const ActivePromo& ap = promos_[q];
+    if (ap.exclusive || ap.p->no_threshold) return false;
+    return std::none_of(layer23_.begin(), layer23_.end(), [&](int b) {
+      return promos_[b].exclusive || (ap.group >= 0 && promos_[b].group == ap.group);
+    });
+  }
+
+  // True when one application of p on the classes `tuple` discounts no unit
+  // (only the single-unit types, a mix and match and a bundle are checked).
+  static bool Idle(const Promotion& p, const State& s, const std::vector<Class>& classes, const std::vector<int>& tuple) {
+    const auto price = [&](int c) { return s[classes[static_cast<size_t>(c)].slot].unit.price; };
+    switch (p.type) {
+      case PromoType::kPercentOff: return *MulDiv(price(tuple[0]), p.percent_bp, 10'000, RoundingMode::kHalfUp) == 0;
+      case PromoType::kAmountOff: return price(tuple[0]) == 0;
+      case PromoType::kFixedPrice:
+      case PromoType::kFlashSale: return price(tuple[0]) <= p.price;
+      case PromoType::kBundle:
+      case PromoType::kMixMatch: {
+        int64_t sum = 0;
+        for (int c : tuple) sum += price(c);
+        return sum <= p.price;
+      }
+      default: return false;
+    }
   }
 
   // The state after applying the chosen applications of promotion q.
@@ -767,7 +855,9 @@ class Search {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
-      if (p.ApplicationSize() != 1 || !ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q)) continue;
+      if (p.ApplicationSize() != 1 || !ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) {
+        continue;
+      }
       int64_t off = 0;
       switch (p.type) {
         case PromoType::kPercentOff: off = *MulDiv(u.price, p.percent_bp, 10'000, RoundingMode::kUp); break;
@@ -802,7 +892,7 @@ class Search {
     const Promotion& p = *ap.p;
     const int64_t size = p.ApplicationSize();
     const auto may_use = [&](const Slot& x, const std::vector<bool>& scope) {
-      return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q);
+      return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q);
     };
     // Prices of the units a scope admits, dearest first (in a buffer kept between calls).
     const auto prices = [&](const std::vector<bool>& scope, std::vector<int64_t>& out) -> const std::vector<int64_t>& {
@@ -973,11 +1063,12 @@ class Search {
     return best;
   }
 
-  // A unit's price after layers 1-2: what a threshold counts as spend.
-  int64_t SpendPrice(const Unit& unit) const {
+  // A unit's price before the promotions of `layer` and later: what a
+  // threshold (after layers 1-2) or a coupon (after layers 1-3) counts as spend.
+  int64_t SpendPrice(const Unit& unit, int layer) const {
     int64_t price = unit.price;
     for (const auto& [q, d] : histories_[unit.history]) {
-      if (promos_[q].p->layer() == 3) price += d;
+      if (promos_[q].p->layer() >= layer) price += d;
     }
     return price;
   }
@@ -1006,16 +1097,22 @@ class Search {
         std::vector<int64_t> weights;
         std::vector<int64_t> counts;
         for (size_t j : take) {
-          spend += SpendPrice(u[j].unit) * u[j].count;
+          spend += SpendPrice(u[j].unit, p.layer()) * u[j].count;
           current += u[j].unit.price * u[j].count;
           weights.push_back(u[j].unit.price);
           counts.push_back(u[j].count);
         }
         const Tier* tier = nullptr;
         for (const Tier& t : p.tiers) tier = t.min <= spend ? &t : tier;
-        if (tier == nullptr) continue;  // not reached: touches nothing
         int64_t total_discount = 0;
-        if (p.type == PromoType::kThresholdAmount) {
+        if (p.type == PromoType::kCouponAmount || p.type == PromoType::kCouponPercent) {
+          if (spend < p.min_spend) continue;  // minimum spend not met: touches nothing
+          total_discount = p.type == PromoType::kCouponAmount
+                               ? std::min(p.amount, current)
+                               : *MulDiv(current, p.percent_bp, 10'000, RoundingMode::kHalfUp);
+        } else if (tier == nullptr) {
+          continue;  // not reached: touches nothing
+        } else if (p.type == PromoType::kThresholdAmount || p.type == PromoType::kCouponThreshold) {
           total_discount = p.repeat ? tier->off * (spend / tier->min) : tier->off;
           total_discount = std::min(total_discount, current);
         } else {
@@ -1081,6 +1178,10 @@ class Search {
   std::vector<int> layer2_;      // the layer-2 promotions of layer23_, in order
   std::vector<int> thresholds_;  // and its thresholds
   bool summarize_ = false;       // Key summarizes settled units
+  // Decide: the units promotion barred_promo_ may no longer take in the
+  // branch being bounded (Barred).
+  std::vector<Unit> barred_;
+  int barred_promo_ = -1;
   // Buffers of Hopeless and MostOffTogether, kept between calls.
   mutable std::vector<int64_t> least_;
   mutable std::vector<int> apply_classes_;  // Apply and Spread
@@ -1117,6 +1218,21 @@ struct Components {
   void Join(size_t a, size_t b) { parent[Find(a)] = Find(b); }
   std::vector<size_t> parent;
 };
+
+// What the bounds of the choice among parts (PartsSearch) see of a
+// threshold or a coupon: its tiers (a coupon_amount or coupon_percent as one
+// tier {min_spend, amount or percent_bp}), and whether it takes a percentage.
+// A coupon counts its spend after layers 1-3, which is at most what those
+// bounds count (after layer 2, every unit it could take), and takes at most
+// its tier's off or percentage of it: they stay lower bounds.
+std::vector<Tier> BoundTiers(const Promotion& p) {
+  if (p.type == PromoType::kCouponAmount) return {Tier{p.min_spend, p.amount, 0}};
+  if (p.type == PromoType::kCouponPercent) return {Tier{p.min_spend, 0, p.percent_bp}};
+  return p.tiers;
+}
+bool TakesPercent(const Promotion& p) {
+  return p.type == PromoType::kThresholdPercent || p.type == PromoType::kCouponPercent;
+}
 
 // One layer-1 outcome of a part after a choice of layer-2 promotions: what
 // every choice of thresholds needs to know of it.
@@ -1170,7 +1286,16 @@ class PartsSearch {
     std::vector<Objective> objectives = Objectives();
     if (!objectives.empty()) {
       Solve(line_ids, promo_ids, objectives);
-      if (exhausted_ || Enough()) return best_;
+      // With a coupon, the total is no sum of the parts' and Enough cannot
+      // tell: the second pass (bounded by Slack) always follows.
+      const std::vector<int>& layer23 = full_.layer23();
+      const bool coupons =
+          std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; });
+      if (exhausted_ || (!coupons && Enough())) return best_;
+      // The second pass keeps, of each part, the outcomes that could still
+      // be in a choice as good as the answer (Slack), knowing each part's
+      // best for each objective from the first pass.
+      if (!Slack(line_ids, objectives)) part_objectives_.clear();
       outcomes_.clear();
       scored_.clear();
     }
@@ -1208,7 +1333,13 @@ class PartsSearch {
       }
       for (int q : full_.layer23()) part_promos.push_back(q);
       Search part(lines_, promos_, tax_inclusive_, ctx_, steps_, histories_);
-      outcomes_.push_back(part.Outcomes(part_lines, part_promos, objectives));
+      const size_t j = outcomes_.size();
+      if (j < part_objectives_.size()) {
+        outcomes_.push_back(part.Outcomes(part_lines, part_promos, part_objectives_[j]));
+      } else {
+        part_bests_.resize(j + 1);
+        outcomes_.push_back(part.Outcomes(part_lines, part_promos, objectives, &part_bests_[j]));
+      }
       exhausted_ = exhausted_ || part.exhausted();
     }
 
@@ -1222,6 +1353,69 @@ class PartsSearch {
   }
 
   bool MayWin(uint32_t mask) const { return (mask & required_) == required_; }
+
+  // After a first pass that was not enough: sets part_objectives_ for a
+  // second pass that keeps only what can matter, and returns true (false
+  // when it cannot, and every outcome is needed). A complete choice whose
+  // thresholds reach the tiers c totals at least LeastTotal(S) − off(c),
+  // where S is the sum of its parts' scores for c's objective o (Bound), so
+  // it can match the answer (total B) only if S <= 10000 (B + off(c)) +
+  // 5000 × (c's percent thresholds). Part j's score is then at most that
+  // less every other part's best for o: within that slack of its own best.
+  // Each part's walk is bounded by its best (known, from the first pass)
+  // and that slack added to its band, for every objective.
+  bool Slack(const std::vector<int32_t>& line_ids, const std::vector<Objective>& objectives) {
+    if (!best_.leaf || part_bests_.size() != outcomes_.size()) return false;
+    std::vector<Int128> total(objectives.size(), 0);  // per objective: the parts' bests summed
+    for (const std::vector<Int128>& bests : part_bests_) {
+      if (bests.size() != objectives.size()) return false;
+      for (size_t o = 0; o < bests.size(); ++o) {
+        if (bests[o] == std::numeric_limits<Int128>::max()) return false;
+        total[o] += bests[o];
+      }
+    }
+    std::vector<Int128> cap(objectives.size(), std::numeric_limits<Int128>::min());
+    const std::vector<int>& layer23 = full_.layer23();
+    bool known = true;
+    ForEachChoice([&](uint32_t mask, const TierCombination& c) {
+      std::vector<int64_t> weight(layer23.size(), 0);
+      for (size_t t = 0; t < thresholds_.size(); ++t) weight[threshold_bits_[t]] = c.percent_bp[t];
+      const uint32_t layer2 = LayerTwo(mask);
+      size_t o = 0;
+      while (o < objectives.size() && !(objectives[o].layer2 == layer2 && objectives[o].weight == weight)) ++o;
+      if (o == objectives.size()) {
+        known = false;
+        return;
+      }
+      int64_t off = 0;  // the most the amount thresholds can take at these tiers
+      for (size_t t = 0; t < thresholds_.size(); ++t) {
+        const Promotion& p = *promos_[thresholds_[t]].p;
+        if (p.repeat && c.min[t] > 0) {
+          int64_t list = 0;
+          for (int32_t l : line_ids) {
+            if (promos_[thresholds_[t]].in_scope[static_cast<size_t>(l)]) {
+              list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
+            }
+          }
+          off += c.off[t] * (list / c.min[t]);
+        } else {
+          off += c.off[t];
+        }
+      }
+      cap[o] = std::max(cap[o], Int128{10'000} * (Int128{best_.total} + off) + Int128{5'000} * c.percent_thresholds);
+    });
+    if (!known) return false;
+    part_objectives_.assign(part_bests_.size(), objectives);
+    for (size_t j = 0; j < part_bests_.size(); ++j) {
+      for (size_t o = 0; o < objectives.size(); ++o) {
+        Objective& x = part_objectives_[j][o];
+        x.best = part_bests_[j][o];
+        // No choice of this objective can match the answer: no outcome is needed for it.
+        x.extra = cap[o] == std::numeric_limits<Int128>::min() ? Int128{-1} << 100 : cap[o] - total[o];
+      }
+    }
+    return true;
+  }
 
   // The layer-2 promotion (as a bit of layer23()) that every choice that
   // can win applies, if there is one: with prices including tax and a
@@ -1266,16 +1460,16 @@ class PartsSearch {
       if (!sure) continue;
       least += *MulDiv(std::max<int64_t>(0, line.unit_base - off), bp, 10'000, RoundingMode::kHalfUp) * line.units;
     }
-    int64_t most = 0;  // the most the thresholds could take
+    int64_t most = 0;  // the most the thresholds and coupons could take
     for (int q : layer23) {
       const Promotion& p = *promos_[q].p;
-      if (p.layer() != 3) continue;
+      if (p.layer() < 3) continue;
       int64_t list = 0;
       for (int32_t l : line_ids) {
         if (promos_[q].in_scope[static_cast<size_t>(l)]) list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
       }
-      const Tier& top = p.tiers.back();
-      most += std::min(list, p.type == PromoType::kThresholdPercent
+      const Tier top = BoundTiers(p).back();
+      most += std::min(list, TakesPercent(p)
                                  ? *MulDiv(list, top.percent_bp, 10'000, RoundingMode::kUp)
                                  : (p.repeat ? top.off * (list / top.min) : top.off));
     }
@@ -1308,6 +1502,7 @@ class PartsSearch {
     size_t thresholds = 0;
     for (size_t bit = 0; bit < layer23.size(); ++bit) {
       const Promotion& p = *promos_[layer23[bit]].p;
+      if (p.layer() == 4 && !tax_inclusive_) return {};
       if (p.layer() != 3) continue;
       if (!tax_inclusive_) return {};
       if (p.stacking == Stacking::kExclusive) return {};
@@ -1421,7 +1616,7 @@ class PartsSearch {
     std::vector<int> thresholds;
     threshold_bits_.clear();
     for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
-      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 3) {
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() >= 3) {  // thresholds and coupons
         thresholds.push_back(layer23[bit]);
         threshold_bits_.push_back(bit);
       }
@@ -1433,8 +1628,9 @@ class PartsSearch {
       TierCombination c;
       for (size_t t = 0; t < thresholds.size(); ++t) {
         const Promotion& p = *promos_[thresholds[t]].p;
-        const Tier* tier = pick[t] == 0 ? nullptr : &p.tiers[pick[t] - 1];
-        const bool percent = p.type == PromoType::kThresholdPercent;
+        const std::vector<Tier> tiers = BoundTiers(p);
+        const Tier* tier = pick[t] == 0 ? nullptr : &tiers[pick[t] - 1];
+        const bool percent = TakesPercent(p);
         c.min.push_back(tier ? tier->min : 0);
         c.percent_bp.push_back(tier && percent ? tier->percent_bp : 0);
         c.off.push_back(tier && !percent ? tier->off : 0);
@@ -1442,7 +1638,7 @@ class PartsSearch {
       }
       combinations_.push_back(std::move(c));
       size_t t = 0;
-      while (t < pick.size() && ++pick[t] == promos_[thresholds[t]].p->tiers.size() + 1) pick[t++] = 0;
+      while (t < pick.size() && ++pick[t] == BoundTiers(*promos_[thresholds[t]].p).size() + 1) pick[t++] = 0;
       if (t == pick.size()) break;
     }
     thresholds_ = std::move(thresholds);
@@ -1463,6 +1659,7 @@ class PartsSearch {
         po.reaches = x.reaches & mask;
         choices_[i].push_back(std::move(po));
       }
+      if (choices_[i].empty()) return;  // a part with nothing that may win: no choice here can
     }
     if (TotalsFollowSums()) {
       // The total grows with a part's cost and shrinks with what each
@@ -1484,6 +1681,10 @@ class PartsSearch {
         part = std::move(kept);
       }
     }
+    // The parts left with one outcome first: the search then walks them
+    // once, not again under every choice of the others, and finds the same
+    // complete choices in the same order.
+    std::stable_partition(choices_.begin(), choices_.end(), [](const auto& part) { return part.size() == 1; });
     // What the parts from i on can give at best: least score per combination,
     // least applications, most inside per threshold.
     const size_t n = choices_.size();
@@ -1538,7 +1739,7 @@ class PartsSearch {
                                      : full_.Takes(slot.unit, q);
             if (!reaches) continue;
             x.reaches |= 1u << bit;
-            if (promos_[q].p->layer() == 3) x.inside[bit] += sum;
+            if (promos_[q].p->layer() >= 3) x.inside[bit] += sum;
           }
         }
         Tally tally(o, promos_, histories_);
@@ -1563,9 +1764,9 @@ class PartsSearch {
     for (size_t t = 0; t < thresholds_.size(); ++t) {
       const int64_t most = MostInside(scored, t);
       const Promotion& p = *promos_[thresholds_[t]].p;
-      const Tier& top = p.tiers.back();
-      bound -= p.type == PromoType::kThresholdPercent ? *MulDiv(most, top.percent_bp, 10'000, RoundingMode::kUp)
-                                                      : (p.repeat ? top.off * (most / top.min) : top.off);
+      const Tier top = BoundTiers(p).back();
+      bound -= TakesPercent(p) ? *MulDiv(most, top.percent_bp, 10'000, RoundingMode::kUp)
+                               : (p.repeat ? top.off * (most / top.min) : top.off);
     }
     return bound;
   }
@@ -1597,9 +1798,9 @@ class PartsSearch {
           if (tier.off > tier.min - before) return false;
         }
       }
-      const Tier& top = p.tiers.back();
-      before += p.type == PromoType::kThresholdPercent ? *MulDiv(inside, top.percent_bp, 10'000, RoundingMode::kUp)
-                                                        : (p.repeat ? top.off * (inside / top.min) : top.off);
+      const Tier top = BoundTiers(p).back();
+      before += TakesPercent(p) ? *MulDiv(inside, top.percent_bp, 10'000, RoundingMode::kUp)
+                                : (p.repeat ? top.off * (inside / top.min) : top.off);
     }
     return true;
   }
@@ -1636,6 +1837,10 @@ class PartsSearch {
       State all;
       for (const State* s : chosen_) all.insert(all.end(), s->begin(), s->end());
       Normalize(all, histories_);
+      // Pricing a whole component exactly costs about a step per 16 slots (its
+      // units of one line, price and history): counted, so the budget bounds
+      // the time on large carts too.
+      steps_ += static_cast<int64_t>(all.size() / 16);
       Outcome o = full_.Evaluate(all, mask);
       if (o.BetterThan(best_)) best_ = std::move(o);
       return;
@@ -1660,6 +1865,8 @@ class PartsSearch {
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
   uint32_t required_ = 0;  // Required()
+  std::vector<std::vector<Int128>> part_bests_;       // first pass: per part, per objective, its best
+  std::vector<std::vector<Objective>> part_objectives_;  // second pass: per part, its objectives (Slack)
   bool exhausted_ = false;
   Outcome best_;
   std::vector<std::vector<State>> outcomes_;  // per part: its layer-1 outcomes
@@ -1796,15 +2003,60 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     }
     if (any) promos.push_back(std::move(ap));
   }
+  // Presented coupons (layer 4): each code that may apply is a candidate in
+  // the same choice; the others are answered with the reason.
+  PricingResult result;
+  result.coupons.resize(ctx.coupons.size());
+  for (size_t i = 0; i < ctx.coupons.size(); ++i) {
+    const PresentedCoupon& presented = ctx.coupons[i];
+    CouponResult& out = result.coupons[i];
+    out.code = presented.code;
+    out.coupon_id = presented.coupon_id;
+    const auto same_id = [&](const Promotion& c) { return c.id == presented.coupon_id; };
+    const auto it = std::find_if(rules.coupons.begin(), rules.coupons.end(), same_id);
+    const bool duplicate = std::any_of(ctx.coupons.begin(), ctx.coupons.begin() + static_cast<std::ptrdiff_t>(i),
+                                       [&](const PresentedCoupon& c) { return c.code == presented.code; });
+    if (duplicate) {
+      out.reason = "duplicate_code";
+    } else if (it == rules.coupons.end()) {
+      out.reason = "unknown_coupon";
+    } else if (presented.used && it->single_use) {
+      out.reason = "already_used";
+    } else if ((it->start && ctx.now < *it->start) || (it->end && ctx.now >= *it->end)) {
+      out.reason = "expired";
+    } else if (!it->stores.empty() && std::find(it->stores.begin(), it->stores.end(), ctx.store_id) == it->stores.end()) {
+      out.reason = "not_in_store";
+    } else if (it->member_only && ctx.member_tier.empty()) {
+      out.reason = "member_only";
+    } else {
+      ActivePromo ap{&*it, 0, std::vector<bool>(lines.size(), false), {}};
+      ap.coupon = static_cast<int>(i);
+      bool any = false;
+      for (size_t l = 0; l < lines.size(); ++l) {
+        ap.in_scope[l] = !lines[l].overridden && LineMatches(it->scope, *it, *lines[l].line);
+        any = any || ap.in_scope[l];
+      }
+      if (any) {
+        promos.push_back(std::move(ap));
+      } else {
+        out.reason = "out_of_scope";
+      }
+    }
+  }
+  // Application order: layer, priority, id (two codes of one coupon: request order).
   std::sort(promos.begin(), promos.end(), [](const ActivePromo& a, const ActivePromo& b) {
     if (a.p->layer() != b.p->layer()) return a.p->layer() < b.p->layer();
     if (a.p->priority != b.p->priority) return a.p->priority < b.p->priority;
-    return a.p->id < b.p->id;
+    if (a.p->id != b.p->id) return a.p->id < b.p->id;
+    return a.coupon < b.coupon;
   });
   {
     std::vector<size_t> by_id(promos.size());
     std::iota(by_id.begin(), by_id.end(), size_t{0});
-    std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) { return promos[a].p->id < promos[b].p->id; });
+    std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) {
+      if (promos[a].p->id != promos[b].p->id) return promos[a].p->id < promos[b].p->id;
+      return promos[a].coupon < promos[b].coupon;
+    });
     for (size_t r = 0; r < by_id.size(); ++r) promos[by_id[r]].rank = static_cast<int>(r);
   }
   {
@@ -1833,7 +2085,6 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   std::map<size_t, std::vector<int32_t>> groups;
   for (size_t l = 0; l < lines.size(); ++l) groups[comp.Find(l)].push_back(static_cast<int32_t>(l));
 
-  PricingResult result;
   Histories histories;
   State units;
   for (const auto& [root, line_ids] : groups) {
@@ -1904,17 +2155,49 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   }
   for (const auto& [q, per_line] : by_promo) {
     Adjustment adj;
-    adj.promotion = promos[static_cast<size_t>(q)].p;
+    const ActivePromo& ap = promos[static_cast<size_t>(q)];
+    adj.promotion = ap.p;
+    if (ap.coupon >= 0) adj.code = ctx.coupons[static_cast<size_t>(ap.coupon)].code;
     int64_t touched = 0;
     for (const auto& [l, cell] : per_line) {
       adj.lines.push_back(AdjustmentLine{l, cell.first, cell.second});
       adj.discount += cell.second;
       touched += cell.first;
-      result.lines[l].promotions.push_back(LinePromotion{adj.promotion->id, cell.second});
+      result.lines[l].promotions.push_back(LinePromotion{adj.promotion->id, cell.second, adj.code});
+    }
+    if (ap.coupon >= 0) {
+      CouponResult& c = result.coupons[static_cast<size_t>(ap.coupon)];
+      c.applied = true;
+      c.discount = adj.discount;
     }
     const int64_t size = adj.promotion->ApplicationSize();
     adj.applications = size > 0 ? touched / size : 1;
     result.adjustments.push_back(std::move(adj));
+  }
+  // A candidate coupon the choice left out: was its minimum spend met by the
+  // units in its scope after layers 1-3 of the answer, those that the
+  // answer's promotions of layers 1-3 leave it (other coupons aside: one it
+  // lost to is "not_best")?
+  for (size_t q = 0; q < promos.size(); ++q) {
+    const ActivePromo& ap = promos[q];
+    if (ap.coupon < 0 || result.coupons[static_cast<size_t>(ap.coupon)].applied) continue;
+    int64_t spend = 0;
+    for (const Slot& x : units) {
+      if (!ap.in_scope[static_cast<size_t>(x.unit.line)]) continue;
+      int64_t price = x.unit.price;
+      bool compatible = true;
+      for (const auto& [other, d] : histories[x.unit.history]) {
+        const ActivePromo& o = promos[static_cast<size_t>(other)];
+        if (o.p->layer() == 4) {
+          price += d;
+        } else if (o.exclusive || ap.exclusive || (ap.group >= 0 && ap.group == o.group)) {
+          compatible = false;
+        }
+      }
+      if (compatible) spend += price * x.count;
+    }
+    const int64_t need = ap.p->type == PromoType::kCouponThreshold ? ap.p->tiers.front().min : ap.p->min_spend;
+    result.coupons[static_cast<size_t>(ap.coupon)].reason = spend < need ? "min_spend_not_met" : "not_best";
   }
   result.amount_due = result.total;
   if (rules.cash_increment > 0) {

@@ -40,6 +40,7 @@ class CompiledRules {
 struct LinePromotion {
   std::string id;
   int64_t discount = 0;
+  std::string code;  // a coupon's code; empty for a promotion
 };
 
 struct LineResult {
@@ -62,9 +63,21 @@ struct AdjustmentLine {
 
 struct Adjustment {
   const Promotion* promotion = nullptr;
+  std::string code;  // a coupon's code (layer 4); empty for a promotion
   int64_t applications = 0;
   int64_t discount = 0;
   std::vector<AdjustmentLine> lines;
+};
+
+// What became of a presented coupon code (Context::coupons), in request order.
+struct CouponResult {
+  std::string code;
+  std::string coupon_id;
+  bool applied = false;
+  int64_t discount = 0;  // applied: what it took off
+  // Not applied: min_spend_not_met, out_of_scope, expired, not_in_store,
+  // member_only, already_used, unknown_coupon, duplicate_code or not_best.
+  std::string reason;
 };
 
 struct PricingResult {
@@ -80,6 +93,7 @@ struct PricingResult {
   int64_t amount_due = 0;
   bool optimal = true;
   int64_t steps = 0;
+  std::vector<CouponResult> coupons;
 };
 
 Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& rules, const Context& context);

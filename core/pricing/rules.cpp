@@ -10,7 +10,7 @@
 namespace aisle::core::pricing {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, PromoType>, 10> kTypes = {{
+constexpr std::array<std::pair<std::string_view, PromoType>, 13> kTypes = {{
     {"percent_off", PromoType::kPercentOff},
     {"amount_off", PromoType::kAmountOff},
     {"fixed_price", PromoType::kFixedPrice},
@@ -21,6 +21,9 @@ constexpr std::array<std::pair<std::string_view, PromoType>, 10> kTypes = {{
     {"member_tier", PromoType::kMemberTier},
     {"threshold_amount", PromoType::kThresholdAmount},
     {"threshold_percent", PromoType::kThresholdPercent},
+    {"coupon_amount", PromoType::kCouponAmount},
+    {"coupon_percent", PromoType::kCouponPercent},
+    {"coupon_threshold", PromoType::kCouponThreshold},
 }};
 
 constexpr int64_t kMaxAmount = 100'000'000'00;
@@ -105,8 +108,7 @@ Result<std::optional<Scope>> ReadOptionalScope(const Json& obj, std::string_view
   return std::optional<Scope>(std::move(*scope));
 }
 
-Result<std::vector<Tier>> ReadTiers(const Json& p, const std::string& path, bool percent) {
-  const std::string code = "promotion_invalid";
+Result<std::vector<Tier>> ReadTiers(const Json& p, const std::string& path, bool percent, const std::string& code) {
   auto tiers = ReadArray(p, "tiers", path);
   if (!tiers) return Invalid(code, JoinPath(path, "tiers"), "a threshold needs tiers");
   std::vector<Tier> out;
@@ -142,13 +144,20 @@ Result<std::vector<Tier>> ReadTiers(const Json& p, const std::string& path, bool
   return out;
 }
 
-Result<Promotion> ReadPromotion(const Json& p, const std::string& path) {
-  const std::string code = "promotion_invalid";
+// A promotion, or with `coupon` a coupon template (rules.coupons: the
+// coupon_* types only, errors coupon_invalid).
+Result<Promotion> ReadPromotion(const Json& p, const std::string& path, bool coupon) {
+  const std::string code = coupon ? "coupon_invalid" : "promotion_invalid";
   if (!p.is_object()) return WrongType(path, "an object");
   Promotion promo;
   auto id = ReadString(p, "id", path);
   if (!id) return Invalid(code, JoinPath(path, "id"), "every promotion needs a string id");
   if (id->empty() || id->size() > 64) return Invalid(code, JoinPath(path, "id"), "must be 1 to 64 characters");
+  if (coupon) {  // what only item promotions and thresholds have
+    for (const char* key : {"max_applications", "remaining_units", "no_threshold", "repeat", "groups"}) {
+      if (p.contains(key)) return Invalid(code, JoinPath(path, key), "is not a field of a coupon");
+    }
+  }
   promo.id = std::move(*id);
   if (auto it = p.find("name"); it != p.end() && it->is_object()) {
     auto zh = ReadOptionalString(*it, "zh", JoinPath(path, "name"));
@@ -164,7 +173,10 @@ Result<Promotion> ReadPromotion(const Json& p, const std::string& path) {
   auto type = ReadString(p, "type", path);
   if (!type) return Invalid(code, JoinPath(path, "type"), "is required");
   auto found = std::find_if(kTypes.begin(), kTypes.end(), [&](const auto& t) { return t.first == *type; });
-  if (found == kTypes.end()) return Invalid(code, JoinPath(path, "type"), "unknown promotion type '" + *type + "'");
+  if (found == kTypes.end() || (LayerOf(found->second) == 4) != coupon) {
+    return Invalid(code, JoinPath(path, "type"),
+                   std::string(coupon ? "unknown coupon type '" : "unknown promotion type '") + *type + "'");
+  }
   promo.type = found->second;
 
   auto start = ReadOptionalInstant(p, "start", path, code);
@@ -265,7 +277,7 @@ Result<Promotion> ReadPromotion(const Json& p, const std::string& path) {
     }
     case PromoType::kThresholdAmount:
     case PromoType::kThresholdPercent: {
-      auto tiers = ReadTiers(p, path, promo.type == PromoType::kThresholdPercent);
+      auto tiers = ReadTiers(p, path, promo.type == PromoType::kThresholdPercent, code);
       if (!tiers) return tiers.error();
       promo.tiers = std::move(*tiers);
       auto repeat = ReadOptionalBool(p, "repeat", path);
@@ -276,6 +288,32 @@ Result<Promotion> ReadPromotion(const Json& p, const std::string& path) {
       }
       break;
     }
+    case PromoType::kCouponAmount:
+    case PromoType::kCouponPercent: {
+      ok = promo.type == PromoType::kCouponAmount ? need("amount", 1, kMaxAmount, promo.amount)
+                                                  : need("percent_bp", 1, 10'000, promo.percent_bp);
+      if (!ok) break;
+      auto min_spend = ReadRanged(p, "min_spend", path, 0, kMaxAmount, false, code);
+      if (!min_spend) return min_spend.error();
+      promo.min_spend = min_spend->value_or(0);
+      break;
+    }
+    case PromoType::kCouponThreshold: {
+      if (p.contains("min_spend")) {
+        return Invalid(code, JoinPath(path, "min_spend"), "a coupon_threshold's tiers say the spend it needs");
+      }
+      auto tiers = ReadTiers(p, path, false, code);
+      if (!tiers) return tiers.error();
+      promo.tiers = std::move(*tiers);
+      break;
+    }
+  }
+  if (coupon) {
+    auto single_use = ReadOptionalBool(p, "single_use", path);
+    if (!single_use) return single_use.error();
+    promo.single_use = single_use->value_or(true);
+  } else if (p.contains("single_use")) {
+    return Invalid(code, JoinPath(path, "single_use"), "is a field of a coupon (rules.coupons)");
   }
   if (!ok) return ok.error();
   if (promo.type == PromoType::kBundle) {
@@ -301,6 +339,9 @@ std::string_view PromoTypeName(PromoType type) {
 int LayerOf(PromoType type) {
   if (type == PromoType::kMemberTier) return 2;
   if (type == PromoType::kThresholdAmount || type == PromoType::kThresholdPercent) return 3;
+  if (type == PromoType::kCouponAmount || type == PromoType::kCouponPercent || type == PromoType::kCouponThreshold) {
+    return 4;
+  }
   return 1;
 }
 
@@ -311,7 +352,10 @@ int64_t Promotion::ApplicationSize() const {
     case PromoType::kMixMatch: return count;
     case PromoType::kMemberTier:
     case PromoType::kThresholdAmount:
-    case PromoType::kThresholdPercent: return 0;
+    case PromoType::kThresholdPercent:
+    case PromoType::kCouponAmount:
+    case PromoType::kCouponPercent:
+    case PromoType::kCouponThreshold: return 0;
     default: return 1;
   }
 }
@@ -431,24 +475,59 @@ Result<Rules> RulesFromJson(const Json& doc, std::string_view base) {
       rules.member_prices.push_back(MemberPrice{std::move(*sku), std::move(*tier), **price});
     }
   }
-  if (auto it = doc.find("promotions"); it != doc.end() && !it->is_null()) {
-    const std::string path = JoinPath(b, "promotions");
+  // Promotions, then coupon templates (the same reader; one id, one adjustment: a coupon's id is
+  // unique among coupons and promotions).
+  for (const bool coupon : {false, true}) {
+    auto it = doc.find(coupon ? "coupons" : "promotions");
+    if (it == doc.end() || it->is_null()) continue;
+    const std::string path = JoinPath(b, coupon ? "coupons" : "promotions");
     if (!it->is_array()) return WrongType(path, "an array");
     for (size_t i = 0; i < it->size(); ++i) {
-      auto promo = ReadPromotion((*it)[i], IndexPath(path, i));
+      auto promo = ReadPromotion((*it)[i], IndexPath(path, i), coupon);
       if (!promo) return promo.error();
-      for (const Promotion& other : rules.promotions) {
-        if (other.id == promo->id) {
-          return Invalid("promotion_invalid", IndexPath(path, i) + ".id", "duplicate promotion id '" + promo->id + "'");
-        }
+      const auto same = [&](const Promotion& other) { return other.id == promo->id; };
+      if (std::any_of(rules.promotions.begin(), rules.promotions.end(), same) ||
+          std::any_of(rules.coupons.begin(), rules.coupons.end(), same)) {
+        return Invalid(coupon ? "coupon_invalid" : "promotion_invalid", IndexPath(path, i) + ".id",
+                       std::string(coupon ? "duplicate id '" : "duplicate promotion id '") + promo->id + "'");
       }
-      rules.promotions.push_back(std::move(*promo));
+      (coupon ? rules.coupons : rules.promotions).push_back(std::move(*promo));
     }
   }
   auto points = PointsRulesFromJson(doc, b);
   if (!points) return points.error();
   rules.points = std::move(*points);
   return rules;
+}
+
+Result<std::vector<PresentedCoupon>> PresentedCouponsFromJson(const Json& request) {
+  std::vector<PresentedCoupon> out;
+  auto it = request.find("coupons");
+  if (it == request.end() || it->is_null()) return out;
+  if (!it->is_array()) return WrongType("coupons", "an array");
+  if (it->size() > kMaxCoupons) {
+    return Invalid("coupon_invalid", "coupons", "at most " + std::to_string(kMaxCoupons) + " coupons in one cart");
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    const std::string path = IndexPath("coupons", i);
+    const Json& c = (*it)[i];
+    if (!c.is_object()) return WrongType(path, "an object");
+    PresentedCoupon coupon;
+    for (auto [key, field] : {std::pair{"code", &coupon.code}, std::pair{"coupon_id", &coupon.coupon_id}}) {
+      auto text = ReadString(c, key, path);
+      if (!text || text->empty() || text->size() > 64) {
+        return Invalid("coupon_invalid", JoinPath(path, key), "must be a string of 1 to 64 characters");
+      }
+      auto checked = CheckFreeText(*text, JoinPath(path, key));
+      if (!checked) return checked.error();
+      *field = std::move(*checked);
+    }
+    auto used = ReadOptionalBool(c, "used", path);
+    if (!used) return used.error();
+    coupon.used = used->value_or(false);
+    out.push_back(std::move(coupon));
+  }
+  return out;
 }
 
 Result<Context> ContextFromJson(const Json& doc, std::string_view base) {

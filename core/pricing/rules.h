@@ -21,6 +21,7 @@ enum class PromoType {
   kPercentOff, kAmountOff, kFixedPrice, kFlashSale, kBuyXGetY, kBundle, kMixMatch,  // layer 1
   kMemberTier,                                                                      // layer 2
   kThresholdAmount, kThresholdPercent,                                              // layer 3
+  kCouponAmount, kCouponPercent, kCouponThreshold,                                  // layer 4 (rules.coupons)
 };
 
 std::string_view PromoTypeName(PromoType type);
@@ -74,9 +75,13 @@ struct Promotion {
   std::vector<std::pair<std::string, int64_t>> member_tiers;  // member_tier: tier -> bp
   std::vector<Tier> tiers;                                  // thresholds, ascending min
   bool repeat = false;
+  // Coupons (layer 4, templates in Rules::coupons): the spend in scope needed
+  // (coupon_amount, coupon_percent; 0: none), and whether a code is good once.
+  int64_t min_spend = 0;
+  bool single_use = true;
 
   int layer() const { return LayerOf(type); }
-  // Units one application uses (layer 1), 0 for layers 2-3.
+  // Units one application uses (layer 1), 0 for layers 2-4.
   int64_t ApplicationSize() const;
 };
 
@@ -112,6 +117,16 @@ struct Rules {
   std::vector<MemberPrice> member_prices;
   std::vector<Promotion> promotions;
   std::optional<PointsRules> points;
+  // Coupon templates (layer 4): one applies only when a code for it is
+  // presented (Context::coupons).
+  std::vector<Promotion> coupons;
+};
+
+// A coupon code the customer presents (the priceCart request's "coupons").
+struct PresentedCoupon {
+  std::string code;
+  std::string coupon_id;
+  bool used = false;  // the device knows the code was already redeemed
 };
 
 struct Context {
@@ -119,10 +134,13 @@ struct Context {
   std::string store_id;
   std::string member_tier;  // "" when the customer is not a member
   int64_t step_budget = 200'000;
+  std::vector<PresentedCoupon> coupons;  // at most kMaxCoupons, in request order
   // For comparisons only: the greedy answer most point-of-sale systems give
   // (each promotion in priority order takes all it can; no search).
   bool greedy = false;
 };
+
+inline constexpr size_t kMaxCoupons = 10;
 
 // "2026-11-24T10:00:00Z" (fractional seconds and +hh:mm offsets allowed) -> unix seconds.
 Result<int64_t> ParseInstant(std::string_view text);
@@ -132,6 +150,9 @@ Result<int64_t> ParseInstant(std::string_view text);
 // under `base` ("rules.promotions[2].tiers").
 Result<Rules> RulesFromJson(const Json& doc, std::string_view base);
 Result<Context> ContextFromJson(const Json& doc, std::string_view base);
+// The priceCart request's top-level "coupons": at most kMaxCoupons of
+// {"code", "coupon_id", "used"?}; errors coupon_invalid at coupons[i].field.
+Result<std::vector<PresentedCoupon>> PresentedCouponsFromJson(const Json& request);
 
 }  // namespace aisle::core::pricing
 

@@ -157,6 +157,7 @@ int LayerOf(const std::string& type) {
   }
   if (type == "member_tier") return 2;
   if (type == "threshold_amount" || type == "threshold_percent") return 3;
+  if (type == "coupon_amount" || type == "coupon_percent" || type == "coupon_threshold") return 4;
   Fail("unknown promotion type " + type);
 }
 
@@ -297,17 +298,7 @@ class Oracle {
         promo.member_bp = p.at("tiers").at(*tier).get<int64_t>();
       }
       promo.priority = p.value("priority", int64_t{0});
-      const std::string stacking = p.value("stacking", std::string("stackable"));
-      if (stacking == "exclusive") {
-        promo.stack = Stack::kExclusive;
-      } else if (stacking == "stackable") {
-        promo.stack = Stack::kStackable;
-      } else if (stacking.rfind("group:", 0) == 0) {
-        promo.stack = Stack::kGroup;
-        promo.group = stacking.substr(6);
-      } else {
-        Fail("bad stacking " + stacking);
-      }
+      ReadStacking(p, promo);
       if (Has(p, "max_applications")) promo.max_applications = p.at("max_applications").get<int64_t>();
       if (Has(p, "remaining_units")) promo.remaining_units = p.at("remaining_units").get<int64_t>();
       promo.no_threshold = p.value("no_threshold", false);
@@ -331,6 +322,39 @@ class Oracle {
       }
       promos_.push_back(std::move(promo));
     }
+    // Coupons (layer 4): a presented code whose template exists, is not a
+    // repeat of an earlier code, not used up, in its window, store and
+    // membership, is a candidate like a threshold; the others do nothing.
+    std::set<std::string> codes;
+    const Json templates = rules.value("coupons", Json::array());
+    for (const Json& c : req.value("coupons", Json::array())) {
+      if (!codes.insert(c.at("code").get<std::string>()).second) continue;
+      const std::string id = c.at("coupon_id").get<std::string>();
+      const Json* t = nullptr;
+      for (const Json& x : templates) {
+        if (x.at("id").get<std::string>() == id) t = &x;
+      }
+      if (t == nullptr) continue;
+      if (c.value("used", false) && t->value("single_use", true)) continue;
+      if (!InWindow(*t, now) || !InStores(*t, store)) continue;
+      if (t->value("member_only", false) && !tier) continue;
+      Promo promo;
+      promo.raw = *t;
+      promo.id = id;
+      promo.type = t->at("type").get<std::string>();
+      promo.layer = LayerOf(promo.type);
+      if (promo.layer != 4) Fail("not a coupon type " + promo.type);
+      promo.priority = t->value("priority", int64_t{0});
+      ReadStacking(*t, promo);
+      const Json exclude = t->value("exclude", Json::object());
+      const Json scope = t->value("scope", Json::object());
+      promo.in_scope.resize(unit_line_.size());
+      for (size_t u = 0; u < unit_line_.size(); ++u) {
+        const Line& line = lines_[unit_line_[u]];
+        promo.in_scope[u] = !line.overridden && !Matches(exclude, line, false) && Matches(scope, line, true);
+      }
+      promos_.push_back(std::move(promo));  // after the promotions: a stable sort keeps two codes in request order
+    }
     std::stable_sort(promos_.begin(), promos_.end(), [](const Promo& a, const Promo& b) {
       if (a.layer != b.layer) return a.layer < b.layer;
       if (a.priority != b.priority) return a.priority < b.priority;
@@ -344,7 +368,21 @@ class Oracle {
         later_.push_back(i);
       }
     }
-    if (later_.size() > 16) Fail("too many layer 2/3 promotions for the oracle");
+    if (later_.size() > 16) Fail("too many layer 2/3/4 promotions for the oracle");
+  }
+
+  static void ReadStacking(const Json& p, Promo& promo) {
+    const std::string stacking = p.value("stacking", std::string("stackable"));
+    if (stacking == "exclusive") {
+      promo.stack = Stack::kExclusive;
+    } else if (stacking == "stackable") {
+      promo.stack = Stack::kStackable;
+    } else if (stacking.rfind("group:", 0) == 0) {
+      promo.stack = Stack::kGroup;
+      promo.group = stacking.substr(6);
+    } else {
+      Fail("bad stacking " + stacking);
+    }
   }
 
   // ---- stacking ----
@@ -559,14 +597,19 @@ class Oracle {
   // Applies the layer-2/3 promotions chosen by `mask` (bit j = later_[j]).
   State Later(const State& after1, uint64_t mask) const {
     State s = after1;
-    bool snapped = false;
-    std::vector<int64_t> spend_price;  // prices after layers 1-2
+    bool snapped = false, snapped4 = false;
+    std::vector<int64_t> spend_price;   // prices after layers 1-2
+    std::vector<int64_t> spend_price4;  // prices after layers 1-3
     for (size_t j = 0; j < later_.size(); ++j) {
       const size_t p = later_[j];
       const Promo& pr = promos_[p];
       if (pr.layer == 3 && !snapped) {
         for (const UnitState& u : s) spend_price.push_back(u.price);
         snapped = true;
+      }
+      if (pr.layer == 4 && !snapped4) {
+        for (const UnitState& u : s) spend_price4.push_back(u.price);
+        snapped4 = true;
       }
       if (!(mask & (uint64_t{1} << j))) continue;
       if (pr.layer == 2) {
@@ -575,11 +618,57 @@ class Oracle {
           s[u].price -= RoundHalfUp(s[u].price, pr.member_bp, 10000);
           s[u].touched |= uint64_t{1} << p;
         }
-      } else {
+      } else if (pr.layer == 3) {
         ApplyThreshold(p, spend_price, s);
+      } else {
+        ApplyCoupon(p, spend_price4, s);
       }
     }
     return s;
+  }
+
+  // Promotion p (layer 3 or 4) touches `units`, its discount spread over
+  // them with allocate() in unit order, weighted by their current prices.
+  void Take(size_t p, std::vector<size_t> units, int64_t discount, State& s) const {
+    if (discount > 0) {
+      SortUnits(s, units);
+      std::vector<int64_t> weights;
+      for (size_t u : units) weights.push_back(s[u].price);
+      const std::vector<int64_t> parts = Spread(discount, weights);
+      for (size_t k = 0; k < units.size(); ++k) s[units[k]].price -= parts[k];
+    }
+    for (size_t u : units) s[u].touched |= uint64_t{1} << p;
+  }
+
+  // A coupon: the units in its scope that stacking allows (no_threshold does
+  // not matter here); spend = their prices after layers 1-3.
+  void ApplyCoupon(size_t p, const std::vector<int64_t>& spend_price, State& s) const {
+    const Promo& pr = promos_[p];
+    const Json& r = pr.raw;
+    std::vector<size_t> units;
+    int64_t spend = 0;
+    int64_t current = 0;
+    for (size_t u = 0; u < s.size(); ++u) {
+      if (!pr.in_scope[u] || !MayTouch(s[u].touched, p)) continue;
+      units.push_back(u);
+      spend += spend_price[u];
+      current += s[u].price;
+    }
+    if (units.empty()) return;
+    int64_t discount = 0;
+    if (pr.type == "coupon_threshold") {
+      const Json* tier = nullptr;  // the highest tier reached
+      for (const Json& t : r.at("tiers")) {
+        if (t.at("min").get<int64_t>() <= spend) tier = &t;
+      }
+      if (tier == nullptr) return;
+      discount = std::min(tier->at("off").get<int64_t>(), current);
+    } else {
+      if (spend < r.value("min_spend", int64_t{0})) return;
+      discount = pr.type == "coupon_amount" ? std::min(r.at("amount").get<int64_t>(), current)
+                                            : RoundHalfUp(current, r.at("percent_bp").get<int64_t>(), 10000);
+    }
+    Take(p, units, discount, s);
   }
 
   // Least total over the subsets of layer-2/3 promotions; `best_mask` gets the first best.
@@ -625,14 +714,7 @@ class Oracle {
     } else {
       discount = RoundHalfUp(current, tier->at("percent_bp").get<int64_t>(), 10000);
     }
-    if (discount > 0) {
-      SortUnits(s, units);
-      std::vector<int64_t> weights;
-      for (size_t u : units) weights.push_back(s[u].price);
-      const std::vector<int64_t> parts = Spread(discount, weights);
-      for (size_t k = 0; k < units.size(); ++k) s[units[k]].price -= parts[k];
-    }
-    for (size_t u : units) s[u].touched |= uint64_t{1} << p;
+    Take(p, units, discount, s);
   }
 
   uint64_t budget_;

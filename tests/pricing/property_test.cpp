@@ -277,7 +277,7 @@ TEST(PricingProperty, EngineTotalIsTheOraclesMinimum) {
   const uint64_t n = EnvNumber("AISLE_PRICING_PROPERTY_CASES", 3000);
   const uint64_t first = EnvNumber("AISLE_PRICING_FIRST_SEED", 1);
   uint64_t run = 0, overlapping = 0, mismatches = 0, not_optimal = 0, errors = 0, too_big = 0;
-  uint64_t discounted = 0;
+  uint64_t discounted = 0, coupon_applied = 0, coupon_refused = 0;
   std::map<std::string, uint64_t> cases_per_type, promotions_per_type, error_codes, error_first_seed;
   double engine_ms = 0, oracle_ms = 0;
   for (uint64_t seed = first; seed < first + n; ++seed) {
@@ -303,6 +303,10 @@ TEST(PricingProperty, EngineTotalIsTheOraclesMinimum) {
       types.insert(p["type"].get<std::string>());
       ++promotions_per_type[p["type"].get<std::string>()];
     }
+    for (const Json& c : req["rules"].value("coupons", Json::array())) {
+      types.insert(c["type"].get<std::string>());
+      ++promotions_per_type[c["type"].get<std::string>()];
+    }
     for (const std::string& t : types) ++cases_per_type[t];
 
     const Json engine = Json::parse(out, nullptr, false);
@@ -314,6 +318,9 @@ TEST(PricingProperty, EngineTotalIsTheOraclesMinimum) {
                                          engine["error"].value("message", std::string())
                                    : std::string("(no total)");
       if (error_codes[code]++ == 0) error_first_seed[code] = seed;
+    }
+    if (has_total) {
+      for (const Json& c : engine.value("coupons", Json::array())) ++(c.value("applied", false) ? coupon_applied : coupon_refused);
     }
     const bool total_ok = has_total && engine["total"].get<int64_t>() == oracle.total;
     const bool optimal_ok = engine.is_object() && engine.value("optimal", false) == true;
@@ -337,12 +344,18 @@ TEST(PricingProperty, EngineTotalIsTheOraclesMinimum) {
             << "[pricing property] cases with >= 3 overlapping promotions " << overlapping << " ("
             << (run ? 100.0 * static_cast<double>(overlapping) / static_cast<double>(run) : 0.0)
             << " %), cases where promotions lower the total " << discounted << "\n"
+            << "[pricing property] presented coupon codes: applied " << coupon_applied << ", not applied "
+            << coupon_refused << "\n"
             << "[pricing property] mismatches " << mismatches << ", not optimal " << not_optimal
             << ", errors " << errors << "\n"
             << "[pricing property] time: oracle " << oracle_ms << " ms, engine " << engine_ms << " ms\n";
   for (const auto& [code, count] : error_codes) {
     std::cout << "[pricing property]   engine error x" << count << " (first: seed "
               << error_first_seed[code] << "): " << code << "\n";
+  }
+  for (const char* t : {"coupon_amount", "coupon_percent", "coupon_threshold"}) {
+    std::cout << "[pricing property]   " << t << ": cases " << cases_per_type[t] << ", coupons "
+              << promotions_per_type[t] << "\n";
   }
   for (const char* t : kPromotionTypes) {
     std::cout << "[pricing property]   " << t << ": cases " << cases_per_type[t] << ", promotions "

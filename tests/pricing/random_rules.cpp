@@ -75,6 +75,8 @@ class Generator {
       ctx["member_tier"] = nullptr;
     }
     req["context"] = ctx;
+    // Coupons last, so the cases of earlier seeds keep their carts and promotions.
+    if (rng_.Chance(40)) AddCoupons(req);
     return req;
   }
 
@@ -308,6 +310,67 @@ class Generator {
       if (type == "threshold_amount" && ntiers == 1 && rng_.Chance(10)) p["repeat"] = false;
     }
     return p;
+  }
+
+  // 1-2 coupon templates in rules.coupons and 1-3 presented codes (now and
+  // then an unknown template, a repeated code, a used one).
+  void AddCoupons(Json& req) {
+    static const char* kTypes[] = {"coupon_amount", "coupon_percent", "coupon_threshold"};
+    Json templates = Json::array();
+    std::vector<std::string> ids;
+    const int64_t nt = rng_.Int(1, 2);
+    for (int64_t k = 0; k < nt; ++k) {
+      std::string id;
+      do {
+        id = "C" + std::to_string(rng_.Int(1, 20));
+      } while (!ids_.insert(id).second);
+      const std::string type = kTypes[rng_.Index(3)];
+      Json c = {{"id", id}, {"type", type}, {"scope", Scope(nullptr)}};
+      static const std::vector<std::string> kStacking = {"exclusive", "stackable", "group:a", "group:b"};
+      const std::string stacking = rng_.Pick(kStacking);
+      if (stacking != "stackable" || rng_.Chance(50)) c["stacking"] = stacking;
+      if (rng_.Chance(30)) c["priority"] = rng_.Int(-1, 3);
+      if (rng_.Chance(6)) c["exclude"] = {{"skus", Json::array({kSkus[rng_.Index(kSkuCount)].sku})}};
+      if (rng_.Chance(8)) c["member_only"] = true;
+      if (rng_.Chance(10)) c.update(Window(rng_.Chance(40)));
+      if (rng_.Chance(5)) c["stores"] = Json::array({"BJ02"});
+      if (rng_.Chance(50)) c["single_use"] = rng_.Chance(60);
+      const int64_t base = std::max<int64_t>(list_total_, 1000);
+      const auto near = [&] { return std::max<int64_t>(100, base * rng_.Int(30, 120) / 100 / 100 * 100); };
+      if (type == "coupon_amount") {
+        static const std::vector<int64_t> kAmounts = {500, 1000, 2000, 5000, 30000};
+        c["amount"] = rng_.Chance(70) ? rng_.Pick(kAmounts) : rng_.Int(1, 20000);
+        if (rng_.Chance(60)) c["min_spend"] = near();
+      } else if (type == "coupon_percent") {
+        static const std::vector<int64_t> kBp = {500, 1000, 2000, 3333, 5000};
+        c["percent_bp"] = rng_.Chance(70) ? rng_.Pick(kBp) : rng_.Int(1, 10000);
+        if (rng_.Chance(60)) c["min_spend"] = near();
+      } else {
+        std::set<int64_t> mins;
+        const int64_t ntiers = rng_.Chance(60) ? 1 : 2;
+        while (static_cast<int64_t>(mins.size()) < ntiers) mins.insert(near());
+        std::vector<int64_t> offs;
+        for (int64_t min : mins) offs.push_back(std::max<int64_t>(1, min * rng_.Int(3, 25) / 100));
+        std::sort(offs.begin(), offs.end());
+        Json tiers = Json::array();
+        size_t i = 0;
+        for (int64_t min : mins) tiers.push_back({{"min", min}, {"off", offs[i++]}});
+        c["tiers"] = tiers;
+      }
+      templates.push_back(c);
+      ids.push_back(id);
+    }
+    req["rules"]["coupons"] = templates;
+    Json presented = Json::array();
+    const int64_t np = rng_.Chance(15) ? 3 : rng_.Int(1, 2);
+    for (int64_t k = 0; k < np; ++k) {
+      Json code = {{"code", "K" + std::to_string(rng_.Int(100, 999))},
+                   {"coupon_id", rng_.Chance(92) ? rng_.Pick(ids) : std::string("CX")}};
+      if (k > 0 && rng_.Chance(10)) code["code"] = presented[0]["code"];
+      if (rng_.Chance(15)) code["used"] = rng_.Chance(70);
+      presented.push_back(code);
+    }
+    req["coupons"] = presented;
   }
 
   Rng rng_;
