@@ -240,6 +240,13 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
   if (!sale.priced_at.empty() && !pricing::ParseInstant(sale.priced_at)) {
     return Error::Make("invalid_time", "priced_at must be an ISO 8601 instant", "payload.priced_at");
   }
+  auto coupons = pricing::PresentedCouponsFromJson(payload);
+  if (!coupons) {
+    Error e = coupons.error();
+    e.field = JoinPath(base, e.field);
+    return e;
+  }
+  sale.coupons = std::move(*coupons);
   auto member = ReadOptionalString(payload, "member_id", base);
   if (!member) return member.error();
   sale.member_id = member->value_or("");

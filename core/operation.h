@@ -16,6 +16,7 @@
 #include "core/hlc.h"
 #include "core/json_read.h"
 #include "core/money.h"
+#include "core/pricing/rules.h"
 
 namespace aisle::core {
 
@@ -87,6 +88,8 @@ struct SalePayload {
   std::string member_id;
   int64_t points_balance = -1;
   int64_t points_redeem = 0;
+  // Coupon codes presented (layer 4; the engine decides which apply).
+  std::vector<pricing::PresentedCoupon> coupons;
 };
 
 // A manager's approval, carried in an operation's payload.approvals

@@ -25,6 +25,7 @@ std::string_view Suggestion(std::string_view kind) {
   if (kind == "points_overdraft") return "recover_or_write_off_points";
   if (kind == "refund_difference") return "review_refund";
   if (kind == "member_unknown") return "review_member";
+  if (kind == "coupon_reused" || kind == "coupon_unknown") return "review_coupon";
   return "review";
 }
 

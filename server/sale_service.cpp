@@ -102,6 +102,38 @@ void RecordPoints(Database& db, const core::Operation& op, const std::string& me
   }
 }
 
+// A coupon code that applied to a sale: its redemption (one row per code and
+// sale, so a retried upload adds none). A code the chain never issued, or a
+// single-use one already redeemed by another sale that was not returned
+// (two offline devices), is raised for the manager; the sale stands.
+void RecordCoupon(Database& db, const core::Operation& op, const pricing::CompiledRules& rules,
+                  const pricing::CouponResult& coupon, const std::string& sale_id, int64_t now, json& result) {
+  auto issued = db.Prepare("SELECT 1 FROM coupon_codes WHERE code = ? AND coupon_id = ?");
+  issued.Bind(1, coupon.code).Bind(2, coupon.coupon_id);
+  if (!issued.Step()) {
+    RaiseException(db, op, "coupon_unknown", {{"code", coupon.code}, {"coupon_id", coupon.coupon_id}, {"sale_id", sale_id}},
+                   now, result);
+    return;
+  }
+  db.Prepare(
+        "INSERT OR IGNORE INTO coupon_redemptions (code, sale_id, op_id, store_id, created_at) VALUES (?, ?, ?, ?, ?)")
+      .Bind(1, coupon.code).Bind(2, sale_id).Bind(3, op.op_id).Bind(4, op.store_id).Bind(5, now).Run();
+  bool single_use = true;
+  for (const pricing::Promotion& p : rules.rules().coupons) {
+    if (p.id == coupon.coupon_id) single_use = p.single_use;
+  }
+  if (!single_use) return;
+  auto others = db.Prepare(
+      "SELECT sale_id FROM coupon_redemptions WHERE code = ? AND sale_id != ? AND restored_by = '' ORDER BY created_at");
+  others.Bind(1, coupon.code).Bind(2, sale_id);
+  json sales = json::array();
+  while (others.Step()) sales.push_back(others.Text(0));
+  if (!sales.empty()) {
+    RaiseException(db, op, "coupon_reused", {{"code", coupon.code}, {"sale_id", sale_id}, {"earlier_sales", sales}}, now,
+                   result);
+  }
+}
+
 // A sale line with what the server knows about its product.
 struct ResolvedLine {
   core::SaleLineInput input;
@@ -153,6 +185,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   context.now = priced_at ? *priced_at : now;
   context.store_id = op.store_id;
   context.member_tier = sale->member_tier;
+  context.coupons = sale->coupons;
 
   // Price twice with core: at the device's unit prices (what the customer
   // paid, stored) and at the server's own prices (to find differences).
@@ -211,6 +244,12 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   for (const core::CartLine& c : paid.lines) request["lines"].push_back(core::CartLineToJson(c));
   if (sale->points_balance >= 0) {
     request["points"] = {{"balance", sale->points_balance}, {"redeem", sale->points_redeem}};
+  }
+  if (!sale->coupons.empty()) {
+    request["coupons"] = json::array();
+    for (const pricing::PresentedCoupon& c : sale->coupons) {
+      request["coupons"].push_back({{"code", c.code}, {"coupon_id", c.coupon_id}});
+    }
   }
 
   db.Prepare(
@@ -352,6 +391,9 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   if (!problems.empty()) {
     RaiseException(db, op, "approval_invalid", {{"sale_id", sale->sale_id}, {"staff_code", staff_code},
                                                 {"problems", problems}}, now, result);
+  }
+  for (const pricing::CouponResult& c : priced->coupons) {
+    if (c.applied) RecordCoupon(db, op, *rules, c, sale->sale_id, now, result);
   }
   if (!sale->member_id.empty()) {
     RecordPoints(db, op, sale->member_id, sale->sale_id,
@@ -514,6 +556,25 @@ core::Result<json> ApplyUnreceiptedReturn(Database& db, const core::Operation& o
   return result;
 }
 
+// The rules' returns policy: a wholly returned sale gives its coupons back
+// unless `returns.restore_coupons` is false.
+bool RestoresCoupons(const json& request) {
+  const json& rules = request.value("rules", json::object());
+  const json policy = rules.value("returns", json::object());
+  return !policy.is_object() || policy.value("restore_coupons", true);
+}
+
+// Whether a coupon template of the sale's rules is still within its window.
+bool CouponStillValid(const json& request, const std::string& coupon_id, int64_t now) {
+  for (const json& c : request.value("rules", json::object()).value("coupons", json::array())) {
+    if (!c.is_object() || c.value("id", "") != coupon_id) continue;
+    if (!c.contains("end")) return true;
+    auto end = pricing::ParseInstant(c.value("end", ""));
+    return end && now < *end;
+  }
+  return false;
+}
+
 // sale.returned: units of a sale of any store come back to this store. The
 // refund is priced again by core from the request the sale was priced with
 // and the sale's earlier returns (docs/pricing.md, "Returns and exchanges");
@@ -547,7 +608,7 @@ core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const st
   json items = json::array();
   for (const core::ReturnItem& i : ret->items) items.push_back({{"line", i.line}, {"qty", i.qty}});
   const json priced = json::parse(core::PriceReturnJson(core::ToCanonicalJson(
-      json{{"sale", std::move(request)}, {"earlier_returns", std::move(earlier)}, {"returning", items}})));
+      json{{"sale", request}, {"earlier_returns", std::move(earlier)}, {"returning", items}})));
   if (priced.contains("error")) {
     Error e = Error::Make(priced["error"].value("code", "return_invalid"), priced["error"].value("message", ""),
                           priced["error"].value("field", ""));
@@ -600,6 +661,18 @@ core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const st
   if (!problems.empty()) {
     RaiseException(db, op, "approval_invalid",
                    {{"return_id", ret->return_id}, {"staff_code", staff_code}, {"problems", problems}}, now, result);
+  }
+  if (priced["fully_returned"] == true && RestoresCoupons(request)) {
+    // The sale came back whole: its single-use coupons may be used again, while still valid.
+    auto restore = db.Prepare(
+        "UPDATE coupon_redemptions SET restored_by = ? WHERE sale_id = ? AND restored_by = '' AND code IN "
+        "(SELECT json_extract(value, '$.code') FROM json_each(?))");
+    json valid = json::array();
+    for (const json& c : request.value("coupons", json::array())) {
+      if (CouponStillValid(request, c.value("coupon_id", ""), now)) valid.push_back(c);
+    }
+    restore.Bind(1, ret->return_id).Bind(2, ret->sale_id).Bind(3, valid.dump()).Run();
+    if (db.Changes() > 0) result["coupons_restored"] = db.Changes();
   }
   if (!member_id.empty()) {
     RecordPoints(db, op, member_id, ret->return_id,

@@ -493,6 +493,11 @@ END;
 ALTER TABLE locations ADD COLUMN offline_coupons INTEGER NOT NULL DEFAULT 0 CHECK (offline_coupons IN (0, 1));
 ALTER TABLE locations ADD COLUMN offline_points_max INTEGER NOT NULL DEFAULT 0 CHECK (offline_points_max >= 0);
 )sql",
+    // 14: a coupon redemption undone when its sale came back whole (the
+    // return's id; '' while it stands), so a restored single-use code is good again.
+    R"sql(
+ALTER TABLE coupon_redemptions ADD COLUMN restored_by TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

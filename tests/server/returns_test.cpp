@@ -94,7 +94,7 @@ class ReturnsTest : public ::testing::Test {
               {{"sale_id", sale_id}, {"currency", "CNY"}, {"lines", lines}, {"total", due},
                {"tenders", {{{"type", "card"}, {"amount", due}}}}, {"rules_version", rules_["version"]},
                {"member_tier", "gold"}, {"priced_at", "2026-11-25T10:00:00Z"}, {"member_id", kMember},
-               {"points", request["points"]}});
+               {"points", request["points"]}, {"coupons", request.value("coupons", json::array())}});
   }
 
   // What the device computes for a return: core's priceReturn of the sale's request.
@@ -281,6 +281,50 @@ TEST_F(ReturnsTest, WithoutAReceiptTheLowestRecentPriceIsRefundedAndAManagerMust
   bad["return_id"] = "nr-2";
   bad["lines"][0]["barcode"] = "6900000000007";
   EXPECT_EQ(Push(manager_, Op(5, "sale.returned", "SH01", "sh-phone", bad))["error"]["field"], "payload.lines[0].barcode");
+}
+
+// Coupons (layer 4) on the server: codes issued for a coupon of the rules, the re-pricing applies
+// the code the device presented, a single-use code redeemed by two sales (two offline devices)
+// is raised as coupon_reused, a code never issued as coupon_unknown, and a sale returned whole
+// gives its coupon back.
+TEST_F(ReturnsTest, SingleUseCouponsAreALedgerRaisedWhenReusedAndGivenBackByAWholeReturn) {
+  const std::string admin = SignIn("SH01", "9001", "999999", "sh-admin");
+  const HttpResult batch = Http(server_->port(), "POST", "/api/v1/coupons/batches",
+                                json{{"coupon_id", "CPN-20-OFF-200"}, {"count", 2}}.dump(), admin);
+  ASSERT_EQ(batch.status, 201) << batch.body;
+  const std::string code = batch.Json()["codes"][0];
+  EXPECT_EQ(Http(server_->port(), "POST", "/api/v1/coupons/batches", json{{"coupon_id", "NOPE"}, {"count", 2}}.dump(), admin)
+                .Json()["error"]["field"],
+            "coupon_id");
+  const auto with_code = [&](const std::string& c) {
+    json request = Request({{"SKU-001002", 1}}, std::nullopt);
+    request["coupons"] = {{{"code", c}, {"coupon_id", "CPN-20-OFF-200"}}};
+    return request;
+  };
+  json first_priced, second_priced, forged_priced;
+  const json first_request = with_code(code);
+  const json first = Push(manager_, SaleOp(1, "cpn-sale-1", first_request, first_priced));
+  ASSERT_EQ(first_priced["coupons"][0]["applied"], true) << first_priced["coupons"];
+  ASSERT_EQ(first["status"], "applied") << first;
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM price_differences WHERE sale_id = 'cpn-sale-1'"), 0);
+  // Another device, offline, took the same single-use code.
+  const json second = Push(manager_, SaleOp(2, "cpn-sale-2", with_code(code), second_priced));
+  ASSERT_EQ(second["status"], "accepted_with_exception") << second;
+  EXPECT_EQ(second["exceptions"][0]["kind"], "coupon_reused");
+  const json forged = Push(manager_, SaleOp(3, "cpn-sale-3", with_code("CPN-20-OFF-200-22222222"), forged_priced));
+  EXPECT_EQ(forged["exceptions"][0]["kind"], "coupon_unknown") << forged;
+  const json coupon = Get(manager_, "/api/v1/coupons/" + code);
+  EXPECT_EQ(coupon["redeemed"].size(), 2u) << coupon;
+  EXPECT_EQ(Get(manager_, "/api/v1/coupons/NOPE-22222222")["error"]["code"], "coupon_not_found");
+
+  // The first sale comes back whole: its coupon is given back (still valid), the refund is what was paid.
+  const json refund = PriceReturn(first_request, json::array(), {{{"line", 0}, {"qty", 1}}});
+  EXPECT_EQ(refund["refund"], first_priced["total"]);
+  const json r = Push(manager_, ReturnOp(4, "SH01", "sh-phone", "cpn-ret-1", "cpn-sale-1", {{{"line", 0}, {"qty", 1}}},
+                                         refund["refund_money"]));
+  ASSERT_EQ(r["status"], "applied") << r;
+  EXPECT_EQ(r["coupons_restored"], 1);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM coupon_redemptions WHERE restored_by = 'cpn-ret-1' AND sale_id = 'cpn-sale-1'"), 1);
 }
 
 }  // namespace

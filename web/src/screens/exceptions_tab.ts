@@ -24,7 +24,7 @@ export interface StoreException {
   note?: string;
 }
 
-const kinds = ['', 'stock_negative', 'approval_invalid', 'drawer_variance', 'device_revoked', 'points_overdraft', 'refund_difference', 'member_unknown'];
+const kinds = ['', 'stock_negative', 'approval_invalid', 'drawer_variance', 'device_revoked', 'points_overdraft', 'refund_difference', 'member_unknown', 'coupon_reused', 'coupon_unknown'];
 const resolutions = ['accepted', 'corrected', 'written_off', 'escalated'];
 
 /** One line on what the exception is about, from its detail. */
@@ -39,6 +39,7 @@ function summary(e: StoreException, currency: string): string {
   if (Array.isArray(d.problems)) parts.push(...(d.problems as string[]));
   if (typeof d.variance === 'number') parts.push(tb('exc_variance', { amount: formatMoney(d.variance, currency) }));
   if (typeof d.member_id === 'string') parts.push(`${d.member_id}${typeof d.balance === 'number' ? ` · ${d.balance}` : ''}`);
+  if (typeof d.code === 'string') parts.push(`${tb('exc_coupon')} ${d.code}`);
   if (typeof d.return_id === 'string') parts.push(`${tb('exc_return')} ${d.return_id.slice(0, 8)}`);
   if (typeof d.device_refund === 'number' && typeof d.server_refund === 'number') {
     parts.push(`${formatMoney(d.device_refund, currency)} ≠ ${formatMoney(d.server_refund, currency)}`);
