@@ -9,6 +9,7 @@
 // everything: the points ledger ends where it started. And an exchange: a return whose credit pays a
 // cheaper new item, the rest given back in cash, both operations queued together. And a return
 // without a receipt, refunded at the lowest price of the last 30 days with the manager's approval.
+// Offline, the store's policy refuses single-use coupons and points.
 //
 //   cd tests/e2e && npm ci && node --test returns.test.mjs
 
@@ -189,6 +190,24 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
     assert.equal(sql('SELECT refund_money || \' \' || device_refund FROM unreceipted_returns'), `${lowest} ${lowest}`);
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
+
+    step = '10. offline, the store policy: no single-use coupon, no points (demo SH01: offline_coupons no, 0 points)';
+    await page.locator(tid('menu-button')).click();
+    await page.locator(tid('menu-sell')).click();
+    await context.setOffline(true);
+    await page.locator(tid('coupon-button')).click();
+    await page.locator(tid('coupon-input')).fill('CPN-20-OFF-200-23456789');
+    await page.locator(tid('coupon-ok')).click();
+    await page.locator(`${tid('coupon-dialog')} ${tid('coupon-error')}`).filter({ hasText: '离线' }).waitFor({ timeout: STEP });
+    await page.keyboard.press('Escape');
+    await page.locator(tid('barcode-input')).fill('13800000002');
+    await page.keyboard.press('Enter');
+    await page.locator(`${tid('member-chip')}[data-member="M000002"]`).waitFor({ timeout: STEP });
+    await scan(SERUM);
+    await page.locator(tid('pay-button')).click();
+    await page.locator(tid('points-offline-cap')).waitFor({ state: 'visible', timeout: STEP });
+    assert.equal(await page.locator(tid('points-input')).inputValue(), '0');
+    await context.setOffline(false);
   } catch (e) {
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});
     throw new Error(`${step}: ${e.message} (data kept in ${dataDir})`, { cause: e });

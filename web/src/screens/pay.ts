@@ -15,6 +15,7 @@ import { ensureDeviceId, session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
 import type { NewOperation, ReturnPayload, SaleRecord } from '../types';
 import { uuidv7 } from '../uuid';
+import { storePolicies } from '../verifiers';
 
 let tenderedText = '';
 
@@ -86,18 +87,35 @@ export function renderPay(main: HTMLElement): void {
   };
   if (!reprice()) return go({ name: 'sell' });
   const pointsInput = h('input', { class: 'big-input', id: 'points', 'data-testid': 'points-input', inputmode: 'numeric', autocomplete: 'off', value: String(redeem) });
+  // Offline, the store caps the points one sale may redeem (its offline policy: nobody can check the balance).
+  let cap = proposal;
+  const capNote = h('p', { class: 'warn-text', 'data-testid': 'points-offline-cap', hidden: true });
   pointsInput.addEventListener('input', () => {
     const v = pointsInput.value.trim();
-    redeem = /^\d{1,9}$/.test(v) ? Math.min(Number(v), proposal) : 0;
+    redeem = /^\d{1,9}$/.test(v) ? Math.min(Number(v), cap) : 0;
     reprice();
     update();
   });
+  if (member && proposal > 0 && !navigator.onLine) {
+    void storePolicies().then((p) => {
+      cap = Math.min(proposal, p.offline_points_max);
+      capNote.hidden = false;
+      capNote.textContent = t('pay_points_offline_cap', { n: cap });
+      if (redeem > cap) {
+        redeem = cap;
+        pointsInput.value = String(cap);
+        reprice();
+        update();
+      }
+    });
+  }
   const pointsField =
     member && proposal > 0
       ? h('label', { class: 'field', for: 'points' },
           h('span', {}, t('pay_points')),
           pointsInput,
           h('span', { class: 'muted' }, t('pay_points_hint', { points: proposal, value: formatMoney(first.value.points?.redeemable_value ?? 0, currency), balance: member.points })),
+          capNote,
           pointsNote)
       : null;
 

@@ -11,6 +11,8 @@ import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, findMember, productByBarcode, stockLevel } from '../db';
 import { h, svgIcon, toast } from '../dom';
 import { isMessageKey, localName, t, tierName } from '../i18n';
+import { currentRules } from '../rules';
+import { storePolicies } from '../verifiers';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
 import { askPriceChange, priceChangeNote } from './price_sheet';
@@ -109,7 +111,11 @@ export function renderSell(main: HTMLElement): () => void {
         // A member code (M000002) or a phone number is the customer, not an item.
         if (!/^\d+$/.test(code) || /^1\d{10}$/.test(code)) {
           if (await attachMember(code)) return;
-          if (!/^\d+$/.test(code) && addCartCoupon(code) === null) return;  // a coupon code
+          if (!/^\d+$/.test(code)) {  // a coupon code?
+            const why = await presentCoupon(code);
+            if (why === null) return;
+            if (why !== 'coupon_unknown') return toast(t(why), 'error');
+          }
           if (!/^\d+$/.test(code)) return openSearch(code);
         }
         await scan(code);
@@ -140,6 +146,19 @@ export function renderSell(main: HTMLElement): () => void {
       return;
     }
     await addScanned(product);
+  }
+
+  /**
+   * Adds a coupon code to the sale; null when added, else why not. Offline, a single-use coupon is
+   * refused unless the store allows it (its offline policy): nobody can tell it was not used already.
+   */
+  async function presentCoupon(code: string): Promise<'coupon_unknown' | 'coupon_twice' | 'coupon_offline_refused' | null> {
+    if (!navigator.onLine) {
+      const id = code.trim().toUpperCase().slice(0, Math.max(0, code.trim().lastIndexOf('-')));
+      const template = ((currentRules()?.coupons as { id?: string; single_use?: boolean }[] | undefined) ?? []).find((c) => c.id === id);
+      if (template && template.single_use !== false && !(await storePolicies()).offline_coupons) return 'coupon_offline_refused';
+    }
+    return addCartCoupon(code);
   }
 
   /** Attaches the member found by code or phone; false when nobody has it. */
@@ -206,9 +225,7 @@ export function renderSell(main: HTMLElement): () => void {
       form.addEventListener('submit', (ev) => {
         ev.preventDefault();
         if (kind === 'coupon') {
-          const why = addCartCoupon(input.value);
-          if (why) failed(t(why));
-          else dialog.close();
+          void presentCoupon(input.value).then((why) => (why ? failed(t(why)) : dialog.close()));
           return;
         }
         void attachMember(input.value).then((found) => (found ? dialog.close() : failed(t('member_not_found'))));
