@@ -32,7 +32,7 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
     await boButton.click();
     await page.locator(tid('bo-tab-promotions')).click();
     await page.locator(tid('promo-row')).first().waitFor({ timeout: STEP });
-    assert.equal(await page.locator(tid('promo-row')).count(), latest().promotions.length);
+    assert.equal(await page.locator(tid('promo-row')).count(), latest().promotions.length + latest().coupons.length);
 
     step = '2. a new percent off: 0 % is refused next to its field';
     await page.locator(tid('promo-new-type')).selectOption('percent_off');
@@ -89,6 +89,22 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
     assert.deepEqual(hair, { id: 'HAIR-10', type: 'percent_off', name: { zh: '护发九折', en: 'Hair care 10 % off' }, percent_bp: 1000, scope: { categories: ['haircare'] }, stacking: 'group:item' });
     assert.equal(latest().promotions.some((p) => p.id === 'BAD-PCT'), false);
     assert.equal(sql("SELECT count(*) FROM audit_log WHERE action = 'rules.published' AND actor = '9001'"), '3');
+
+    step = '5b. a new coupon template: ¥50 off ¥500, previewed as if a code were presented';
+    await page.locator(tid('promo-new-type')).selectOption('coupon_amount');
+    await page.locator(tid('promo-new')).click();
+    await page.locator(tid('promo-field-id')).fill('CPN-50-OFF-500');
+    await page.locator(tid('promo-field-name_en')).fill('¥50 off ¥500');
+    await page.locator(tid('promo-field-amount')).fill('50');
+    await page.locator(tid('promo-field-min_spend')).fill('500');
+    await page.locator(tid('promo-field-scope_all')).check();
+    await page.locator(tid('promo-preview-cart')).fill('6995530001495 × 2');
+    await page.locator(tid('promo-preview-button')).click();
+    await page.locator(`${tid('promo-preview-adjustment')}[data-id="CPN-50-OFF-500"]`).waitFor({ timeout: STEP });
+    await page.locator(tid('promo-publish')).click();
+    await page.locator(`${tid('promo-row')}[data-id="CPN-50-OFF-500"]`).waitFor({ timeout: STEP });
+    assert.deepEqual(latest().coupons.find((c) => c.id === 'CPN-50-OFF-500'),
+      { id: 'CPN-50-OFF-500', type: 'coupon_amount', name: { zh: '', en: '¥50 off ¥500' }, amount: 5000, min_spend: 50000, single_use: true, scope: { all: true }, stacking: 'stackable' });
 
     step = '6. five single-use codes for the ¥20-off coupon, for a member';
     await page.locator(tid('coupon-template')).selectOption('CPN-20-OFF-200');

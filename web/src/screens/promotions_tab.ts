@@ -22,13 +22,17 @@ type Promo = Record<string, unknown> & { id: string; type: string };
 
 interface Published {
   version: string;
-  rules: RulesDocument & { promotions?: Promo[]; disabled_promotions?: Promo[]; coupons?: Promo[] };
+  rules: RulesDocument & { promotions?: Promo[]; disabled_promotions?: Promo[]; coupons?: Promo[]; disabled_coupons?: Promo[] };
 }
 
 export const promotionTypes = [
   'percent_off', 'amount_off', 'fixed_price', 'flash_sale', 'buy_x_get_y', 'bundle', 'mix_match',
-  'member_tier', 'threshold_amount', 'threshold_percent',
+  'member_tier', 'threshold_amount', 'threshold_percent', 'coupon_amount', 'coupon_percent', 'coupon_threshold',
 ] as const;
+
+/** Where an entry of this type lives in the rules document: coupon templates apart from promotions. */
+type Listing = 'promotions' | 'coupons';
+const listingOf = (type: string): Listing => (type.startsWith('coupon_') ? 'coupons' : 'promotions');
 
 /** The fields of the form, by the JSON key of the promotion they edit. */
 const typeFields: Record<string, string[]> = {
@@ -42,8 +46,11 @@ const typeFields: Record<string, string[]> = {
   member_tier: ['tiers'],
   threshold_amount: ['tiers', 'repeat'],
   threshold_percent: ['tiers'],
+  coupon_amount: ['amount', 'min_spend', 'single_use'],
+  coupon_percent: ['percent_bp', 'min_spend', 'single_use'],
+  coupon_threshold: ['tiers', 'single_use'],
 };
-const moneyKeys = new Set(['amount', 'price']);
+const moneyKeys = new Set(['amount', 'price', 'min_spend']);
 const percentKeys = new Set(['percent_bp', 'get_percent_bp']);
 const intKeys = new Set(['buy', 'get', 'count', 'priority', 'max_applications', 'remaining_units']);
 
@@ -260,13 +267,15 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
   const showList = () => {
     if (!published) return;
     const doc = published.rules;
-    const active = doc.promotions ?? [];
-    const disabled = doc.disabled_promotions ?? [];
     const row = (p: Promo, on: boolean) => {
       const name = p.name as { zh?: string; en?: string } | undefined;
       const when = [p.start, p.end].map((x) => (typeof x === 'string' ? x.slice(0, 10) : '…')).join(' → ');
       const move = () => {
-        const next = { ...doc, promotions: on ? active.filter((x) => x.id !== p.id) : [...active, p], disabled_promotions: on ? [...disabled, p] : disabled.filter((x) => x.id !== p.id) };
+        const list = listingOf(p.type);
+        const off = `disabled_${list}` as const;
+        const active = doc[list] ?? [];
+        const disabled = doc[off] ?? [];
+        const next = { ...doc, [list]: on ? active.filter((x) => x.id !== p.id) : [...active, p], [off]: on ? [...disabled, p] : disabled.filter((x) => x.id !== p.id) };
         void save(next, on ? 'promo_disabled_done' : 'promo_enabled_done');
       };
       return h(
@@ -289,7 +298,12 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
         h('div', { class: 'bo-form-actions' }, newType,
           h('button', { class: 'btn btn-primary', type: 'button', 'data-testid': 'promo-new', onclick: () => showForm({ id: '', type: newType.value }) }, tb('promo_new')),
           h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'promo-import', onclick: showImport }, tb('promo_import')))),
-      h('ul', { class: 'bo-list', 'data-testid': 'promo-list' }, [...active.map((p) => row(p, true)), ...disabled.map((p) => row(p, false))]),
+      h('ul', { class: 'bo-list', 'data-testid': 'promo-list' }, [
+        ...(doc.promotions ?? []).map((p) => row(p, true)),
+        ...(doc.disabled_promotions ?? []).map((p) => row(p, false)),
+        ...(doc.coupons ?? []).map((p) => row(p, true)),
+        ...(doc.disabled_coupons ?? []).map((p) => row(p, false)),
+      ]),
       couponCard(doc.coupons ?? []),
     );
   };
@@ -362,8 +376,9 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
         const groups = (original.groups as { skus?: string[] }[] | undefined) ?? [];
         return fieldOf(key, 'promo_f_groups', h('textarea', { rows: 3 }, groups.map((g) => csv(g.skus)).join('\n')));
       }
-      if (key === 'tiers') return fieldOf(key, original.type === 'member_tier' ? 'promo_f_member_tiers' : original.type === 'threshold_percent' ? 'promo_f_tiers_percent' : 'promo_f_tiers_amount', h('textarea', { rows: 3 }, tiersToText(original)));
+      if (key === 'tiers') return fieldOf(key, original.type === 'member_tier' ? 'promo_f_member_tiers' : original.type === 'threshold_percent' ? 'promo_f_tiers_percent' : 'promo_f_tiers_amount', h('textarea', { rows: 3 }, tiersToText(original)));  // coupon_threshold: as threshold_amount
       if (key === 'repeat') return fieldOf(key, 'promo_f_repeat', check(original.repeat === true));
+      if (key === 'single_use') return fieldOf(key, 'promo_f_single_use', check(original.single_use !== false));
       if (moneyKeys.has(key)) return fieldOf(key, `promo_f_${key}` as BoKey, h('input', { inputmode: 'decimal', value: moneyText(original[key]) }), currency);
       if (percentKeys.has(key)) return fieldOf(key, `promo_f_${key}` as BoKey, h('input', { inputmode: 'decimal', value: moneyText(original[key]) }), '%');
       return fieldOf(key, `promo_f_${key}` as BoKey, h('input', { inputmode: 'numeric', value: original[key] === undefined ? '' : String(original[key]) }));
@@ -399,7 +414,9 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
         const el = inputs[key];
         if (!el) continue;
         const v = el.value.trim();
-        if (key === 'repeat') {
+        if (key === 'single_use') {
+          p.single_use = (el as HTMLInputElement).checked;
+        } else if (key === 'repeat') {
           if ((el as HTMLInputElement).checked) p.repeat = true;
         } else if (key === 'groups') {
           p.groups = v.split('\n').map(list).filter((g) => g.length).map((skus) => ({ skus }));
@@ -421,9 +438,11 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
       if ((inputs.no_threshold as HTMLInputElement).checked) p.no_threshold = true;
       return { promo: p };
     };
+    const listing = listingOf(original.type);
     const draftWith = (p: Promo) => {
-      const rest = (doc.promotions ?? []).filter((x) => x.id !== original.id);
-      return { ...doc, promotions: isNew ? [...rest, p] : (doc.promotions ?? []).map((x) => (x.id === original.id ? p : x)) };
+      const entries = doc[listing] ?? [];
+      const rest = entries.filter((x) => x.id !== original.id);
+      return { ...doc, [listing]: isNew ? [...rest, p] : entries.map((x) => (x.id === original.id ? p : x)) };
     };
     const showError = (field: string | undefined, message: string) => {
       for (const el of [...Object.values(errors), general]) el.hidden = true;
@@ -445,15 +464,16 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
         showError('id', tb('required'));
         return null;
       }
-      if (isNew && (doc.promotions ?? []).concat(doc.disabled_promotions ?? []).some((x) => x.id === promo.id)) {
+      const everyId = [doc.promotions, doc.disabled_promotions, doc.coupons, doc.disabled_coupons].flatMap((l) => l ?? []);
+      if (isNew && everyId.some((x) => x.id === promo.id)) {
         showError('id', tb('promo_duplicate_id'));
         return null;
       }
       const draft = draftWith(promo);
       const bad = checkRules(draft);
       if (bad) {
-        const index = (draft.promotions ?? []).findIndex((x) => x.id === promo.id);
-        const prefix = `rules.promotions[${index}]`;
+        const index = (draft[listing] ?? []).findIndex((x) => x.id === promo.id);
+        const prefix = `rules.${listing}[${index}]`;
         const field = (bad.field ?? '').startsWith(prefix) ? (bad.field ?? '').slice(prefix.length + 1).replace(/[.[].*$/, '') : '';
         showError(field || undefined, bad.message.replace(/^[\w.[\]]+: /, ''));
         return null;
@@ -474,7 +494,14 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
         }
         lines.push({ barcode: product.barcode, qty: Number(qty) || 1, product });
       }
-      const r = priceCart(currency, lines, v.draft, { now: new Date(), storeId: session()?.store.store_id ?? '', ...(previewTier.value ? { memberTier: previewTier.value } : {}) });
+      // A coupon is previewed as if the customer presented a code for it.
+      const coupons = listing === 'coupons' ? [{ code: `${v.promo.id}-PREVIEW`, coupon_id: v.promo.id }] : [];
+      const r = priceCart(currency, lines, v.draft, {
+        now: new Date(),
+        storeId: session()?.store.store_id ?? '',
+        ...(previewTier.value ? { memberTier: previewTier.value } : {}),
+        ...(coupons.length ? { coupons } : {}),
+      });
       if (!r.ok) {
         previewOut.replaceChildren(h('p', { class: 'form-error' }, r.error.message));
         return;
