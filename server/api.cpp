@@ -88,7 +88,7 @@ int HttpStatusFor(std::string_view code) {
       {"device_not_found", 404},    {"staff_exists", 409},        {"device_exists", 409},
       {"approval_request_not_found", 404}, {"unknown_store", 404}, {"enrollment_not_found", 404},
       {"exception_not_found", 404}, {"exception_resolved", 409}, {"approval_request_closed", 409}, {"approval_invalid", 403},
-      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"coupon_not_found", 404},      {"rules_not_found", 404},
+      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"coupon_not_found", 404},      {"member_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
       {"printer_not_found", 404},   {"printer_other_store", 403}, {"printer_unreachable", 502},
@@ -138,6 +138,7 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"POST", "/api/v1/pricing/rules", "rules.publish"}, &Api::PublishRules},
       {{"POST", "/api/v1/coupons/batches", "rules.publish"}, &Api::IssueCouponsRoute},
       {{"GET", "/api/v1/coupons/{code}", "sale.sell"}, &Api::GetCouponRoute},
+      {{"GET", "/api/v1/members/{member_id}/coupons", "sale.sell"}, &Api::MemberWalletRoute},
       {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
       {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},
       {{"GET", "/api/v1/staff", "staff.read"}, &Api::ListStaffRoute},
@@ -631,6 +632,13 @@ ApiResponse Api::GetCouponRoute(Call& call) {
   store_.WithConnection([&](Database& db) { coupon = FindCoupon(db, call.params[0]); });
   if (!coupon) return ErrorResponse(Error::Make("coupon_not_found", "no coupon code " + call.params[0]));
   return JsonResponse(200, *coupon);
+}
+
+ApiResponse Api::MemberWalletRoute(Call& call) {
+  std::optional<json> wallet;
+  store_.WithConnection([&](Database& db) { wallet = MemberWallet(db, call.params[0]); });
+  if (!wallet) return ErrorResponse(Error::Make("member_not_found", "no member " + call.params[0]));
+  return JsonResponse(200, *wallet);
 }
 
 ApiResponse Api::NewLiveTicket(Call& call) {

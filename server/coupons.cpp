@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <map>
+
 #include "core/json_read.h"
 #include "server/auth.h"
 #include "server/pricing_rules.h"
@@ -80,6 +82,32 @@ std::optional<json> FindCoupon(Database& db, const std::string& code) {
   r.Bind(1, code);
   while (r.Step()) out["redeemed"].push_back({{"sale_id", r.Text(0)}, {"store_id", r.Text(1)}, {"at", IsoTime(r.Int(2))}});
   return out;
+}
+
+std::optional<json> MemberWallet(Database& db, const std::string& member_id) {
+  auto member = db.Prepare("SELECT 1 FROM members WHERE member_id = ?");
+  member.Bind(1, member_id);
+  if (!member.Step()) return std::nullopt;
+  // Which coupons of the latest rules are single-use (the default).
+  std::map<std::string, bool> single_use;
+  if (auto rules = FindRules(db, "")) {
+    const json doc = json::parse(rules->document);
+    for (const json& c : doc.value("coupons", json::array())) {
+      if (c.is_object()) single_use[c.value("id", "")] = c.value("single_use", true);
+    }
+  }
+  auto s = db.Prepare(
+      "SELECT c.code, c.coupon_id, (SELECT count(*) FROM coupon_redemptions r WHERE r.code = c.code AND r.restored_by = '') "
+      "FROM coupon_codes c WHERE c.member_id = ? ORDER BY c.issued_at, c.code");
+  s.Bind(1, member_id);
+  json coupons = json::array();
+  while (s.Step()) {
+    auto it = single_use.find(s.Text(1));
+    if (it == single_use.end()) continue;  // its coupon is no longer in the rules
+    if (it->second && s.Int(2) > 0) continue;  // used
+    coupons.push_back({{"code", s.Text(0)}, {"coupon_id", s.Text(1)}});
+  }
+  return json{{"member_id", member_id}, {"coupons", std::move(coupons)}};
 }
 
 }  // namespace aisle::server

@@ -30,6 +30,11 @@ core::Result<nlohmann::json> IssueCouponBatch(Database& db, const nlohmann::json
 // {"code", "coupon_id", "batch_id", "member_id", "issued_at", "redeemed": [{"sale_id", "store_id", "at"}]}.
 std::optional<nlohmann::json> FindCoupon(Database& db, const std::string& code);
 
+// A member's wallet: the codes issued to them that may still be used (not
+// redeemed by a sale that stands, or multi-use) for coupons of the latest
+// rules: {"member_id", "coupons": [{"code", "coupon_id"}]}; nullopt for an unknown member.
+std::optional<nlohmann::json> MemberWallet(Database& db, const std::string& member_id);
+
 }  // namespace aisle::server
 
 #endif  // AISLE_SERVER_COUPONS_H_

@@ -121,7 +121,7 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
     await page.locator(tid('coupon-generate')).click();
     await page.locator(tid('coupon-error')).waitFor({ timeout: STEP });
 
-    step = '7. at the till: a coupon code on a ¥459 serum takes ¥20 off; the server records its redemption';
+    step = '7. at the till: a code from the member’s wallet takes ¥20 off a ¥459 serum; the server records its redemption';
     await page.locator(tid('bo-back')).click();
     await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
     await page.locator(tid('barcode-input')).fill('6995530001495');
@@ -131,8 +131,13 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
     await page.locator(tid('coupon-input')).fill('CPN-20-OFF-200-UUUUUUUU');
     await page.locator(tid('coupon-ok')).click();
     await page.locator(`${tid('coupon-dialog')} ${tid('coupon-error')}`).waitFor({ state: 'visible', timeout: STEP });  // 'U' is not in the code alphabet
-    await page.locator(tid('coupon-input')).fill(codes[0]);
-    await page.locator(tid('coupon-ok')).click();
+    await page.keyboard.press('Escape');
+    // The member the codes were issued to: their wallet offers them.
+    await page.locator(tid('barcode-input')).fill('13800000002');
+    await page.keyboard.press('Enter');
+    await page.locator(`${tid('wallet-coupon')}[data-code="${codes[0]}"]`).waitFor({ timeout: STEP });
+    assert.equal(await page.locator(tid('wallet-coupon')).count(), 5);
+    await page.locator(`${tid('wallet-coupon')}[data-code="${codes[0]}"]`).click();
     await page.locator(`${tid('coupon-chip')}[data-code="${codes[0]}"][data-applied="true"]`).waitFor({ timeout: STEP });
     assert.match(await page.locator(tid('coupon-chip')).textContent(), /−¥20\.00/);
     await page.locator(tid('pay-button')).click();
@@ -141,6 +146,12 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
     await page.locator(tid('receipt')).waitFor({ timeout: STEP });
     await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
     assert.equal(sql(`SELECT count(*) FROM coupon_redemptions WHERE code = '${codes[0]}'`), '1');
+    // Used: the wallet no longer offers it.
+    await page.locator(tid('new-sale-button')).click();
+    await page.locator(tid('barcode-input')).fill('13800000002');
+    await page.keyboard.press('Enter');
+    await page.locator(tid('wallet-coupon')).first().waitFor({ timeout: STEP });
+    assert.equal(await page.locator(tid('wallet-coupon')).count(), 4);
     assert.equal(sql('SELECT count(*) FROM price_differences'), '0', sql('SELECT * FROM price_differences'));
   } catch (e) {
     await page.screenshot({ path: join(dataDir, 'failure.png') }).catch(() => {});

@@ -24,6 +24,8 @@ export interface CartMember {
   tier: string;
   /** The balance as the device last heard it. */
   points: number;
+  /** Coupon codes in their wallet (from the server when online), to tap onto the sale. */
+  wallet?: CartCoupon[];
 }
 
 /**

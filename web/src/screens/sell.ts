@@ -3,7 +3,7 @@
 // with + / − and remove, and the totals and Pay button at the bottom, in thumb reach.
 // Every amount shown comes from the WASM core (priceCart).
 
-import { ApiError, NetworkError, lookupBarcode } from '../api';
+import { ApiError, NetworkError, lookupBarcode, request } from '../api';
 import { go } from '../app';
 import { addApproval, addCartCoupon, addProduct, cartCoupons, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, removeCartCoupon, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
@@ -19,6 +19,7 @@ import { askPriceChange, priceChangeNote } from './price_sheet';
 import { session } from '../session';
 import { onCatalogChanged, onStockChanged } from '../sync';
 import type { PricedCart, Product } from '../types';
+import type { CartCoupon } from '../cart';
 
 let keyboardOn = false;
 
@@ -167,6 +168,13 @@ export function renderSell(main: HTMLElement): () => void {
     if (!m) return false;
     setCartMember({ member_id: m.member_id, name: m.name, tier: m.tier, points: m.points });
     toast(t('member_attached', { name: m.name }));
+    // Their coupon wallet, when the server can be asked (offline: codes are typed or scanned).
+    void request<{ coupons: CartCoupon[] }>('GET', `/api/v1/members/${encodeURIComponent(m.member_id)}/coupons`)
+      .then((w) => {
+        const now = cartMember();
+        if (now?.member_id === m.member_id) setCartMember({ ...now, wallet: w.coupons });
+      })
+      .catch(() => undefined);
     return true;
   }
 
@@ -187,6 +195,11 @@ export function renderSell(main: HTMLElement): () => void {
             h('span', { class: 'muted' }, ` · ${tierName(m.tier)} · ${t('member_points', { n: m.points })}`),
             h('button', { class: 'icon-btn', type: 'button', 'data-testid': 'member-remove', 'aria-label': t('member_remove'), onclick: () => setCartMember(undefined) }, '×'))
         : '',
+      ...(m?.wallet ?? [])
+        .filter((w) => !cartCoupons().some((c) => c.code === w.code))
+        .map((w) =>
+          h('button', { class: 'btn btn-secondary wallet-coupon', type: 'button', 'data-testid': 'wallet-coupon', 'data-code': w.code,
+            onclick: () => void presentCoupon(w.code).then((why) => why && toast(t(why), 'error')) }, `${t('coupon_wallet')} ${w.code}`)),
       ...cartCoupons().map((c) => {
         const a = answered.get(c.code);
         const state = !a ? '' : a.applied ? `−${formatMoney(a.discount ?? 0, currency)}` : couponReason(a.reason ?? '');
