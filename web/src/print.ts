@@ -94,6 +94,8 @@ export function receiptLines(sale: SaleRecord): PrintLine[] {
   if (points?.earned) lines.push({ type: 'row', left: t('receipt_points_earned'), right: String(points.earned) });
   lines.push(
     { type: 'rule' },
+    // Scanned at a return (menu → Return), in any store of the chain.
+    { type: 'qr', data: sale.sale_id, size: 5 },
     { type: 'text', text: `${t('sale_id')} ${sale.sale_id}`, align: 'center' },
     ...ending,
   );
