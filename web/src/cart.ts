@@ -208,17 +208,26 @@ export function cartCoupons(): readonly CartCoupon[] {
 }
 
 /**
+ * The coupon template of the rules a code is for: the code is the coupon id, a dash and eight
+ * characters of the server's alphabet (server/coupons.cpp); undefined when it is not such a code.
+ */
+export function couponTemplateOf(raw: string): { id: string; single_use?: boolean } | undefined {
+  const code = raw.trim().toUpperCase();
+  const cut = code.lastIndexOf('-');
+  if (cut <= 0 || !/^[2-9A-HJKMNP-TV-Z]{8}$/.test(code.slice(cut + 1))) return undefined;
+  const templates = (currentRules()?.coupons as { id: string; single_use?: boolean }[] | undefined) ?? [];
+  return templates.find((c) => c.id === code.slice(0, cut));
+}
+
+/**
  * Adds a presented coupon code. A code names its coupon ("CPN-20-OFF-200-7K3M9QXD": the coupon
  * id, a dash, eight characters), so it is known offline; null when added, else why not.
  */
 export function addCartCoupon(raw: string): 'coupon_unknown' | 'coupon_twice' | null {
   const code = raw.trim().toUpperCase();
-  const cut = code.lastIndexOf('-');
-  const couponId = cut > 0 ? code.slice(0, cut) : '';
-  const templates = (currentRules()?.coupons as { id?: string }[] | undefined) ?? [];
-  if (!couponId || !/^[2-9A-HJKMNP-TV-Z]{8}$/.test(code.slice(cut + 1)) || !templates.some((c) => c.id === couponId)) {
-    return 'coupon_unknown';
-  }
+  const template = couponTemplateOf(code);
+  if (!template) return 'coupon_unknown';
+  const couponId = template.id;
   if ((extra.coupons ?? []).some((c) => c.code === code)) return 'coupon_twice';
   extra.coupons = [...(extra.coupons ?? []), { code, coupon_id: couponId }];
   changed();

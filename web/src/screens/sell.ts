@@ -5,13 +5,12 @@
 
 import { ApiError, NetworkError, lookupBarcode, request } from '../api';
 import { go } from '../app';
-import { addApproval, addCartCoupon, addProduct, cartCoupons, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, removeCartCoupon, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
+import { addApproval, addCartCoupon, couponTemplateOf, addProduct, cartCoupons, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, removeCartCoupon, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, findMember, productByBarcode, stockLevel } from '../db';
 import { h, svgIcon, toast } from '../dom';
 import { isMessageKey, localName, t, tierName } from '../i18n';
-import { currentRules } from '../rules';
 import { storePolicies } from '../verifiers';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
@@ -155,8 +154,7 @@ export function renderSell(main: HTMLElement): () => void {
    */
   async function presentCoupon(code: string): Promise<'coupon_unknown' | 'coupon_twice' | 'coupon_offline_refused' | null> {
     if (!navigator.onLine) {
-      const id = code.trim().toUpperCase().slice(0, Math.max(0, code.trim().lastIndexOf('-')));
-      const template = ((currentRules()?.coupons as { id?: string; single_use?: boolean }[] | undefined) ?? []).find((c) => c.id === id);
+      const template = couponTemplateOf(code);
       if (template && template.single_use !== false && !(await storePolicies()).offline_coupons) return 'coupon_offline_refused';
     }
     return addCartCoupon(code);
