@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
 
 namespace aisle::testing {
 
@@ -92,6 +93,14 @@ std::vector<std::pair<std::string, int64_t>> SqlRows(const std::string& data_dir
     return true;
   });
   return out;
+}
+
+std::string SignInToken(uint16_t port, const std::string& store, const std::string& staff, const std::string& pin,
+                        const std::string& device) {
+  const HttpResult r = Http(port, "POST", "/api/v1/sessions",
+                            nlohmann::json{{"store_id", store}, {"device_id", device}, {"staff_code", staff}, {"pin", pin}}.dump());
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.Json().value("token", "");
 }
 
 std::string Uuid(uint64_t n) {

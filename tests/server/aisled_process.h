@@ -40,6 +40,11 @@ ToolResult RunCommand(const std::string& command, const std::string& input = "")
 int64_t SqlCount(const std::string& data_dir, const std::string& sql);
 std::vector<std::pair<std::string, int64_t>> SqlRows(const std::string& data_dir, const std::string& sql);
 
+// Signs staff in on a --demo aisled (which registers the device on first
+// sign-in) and returns the session token ("" and a test failure otherwise).
+std::string SignInToken(uint16_t port, const std::string& store, const std::string& staff, const std::string& pin,
+                        const std::string& device);
+
 // A UUID-shaped op id numbered n ("0190a1b2-c3d4-7e5f-8a9b-00000000002a").
 std::string Uuid(uint64_t n);
 

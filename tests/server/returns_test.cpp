@@ -42,10 +42,7 @@ class ReturnsTest : public ::testing::Test {
 
   std::string SignIn(const std::string& store, const std::string& staff, const std::string& pin,
                      const std::string& device) {
-    const HttpResult r = Http(server_->port(), "POST", "/api/v1/sessions",
-                              json{{"store_id", store}, {"device_id", device}, {"staff_code", staff}, {"pin", pin}}.dump());
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.Json().value("token", "");
+    return SignInToken(server_->port(), store, staff, pin, device);
   }
   json Get(const std::string& token, const std::string& target) {
     return Http(server_->port(), "GET", target, "", token).Json();
