@@ -247,6 +247,9 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
     return e;
   }
   sale.coupons = std::move(*coupons);
+  auto used = pricing::PromotionUsedFromJson(payload, base);
+  if (!used) return used.error();
+  sale.promotion_used = std::move(*used);
   auto member = ReadOptionalString(payload, "member_id", base);
   if (!member) return member.error();
   sale.member_id = member->value_or("");

@@ -90,6 +90,8 @@ struct SalePayload {
   int64_t points_redeem = 0;
   // Coupon codes presented (layer 4; the engine decides which apply).
   std::vector<pricing::PresentedCoupon> coupons;
+  // Units of capped promotions the device knew other sales had used (Context::promotion_used).
+  std::vector<std::pair<std::string, int64_t>> promotion_used;
 };
 
 // A manager's approval, carried in an operation's payload.approvals

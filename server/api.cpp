@@ -88,7 +88,7 @@ int HttpStatusFor(std::string_view code) {
       {"device_not_found", 404},    {"staff_exists", 409},        {"device_exists", 409},
       {"approval_request_not_found", 404}, {"unknown_store", 404}, {"enrollment_not_found", 404},
       {"exception_not_found", 404}, {"exception_resolved", 409}, {"approval_request_closed", 409}, {"approval_invalid", 403},
-      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"coupon_not_found", 404},      {"member_not_found", 404},      {"rules_not_found", 404},
+      {"unknown_barcode", 404},     {"sale_not_found", 404},      {"coupon_not_found", 404},      {"member_not_found", 404},      {"sku_not_found", 404},      {"rules_not_found", 404},
       {"method_not_allowed", 405},  {"rules_version_conflict", 409},
       {"payload_too_large", 413},   {"unsupported_media_type", 415},
       {"printer_not_found", 404},   {"printer_other_store", 403}, {"printer_unreachable", 502},
@@ -139,6 +139,7 @@ const std::vector<Api::Route>& Api::RouteTable() {
       {{"POST", "/api/v1/coupons/batches", "rules.publish"}, &Api::IssueCouponsRoute},
       {{"GET", "/api/v1/coupons/{code}", "sale.sell"}, &Api::GetCouponRoute},
       {{"GET", "/api/v1/members/{member_id}/coupons", "sale.sell"}, &Api::MemberWalletRoute},
+      {{"GET", "/api/v1/stock/{sku}", "catalog.read"}, &Api::ChainStockRoute},
       {{"GET", "/api/v1/roles", "staff.read"}, &Api::ListRolesRoute},
       {{"PUT", "/api/v1/roles/{role}", "role.manage"}, &Api::PutRoleRoute},
       {{"GET", "/api/v1/staff", "staff.read"}, &Api::ListStaffRoute},
@@ -495,7 +496,13 @@ ApiResponse Api::Snapshot(Call& call) {
   store_.WithConnection([&](Database& db) {
     cursor = Store::FeedHead(db);
     if (scope == kPromotionsScope) {
-      if (auto rules = FindRules(db, ""); rules && after.empty()) items.push_back(RulesToJson(*rules));
+      if (!after.empty()) return;
+      if (auto rules = FindRules(db, "")) items.push_back(RulesToJson(*rules));
+      // And what capped promotions have sold chain-wide (docs/sync.md, "Conflicts").
+      auto used = db.Prepare("SELECT promotion_id, sum(units) FROM promotion_usage GROUP BY promotion_id ORDER BY promotion_id");
+      while (used.Step()) {
+        items.push_back({{"kind", "promotion_usage"}, {"promotion_id", used.Text(0)}, {"used", used.Int(1)}});
+      }
       return;
     }
     if (scope == "catalog") {
@@ -639,6 +646,32 @@ ApiResponse Api::MemberWalletRoute(Call& call) {
   store_.WithConnection([&](Database& db) { wallet = MemberWallet(db, call.params[0]); });
   if (!wallet) return ErrorResponse(Error::Make("member_not_found", "no member " + call.params[0]));
   return JsonResponse(200, *wallet);
+}
+
+// A SKU's stock in every location of the chain (stores and warehouses), with
+// the feed cursor it reflects: what a terminal keeps as its recent view of
+// other locations (docs/sync.md, "The device's caches").
+ApiResponse Api::ChainStockRoute(Call& call) {
+  const std::string& sku = call.params[0];
+  json out;
+  store_.WithConnection([&](Database& db) {
+    auto known = db.Prepare("SELECT 1 FROM products WHERE sku = ?");
+    known.Bind(1, sku);
+    if (!known.Step()) return;
+    json locations = json::array();
+    auto rows = db.Prepare(
+        "SELECT l.location_id, l.kind, l.name_zh, l.name_en, coalesce(s.qty, 0) FROM locations l "
+        "LEFT JOIN stock_levels s ON s.location_id = l.location_id AND s.sku = ? ORDER BY l.kind, l.location_id");
+    rows.Bind(1, sku);
+    while (rows.Step()) {
+      locations.push_back({{"location_id", rows.Text(0)}, {"kind", rows.Text(1)}, {"name_zh", rows.Text(2)},
+                           {"name_en", rows.Text(3)}, {"qty", rows.Int(4)}});
+    }
+    out = {{"sku", sku}, {"cursor", Store::FeedHead(db)}, {"locations", std::move(locations)}};
+  });
+  if (out.is_null()) return ErrorResponse(Error::Make("sku_not_found", "no product has SKU " + sku));
+  out["as_of"] = IsoTime(UnixNow());
+  return JsonResponse(200, out);
 }
 
 ApiResponse Api::NewLiveTicket(Call& call) {

@@ -134,6 +134,7 @@ class Api {
   ApiResponse LowestPriceRoute(Call& call);
   ApiResponse IssueCouponsRoute(Call& call);
   ApiResponse GetCouponRoute(Call& call);
+  ApiResponse ChainStockRoute(Call& call);
   ApiResponse MemberWalletRoute(Call& call);
   ApiResponse GetRules(Call& call);
   ApiResponse PublishRules(Call& call);

@@ -26,6 +26,8 @@ std::string_view Suggestion(std::string_view kind) {
   if (kind == "refund_difference") return "review_refund";
   if (kind == "member_unknown") return "review_member";
   if (kind == "coupon_reused" || kind == "coupon_unknown") return "review_coupon";
+  if (kind == "cap_exceeded") return "review_cap";
+  if (kind == "price_drift") return "review_price_change";
   return "review";
 }
 

@@ -140,6 +140,78 @@ struct ResolvedLine {
   Product product;
 };
 
+// Units a sale took of capped promotions (remaining_units): one ledger row
+// per promotion and sale (a retried upload adds none), the new count in the
+// op's answer and the promotions feed so devices price with what is left, and cap_exceeded when
+// sales priced offline together took more than the cap.
+void RecordCapUsage(Database& db, const core::Operation& op, const pricing::PricingResult& priced,
+                    const std::string& sale_id, int64_t now, json& result) {
+  for (const pricing::Adjustment& adj : priced.adjustments) {
+    if (adj.promotion == nullptr || !adj.promotion->remaining_units) continue;
+    int64_t units = 0;
+    for (const pricing::AdjustmentLine& l : adj.lines) units += l.units;
+    if (units == 0) continue;
+    const std::string& id = adj.promotion->id;
+    db.Prepare("INSERT OR IGNORE INTO promotion_usage (promotion_id, sale_id, units, created_at) VALUES (?, ?, ?, ?)")
+        .Bind(1, id).Bind(2, sale_id).Bind(3, units).Bind(4, now).Run();
+    auto total = db.Prepare("SELECT sum(units) FROM promotion_usage WHERE promotion_id = ?");
+    total.Bind(1, id);
+    const int64_t used = total.Step() ? total.Int(0) : units;
+    Store::AppendChange(db, kPromotionsScope,
+                        core::ToCanonicalJson(json{{"kind", "promotion_usage"}, {"op", "count"}, {"promotion_id", id}, {"used", used}}), now);
+    result["promotion_usage"][id] = used;  // the device counts it from here, without waiting for the feed
+    const int64_t cap = *adj.promotion->remaining_units;
+    if (used > cap) {
+      RaiseException(db, op, "cap_exceeded", {{"promotion_id", id}, {"sale_id", sale_id}, {"cap", cap}, {"used", used},
+                                              {"units", units}, {"over", used - cap}}, now, result);
+    }
+  }
+}
+
+// price_drift: the sale was priced with rules or prices that were already
+// replaced at its device time (a device offline through a price change). The
+// sale stands at what the customer paid; the exception records what the
+// rules and prices current then would have charged. A change published after
+// the sale's device time is not a drift: the device was right.
+void CheckPriceDrift(Database& db, const core::Operation& op, const core::SalePayload& sale,
+                     const std::vector<ResolvedLine>& lines, const core::Cart& list, const pricing::CompiledRules& sale_rules,
+                     const pricing::Context& context, CompiledRulesCache& rules_cache, int64_t now, json& result) {
+  const auto at = pricing::ParseInstant(op.device_time);
+  if (!at) return;
+  std::string current_version;
+  {
+    auto s = db.Prepare("SELECT version FROM pricing_rules WHERE published_at <= ? ORDER BY published_at DESC, rowid DESC LIMIT 1");
+    s.Bind(1, *at);
+    if (s.Step()) current_version = s.Text(0);
+  }
+  const bool rules_stale = current_version != sale.rules_version && !current_version.empty();
+  json prices = json::array();
+  auto updated = db.Prepare("SELECT updated_at FROM products WHERE sku = ?");
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const ResolvedLine& l = lines[i];
+    if (l.input.unit_price == l.product.price || !l.input.override_reason.empty()) continue;
+    updated.Reset();
+    updated.Bind(1, l.product.sku);
+    if (updated.Step() && updated.Int(0) <= *at) {
+      prices.push_back({{"line", i}, {"sku", l.product.sku}, {"device_price", l.input.unit_price},
+                        {"price", l.product.price}});
+    }
+  }
+  if (!rules_stale && prices.empty()) return;
+  json detail = {{"sale_id", sale.sale_id}, {"rules_version", sale.rules_version}, {"device_total", sale.total}};
+  if (rules_stale) detail["current_rules_version"] = current_version;
+  if (!prices.empty()) detail["prices"] = std::move(prices);
+  const pricing::CompiledRules* with = &sale_rules;
+  std::shared_ptr<const pricing::CompiledRules> current;
+  if (rules_stale && (current = rules_cache.Get(db, current_version)) != nullptr) with = current.get();
+  if (auto repriced = pricing::PriceWithRules(list, *with, context)) {
+    detail["current_total"] = repriced->amount_due;
+    detail["difference"] = sale.total - repriced->amount_due;
+  }
+  RaiseException(db, op, "price_drift", detail, now, result);
+}
+
+
 // Writes the sale (rows, lines, tenders, stock movements, price differences)
 // and returns the result of the operation. Runs inside the op's savepoint.
 core::Result<json> ApplySale(Database& db, const core::Operation& op, const std::string& staff_code,
@@ -186,6 +258,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   context.store_id = op.store_id;
   context.member_tier = sale->member_tier;
   context.coupons = sale->coupons;
+  context.promotion_used = sale->promotion_used;
 
   // Price twice with core: at the device's unit prices (what the customer
   // paid, stored) and at the server's own prices (to find differences).
@@ -220,8 +293,16 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
     e.field = "payload." + e.field;
     return e;
   }
-  auto server_priced = pricing::PriceWithRules(list, *rules, context);
-  if (!server_priced) return server_priced.error();
+  // At the server's own prices: the same cart when the device had them (the usual case), so priced once.
+  const bool same_prices = std::equal(paid.lines.begin(), paid.lines.end(), list.lines.begin(),
+                                      [](const auto& a, const auto& b) { return a.unit_price == b.unit_price; });
+  std::optional<pricing::PricingResult> at_list;
+  if (!same_prices) {
+    auto r = pricing::PriceWithRules(list, *rules, context);
+    if (!r) return r.error();
+    at_list = std::move(*r);
+  }
+  const pricing::PricingResult& server_priced = at_list ? *at_list : *priced;
   // Layer 5: the member's points, with the balance and the redemption the device priced with.
   std::optional<pricing::PointsOutcome> points;
   if (sale->points_balance >= 0 && rules->rules().points) {
@@ -229,9 +310,11 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
     auto applied = pricing::ApplyPoints(paid, rules->rules(), *rules->rules().points, context.member_tier, asked, *priced);
     if (!applied) return applied.error();
     points = std::move(*applied);
-    auto listed = pricing::ApplyPoints(list, rules->rules(), *rules->rules().points, context.member_tier, asked,
-                                       *server_priced);
-    if (!listed) return listed.error();
+    if (at_list) {
+      auto listed = pricing::ApplyPoints(list, rules->rules(), *rules->rules().points, context.member_tier, asked,
+                                         *at_list);
+      if (!listed) return listed.error();
+    }
   }
   const core::Json explained = core::PricingResultToJson(paid, *priced, nullptr);
   // The request the sale was priced with (rules by version), for its returns.
@@ -244,6 +327,9 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   for (const core::CartLine& c : paid.lines) request["lines"].push_back(core::CartLineToJson(c));
   if (sale->points_balance >= 0) {
     request["points"] = {{"balance", sale->points_balance}, {"redeem", sale->points_redeem}};
+  }
+  if (!sale->promotion_used.empty()) {
+    for (const auto& [id, units] : sale->promotion_used) request["context"]["promotion_used"][id] = units;
   }
   if (!sale->coupons.empty()) {
     request["coupons"] = json::array();
@@ -268,7 +354,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
       .Bind(9, priced->tax)
       .Bind(10, sale->tendered)
       .Bind(11, sale->change)
-      .Bind(12, server_priced->amount_due)
+      .Bind(12, server_priced.amount_due)
       .Bind(13, op.device_time)
       .Bind(14, now)
       .Bind(15, sale->rules_version)
@@ -326,7 +412,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   if (rules_unknown) {
     diff_stmt.Reset();
     diff_stmt.Bind(1, sale->sale_id).Bind(2, std::nullopt).Bind(3, "rules_version_unknown").Bind(4, sale->total)
-        .Bind(5, server_priced->total).Run();
+        .Bind(5, server_priced.total).Run();
     ++differences;
   }
   // The store's stock moved: one change in its feed scope, so other devices can pull it.
@@ -400,6 +486,8 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
                  {{"sale_redeem", -(points ? points->redeemed_points : 0)}, {"sale_earn", points ? points->earned : 0}},
                  now, result);
   }
+  RecordCapUsage(db, op, *priced, sale->sale_id, now, result);
+  CheckPriceDrift(db, op, *sale, lines, list, *rules, context, rules_cache, now, result);
   // Stock is a ledger: the sale stands even when the store's balance went below zero (two devices
   // sold the last unit offline); the manager counts or transfers.
   json negative = json::array();

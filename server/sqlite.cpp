@@ -87,6 +87,10 @@ Database::Database(const std::string& path) {
   // 16 MiB of page cache (SQLite's default is 2 MiB): a group commit of a few hundred sales
   // dirties more pages than that, and a full cache spills them to the WAL before the commit.
   Exec("PRAGMA cache_size=-16384");
+  // Each op of a group commit runs in its own savepoint, whose sub-journal (the pages' content
+  // before the op) is a temporary file by default: one pwrite per page an op first touches.
+  // Kept in memory instead (docs/benchmarks.md, "Drain").
+  Exec("PRAGMA temp_store=MEMORY");
 }
 
 Database::~Database() {

@@ -498,6 +498,20 @@ ALTER TABLE locations ADD COLUMN offline_points_max INTEGER NOT NULL DEFAULT 0 C
     R"sql(
 ALTER TABLE coupon_redemptions ADD COLUMN restored_by TEXT NOT NULL DEFAULT '';
 )sql",
+    // 15: units of capped promotions (remaining_units) each sale took
+    // (docs/sync.md, "Conflicts"): the chain-wide count devices price with,
+    // and cap_exceeded when offline sales took more than the cap.
+    R"sql(
+CREATE TABLE promotion_usage (
+  promotion_id TEXT NOT NULL,
+  sale_id      TEXT NOT NULL REFERENCES sales (sale_id),
+  units        INTEGER NOT NULL CHECK (units > 0),
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (promotion_id, sale_id)
+);
+-- price_drift asks which rules version was current at a sale's device time.
+CREATE INDEX pricing_rules_published ON pricing_rules (published_at);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

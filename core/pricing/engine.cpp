@@ -189,6 +189,7 @@ struct ActivePromo {
   bool exclusive = false;
   int group = -1;
   int coupon = -1;  // a presented coupon (layer 4): its index in Context::coupons
+  const Promotion* named = nullptr;  // when p is a copy with a smaller cap: the rules' own, for the result
 };
 
 // What a finished choice costs and how it is ranked.
@@ -1983,10 +1984,24 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   std::sort(candidate_ids.begin(), candidate_ids.end());
   candidate_ids.erase(std::unique(candidate_ids.begin(), candidate_ids.end()), candidate_ids.end());
   std::vector<ActivePromo> promos;
+  // A capped promotion other sales already used units of (ctx.promotion_used)
+  // is priced from a copy holding the cap that is left.
+  std::deque<Promotion> capped;
   for (int id : candidate_ids) {
-    const Promotion& p = rules.promotions[static_cast<size_t>(id)];
+    const Promotion& own = rules.promotions[static_cast<size_t>(id)];
+    const Promotion* priced = &own;
+    if (own.remaining_units) {
+      const auto used = std::lower_bound(ctx.promotion_used.begin(), ctx.promotion_used.end(),
+                                         std::make_pair(own.id, int64_t{0}));
+      if (used != ctx.promotion_used.end() && used->first == own.id && used->second > 0) {
+        priced = &capped.emplace_back(own);
+        capped.back().remaining_units = std::max<int64_t>(0, *own.remaining_units - used->second);
+      }
+    }
+    const Promotion& p = *priced;
     if (!Active(p, ctx)) continue;
     ActivePromo ap{&p, 0, std::vector<bool>(lines.size(), false), {}};
+    ap.named = &own;
     if (p.type == PromoType::kBundle) ap.group_scope.assign(p.groups.size(), std::vector<bool>(lines.size(), false));
     bool any = false;
     for (size_t l = 0; l < lines.size(); ++l) {
@@ -2156,7 +2171,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   for (const auto& [q, per_line] : by_promo) {
     Adjustment adj;
     const ActivePromo& ap = promos[static_cast<size_t>(q)];
-    adj.promotion = ap.p;
+    adj.promotion = ap.named != nullptr ? ap.named : ap.p;
     if (ap.coupon >= 0) adj.code = ctx.coupons[static_cast<size_t>(ap.coupon)].code;
     int64_t touched = 0;
     for (const auto& [l, cell] : per_line) {

@@ -530,6 +530,21 @@ Result<std::vector<PresentedCoupon>> PresentedCouponsFromJson(const Json& reques
   return out;
 }
 
+Result<std::vector<std::pair<std::string, int64_t>>> PromotionUsedFromJson(const Json& doc, std::string_view base) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  const auto it = doc.find("promotion_used");
+  if (it == doc.end() || it->is_null()) return out;
+  const std::string path = JoinPath(base, "promotion_used");
+  if (!it->is_object()) return WrongType(path, "an object of promotion id to units");
+  for (const auto& [id, units] : it->items()) {
+    if (!units.is_number_integer() || units.get<int64_t>() < 0) {
+      return Error::Make("context_invalid", "units used must be a whole number >= 0", JoinPath(path, id));
+    }
+    out.emplace_back(id, units.get<int64_t>());
+  }
+  return out;  // nlohmann keeps an object's keys sorted
+}
+
 Result<Context> ContextFromJson(const Json& doc, std::string_view base) {
   const std::string b(base);
   if (!doc.is_object()) return WrongType(b, "an object");
@@ -548,6 +563,9 @@ Result<Context> ContextFromJson(const Json& doc, std::string_view base) {
   auto budget = ReadRanged(doc, "step_budget", b, 1, 100'000'000, false, "context_invalid");
   if (!budget) return budget.error();
   ctx.step_budget = budget->value_or(ctx.step_budget);
+  auto used = PromotionUsedFromJson(doc, b);
+  if (!used) return used.error();
+  ctx.promotion_used = std::move(*used);
   return ctx;
 }
 

@@ -135,6 +135,11 @@ struct Context {
   std::string member_tier;  // "" when the customer is not a member
   int64_t step_budget = 200'000;
   std::vector<PresentedCoupon> coupons;  // at most kMaxCoupons, in request order
+  // Units of capped promotions (remaining_units) that sales this pricing does
+  // not include already used, as the device last heard from the server plus
+  // its own sales not yet uploaded; sorted by promotion id. The cap left is
+  // remaining_units minus this (docs/pricing.md, "Caps").
+  std::vector<std::pair<std::string, int64_t>> promotion_used;
   // For comparisons only: the greedy answer most point-of-sale systems give
   // (each promotion in priority order takes all it can; no search).
   bool greedy = false;
@@ -150,6 +155,8 @@ Result<int64_t> ParseInstant(std::string_view text);
 // under `base` ("rules.promotions[2].tiers").
 Result<Rules> RulesFromJson(const Json& doc, std::string_view base);
 Result<Context> ContextFromJson(const Json& doc, std::string_view base);
+// doc["promotion_used"] ({"FLASH150": 3}, optional) as Context::promotion_used.
+Result<std::vector<std::pair<std::string, int64_t>>> PromotionUsedFromJson(const Json& doc, std::string_view base);
 // The priceCart request's top-level "coupons": at most kMaxCoupons of
 // {"code", "coupon_id", "used"?}; errors coupon_invalid at coupons[i].field.
 Result<std::vector<PresentedCoupon>> PresentedCouponsFromJson(const Json& request);

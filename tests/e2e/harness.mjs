@@ -106,6 +106,16 @@ export async function signIn(page, port, staff, pin, timeout = 30_000) {
   await page.locator(tid('barcode-input')).waitFor({ timeout });
 }
 
+/** Waits on the sync screen until each named cache holds rows (what selling offline needs), then goes back to selling. */
+export async function waitForCaches(page, caches = ['catalog', 'members', 'promotions'], timeout = 30_000) {
+  await page.locator(tid('menu-button')).click();
+  await page.locator(tid('menu-sync')).click();
+  for (const cache of caches) await page.locator(`${tid(`cache-${cache}`)}:not([data-count="0"])`).waitFor({ timeout });
+  await page.locator(tid('menu-button')).click();
+  await page.locator(tid('menu-sell')).click();
+  await page.locator(tid('barcode-input')).waitFor({ timeout });
+}
+
 /** One JSON call: { status, json (null when the body is not JSON), text }. */
 export async function api(base, method, path, body, token) {
   const res = await fetch(base + path, {

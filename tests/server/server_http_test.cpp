@@ -226,6 +226,26 @@ TEST_F(AisledTest, StalePriceIsKeptAndTheDifferenceRecorded) {
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM price_differences WHERE sale_id = 'sale-2'"), 1);
 }
 
+TEST_F(AisledTest, ChainStockListsEveryLocationFromTheLedger) {
+  const std::string sku = unit_["sku"];
+  auto r = Http(Port(), "GET", "/api/v1/stock/" + sku, "", token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json chain = r.Json();
+  EXPECT_EQ(chain["sku"], sku);
+  EXPECT_TRUE(chain.contains("as_of") && chain["cursor"].is_number_integer()) << chain;
+  ASSERT_EQ(static_cast<int64_t>(chain["locations"].size()), SqlCount(dir_, "SELECT count(*) FROM locations"));
+  bool warehouse = false;
+  for (const json& l : chain["locations"]) {
+    const std::string id = l["location_id"];
+    warehouse = warehouse || l["kind"] == "warehouse";
+    EXPECT_EQ(l["qty"], SqlCount(dir_, "SELECT coalesce(sum(qty_delta), 0) FROM stock_movements WHERE location_id = '" +
+                                           id + "' AND sku = '" + sku + "'")) << id;
+  }
+  EXPECT_TRUE(warehouse);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/stock/NO-SUCH-SKU", "", token_).status, 404);
+  EXPECT_EQ(Http(Port(), "GET", "/api/v1/stock/" + sku).status, 401);
+}
+
 // A rules document with one promotion: percent_bp off the unit product.
 json PercentOffRules(const std::string& version, const std::string& sku, int64_t percent_bp) {
   return {{"version", version},

@@ -135,6 +135,9 @@ export interface PullChange {
   /** scope promotions: a published rules document and its version. */
   version?: string;
   rules?: RulesDocument;
+  /** scope promotions, kind "promotion_usage": units a capped promotion has sold chain-wide. */
+  promotion_id?: string;
+  used?: number;
 }
 
 export function pull(since: number, scope: string, limit: number) {
@@ -175,6 +178,10 @@ export interface PushResult {
   op_id: string;
   status: 'applied' | 'duplicate' | 'accepted_with_exception' | 'held' | 'rejected' | string;
   error?: ApiErrorBody;
+  /** A sale that took units of capped promotions: each one's chain-wide count after it. */
+  promotion_usage?: Record<string, number>;
+  /** duplicate: the first answer. */
+  first?: { promotion_usage?: Record<string, number> };
 }
 
 /** A one-time ticket (valid 30 s) to open the live WebSocket with. */

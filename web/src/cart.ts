@@ -5,7 +5,7 @@
 // the approvals given for them: all travel in the sale operation (docs/security.md).
 
 import { cartRequest, priceCart, type Result } from './core';
-import { currentRules } from './rules';
+import { currentRules, promotionUsed } from './rules';
 import { session } from './session';
 import type { CartLine, PricedCart, PricedLine, Product, SaleLine } from './types';
 import { uuidv7 } from './uuid';
@@ -267,6 +267,7 @@ function context(at: Date, redeem?: number) {
     storeId: session()?.store.store_id ?? '',
     ...(m ? { memberTier: m.tier, points: { balance: m.points, ...(redeem ? { redeem } : {}) } } : {}),
     ...(extra.coupons?.length ? { coupons: extra.coupons } : {}),
+    promotionUsed: promotionUsed(),
   };
 }
 

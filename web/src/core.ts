@@ -95,6 +95,8 @@ export interface PricingContext {
   points?: { balance: number; redeem?: number };
   /** Coupon codes presented (layer 4): the engine chooses which apply and says why not for the others. */
   coupons?: readonly { code: string; coupon_id: string }[];
+  /** Units capped promotions already sold elsewhere (docs/pricing.md, "Caps"). */
+  promotionUsed?: Record<string, number>;
 }
 
 /** The priceCart request of a cart: what the sale keeps so a return can price it again. */
@@ -126,6 +128,7 @@ export function cartRequest(
             now: isoSeconds(context.now),
             store_id: context.storeId,
             member_tier: context.memberTier ?? null,
+            ...(context.promotionUsed && Object.keys(context.promotionUsed).length ? { promotion_used: context.promotionUsed } : {}),
           },
           ...(context.points ? { points: context.points } : {}),
           ...(context.coupons ? { coupons: context.coupons } : {}),

@@ -365,9 +365,9 @@ export async function observeHlc(remote: string | undefined): Promise<void> {
   await tx.done;
 }
 
-/** The oldest queued operations first (op ids are UUIDv7, so key order is creation order). */
-export async function outboxBatch(limit: number): Promise<Operation[]> {
-  return (await db()).getAll('outbox', null, limit);
+/** The oldest `limit` queued ops, or the oldest after op `after` (op ids are UUIDv7: key order is creation order). */
+export async function outboxBatch(limit: number, after?: string): Promise<Operation[]> {
+  return (await db()).getAll('outbox', after === undefined ? null : IDBKeyRange.lowerBound(after, true), limit);
 }
 
 export async function outboxCount(): Promise<number> {

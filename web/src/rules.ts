@@ -11,9 +11,73 @@ export interface RulesDocument {
 
 let current: RulesDocument | null = null;
 
-/** Reads the stored rules into memory (once at start). */
+/**
+ * Units of capped promotions (`remaining_units`) already used: chain-wide as the promotions feed
+ * last said (`feed`), and by this device's sales the server does not have yet (`pending`, per op).
+ * A cart is priced with the cap that is left (context.promotion_used, docs/pricing.md "Caps").
+ */
+interface PromotionUsage {
+  feed: Record<string, number>;
+  pending: Record<string, Record<string, number>>;
+}
+let usage: PromotionUsage = { feed: {}, pending: {} };
+
+/** Reads the stored rules and promotion usage into memory (once at start). */
 export async function loadRules(): Promise<void> {
-  current = (await getMeta<RulesDocument>('rules')) ?? null;
+  const [rules, used] = await Promise.all([getMeta<RulesDocument>('rules'), getMeta<PromotionUsage>('promotion_usage')]);
+  usage = used ?? usage;  // set together: a cart is never priced with the rules but not the counts
+  current = rules ?? null;
+}
+
+/** What the pricing context's promotion_used says: the feed's counts plus this device's queued sales. */
+export function promotionUsed(): Record<string, number> {
+  const out: Record<string, number> = { ...usage.feed };
+  for (const units of Object.values(usage.pending)) {
+    for (const [id, n] of Object.entries(units)) out[id] = (out[id] ?? 0) + n;
+  }
+  return out;
+}
+
+/** A queued sale's units of capped promotions, counted until the server has the sale. */
+export async function notePromotionUse(opId: string, adjustments: readonly { id: string; lines?: { units: number }[] }[]): Promise<void> {
+  const capped = new Set(
+    ((current?.promotions ?? []) as { id: string; remaining_units?: number }[]).filter((p) => p.remaining_units !== undefined).map((p) => p.id),
+  );
+  const units: Record<string, number> = {};
+  for (const a of adjustments) {
+    if (!capped.has(a.id)) continue;
+    units[a.id] = (units[a.id] ?? 0) + (a.lines ?? []).reduce((n, l) => n + l.units, 0);
+  }
+  if (Object.keys(units).length === 0) return;
+  usage = { ...usage, pending: { ...usage.pending, [opId]: units } };
+  await setMeta('promotion_usage', usage);
+}
+
+/**
+ * The server has these ops: their units are in its counts, which came back in the answers
+ * (`counts`, chain-wide after each sale) — so the device never counts a sale neither in its queue
+ * nor in its counts.
+ */
+export async function settlePromotionUse(opIds: readonly string[], counts: Record<string, number>): Promise<void> {
+  if (!opIds.some((id) => id in usage.pending) && Object.keys(counts).length === 0) return;
+  const pending = { ...usage.pending };
+  for (const id of opIds) delete pending[id];
+  usage = { feed: higher(usage.feed, counts), pending };
+  await setMeta('promotion_usage', usage);
+}
+
+/** Counts only grow (a return gives no units back), so the higher of two is the newer. */
+function higher(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [id, n] of Object.entries(b)) out[id] = Math.max(out[id] ?? 0, n);
+  return out;
+}
+
+/** New chain-wide counts from the promotions feed. */
+export async function saveFeedUsage(counts: Record<string, number>): Promise<void> {
+  if (Object.keys(counts).length === 0) return;
+  usage = { ...usage, feed: higher(usage.feed, counts) };
+  await setMeta('promotion_usage', usage);
 }
 
 /** The rules to price with now, or null when the server has published none yet. */

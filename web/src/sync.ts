@@ -9,9 +9,9 @@
 import { ApiError, NetworkError, onReachability, pull, push, snapshot, type PullChange } from './api';
 import * as store from './db';
 import { liveNow, startLive } from './live';
-import { currentRules, promotionsCursor, saveRules, type RulesDocument } from './rules';
+import { currentRules, promotionsCursor, saveFeedUsage, saveRules, settlePromotionUse, type RulesDocument } from './rules';
 import { requestToken, session } from './session';
-import type { RejectedOperation } from './types';
+import type { Operation, RejectedOperation } from './types';
 
 /** One cache the device sells from, how big it is and when it was last brought up to date. */
 export interface CacheState {
@@ -178,16 +178,22 @@ async function syncCache(cache: store.CacheName, scope: string, apply: (changes:
 async function syncPromotions(): Promise<boolean> {
   // The promotions feed: every published rules version in order; the last one is current.
   let promoCursor = await promotionsCursor();
+  // Also the chain-wide count of units each capped promotion has sold.
   let latest: RulesDocument | null = null;
+  const used: Record<string, number> = {};
   for (let page = 0; page < 1_000; page++) {
     const r = await pull(promoCursor, 'promotions', 50);
-    for (const c of r.changes) if (c.kind === 'rules' && c.rules) latest = c.rules;
+    for (const c of r.changes) {
+      if (c.kind === 'rules' && c.rules) latest = c.rules;
+      else if (c.kind === 'promotion_usage' && c.promotion_id !== undefined && c.used !== undefined) used[c.promotion_id] = c.used;
+    }
     promoCursor = r.cursor;
     if (!r.more) break;
   }
+  await saveFeedUsage(used);
   await saveRules(latest, promoCursor);
   await store.setMeta('synced_at:promotions', new Date().toISOString());
-  return latest !== null;
+  return latest !== null || Object.keys(used).length > 0;
 }
 
 let pulling: Promise<void> | null = null;
@@ -264,7 +270,17 @@ function scheduleRetry(): void {
   backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
 }
 
-/** Sends the outbox in batches until it is empty or the server cannot take more. */
+const pushesInFlight = 2;
+
+/** The longest head of `ops` under batchBytes as JSON (at least one op). */
+function fitBatch(ops: Operation[]): Operation[] {
+  for (let bytes = 0, i = 0; i < ops.length; i++) {
+    bytes += utf8.encode(JSON.stringify(ops[i])).length + 1;
+    if (bytes > batchBytes && i > 0) return ops.slice(0, i);
+  }
+  return ops;
+}
+
 /**
  * Runs `fn` holding the outbox lock that every tab of the app on this device shares (Web Locks), so
  * two tabs never upload the same operations at once: the second waits, then finds them acknowledged.
@@ -280,6 +296,7 @@ async function withLock(name: string, fn: () => Promise<void>): Promise<void> {
   else await fn();
 }
 
+/** Sends the outbox in batches until it is empty or the server cannot take more. */
 export function pushOutbox(): Promise<void> {
   if (pushing) {
     again = true;
@@ -296,20 +313,28 @@ export function pushOutbox(): Promise<void> {
           // After an offline sign-in or a sign-out the last online session's token still carries
           // the queue (each op names its own staff); with none left, the next sign-in does.
           if (!requestToken()) return;
+          // Two pushes in flight: the server applies one while the device reads, sends and
+          // forgets the other (docs/benchmarks.md, "Drain"). Each batch starts after the last op
+          // of the one before, so no op is in two pushes at once.
+          const inflight: { ops: Operation[]; answer: Promise<Awaited<ReturnType<typeof push>>> }[] = [];
+          let after: string | undefined;
           for (;;) {
-            const ops = await store.outboxBatch(batchSize);
-            if (ops.length === 0) break;
-            for (let bytes = 0, i = 0; i < ops.length; i++) {
-              bytes += utf8.encode(JSON.stringify(ops[i])).length + 1;
-              if (bytes > batchBytes && i > 0) {
-                ops.length = i;
-                break;
-              }
+            while (inflight.length < pushesInFlight) {
+              const ops = fitBatch(await store.outboxBatch(batchSize, after));
+              if (ops.length === 0) break;
+              after = ops[ops.length - 1]!.op_id;
+              const answer = push(ops);
+              answer.catch(() => undefined);  // awaited below, in order; a failure there retries both
+              inflight.push({ ops, answer });
             }
-            const { results, hlc } = await push(ops);
+            const next = inflight.shift();
+            if (!next) break;
+            const { ops } = next;
+            const { results, hlc } = await next.answer;
             await store.observeHlc(hlc);
             const done: string[] = [];
             const rejected: RejectedOperation[] = [];
+            const counts: Record<string, number> = {};
             const now = new Date().toISOString();
             for (const r of results) {
               const op = ops.find((o) => o.op_id === r.op_id);
@@ -317,11 +342,13 @@ export function pushOutbox(): Promise<void> {
               // Every answer but "rejected" means the server has the op durably.
               if (['applied', 'duplicate', 'accepted_with_exception', 'held'].includes(r.status)) {
                 done.push(r.op_id);
+                for (const [id, n] of Object.entries(r.promotion_usage ?? r.first?.promotion_usage ?? {})) counts[id] = Math.max(counts[id] ?? 0, n);
               } else if (r.status === 'rejected') {
                 rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });
               }
             }
             await store.acknowledge(done, rejected);
+            await settlePromotionUse(done, counts);
             if (done.length + rejected.length > 0) await store.setMeta('last_push_at', new Date().toISOString());
             await refreshCounts();
             // An answer that acknowledged nothing would loop forever: wait and retry later.

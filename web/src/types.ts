@@ -108,6 +108,7 @@ export interface Adjustment {
   name?: { zh: string; en: string };
   applications: number;
   discount: number;
+  lines?: { line: number; units: number; discount: number }[];
 }
 
 /** Layer 5 of the pricing: the member's points (docs/pricing.md, "Points"). */

@@ -24,7 +24,7 @@ export interface StoreException {
   note?: string;
 }
 
-const kinds = ['', 'stock_negative', 'approval_invalid', 'drawer_variance', 'device_revoked', 'points_overdraft', 'refund_difference', 'member_unknown', 'coupon_reused', 'coupon_unknown'];
+const kinds = ['', 'stock_negative', 'approval_invalid', 'drawer_variance', 'device_revoked', 'points_overdraft', 'refund_difference', 'member_unknown', 'coupon_reused', 'coupon_unknown', 'cap_exceeded', 'price_drift'];
 const resolutions = ['accepted', 'corrected', 'written_off', 'escalated'];
 
 /** One line on what the exception is about, from its detail. */
@@ -44,6 +44,16 @@ function summary(e: StoreException, currency: string): string {
   if (typeof d.device_refund === 'number' && typeof d.server_refund === 'number') {
     parts.push(`${formatMoney(d.device_refund, currency)} ≠ ${formatMoney(d.server_refund, currency)}`);
   }
+  if (typeof d.promotion_id === 'string' && typeof d.cap === 'number') {
+    parts.push(tb('exc_cap_line', { id: d.promotion_id, used: String(d.used), cap: d.cap }));
+  }
+  if (typeof d.current_rules_version === 'string') parts.push(`${String(d.rules_version) || '—'} → ${d.current_rules_version}`);
+  if (Array.isArray(d.prices)) {
+    for (const p of d.prices as { sku: string; device_price: number; price: number }[]) {
+      parts.push(`${p.sku} ${formatMoney(p.device_price, currency)} → ${formatMoney(p.price, currency)}`);
+    }
+  }
+  if (typeof d.difference === 'number' && d.difference !== 0) parts.push(tb('exc_drift_difference', { amount: formatMoney(d.difference, currency) }));
   return parts.join(' · ');
 }
 

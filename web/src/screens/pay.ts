@@ -11,6 +11,7 @@ import { currentDrawer, noteRefund, noteSale } from '../drawer';
 import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney, minorToInput, parseMoneyInput } from '../money';
+import { notePromotionUse } from '../rules';
 import { ensureDeviceId, session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
 import type { NewOperation, ReturnPayload, SaleRecord } from '../types';
@@ -208,6 +209,7 @@ export function renderPay(main: HTMLElement): void {
     // What a return of this sale prices with: the request, its rules named by version (not copied).
     const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt, redeem), rules_version: cart.rules_version ?? '' };
     delete request.rules;
+    const promotionUsed = (request.context as { promotion_used?: Record<string, number> } | undefined)?.promotion_used;
     const points = cart.points;
     const op: NewOperation = {
       op_id: uuidv7(),
@@ -227,6 +229,7 @@ export function renderPay(main: HTMLElement): void {
         ...(approvals.length ? { approvals: [...approvals] } : {}),
         ...(drawer ? { drawer_session_id: drawer.session_id } : {}),
         ...(cartCoupons().length ? { coupons: [...cartCoupons()] } : {}),
+        ...(promotionUsed ? { promotion_used: promotionUsed } : {}),
         ...(member ? { member_id: member.member_id, member_tier: member.tier } : {}),
         ...(member && points ? { points: { balance: points.balance, redeem: points.redeemed_points } } : {}),
       },
@@ -283,6 +286,7 @@ export function renderPay(main: HTMLElement): void {
     } else {
       await queueSale(op, record);
     }
+    await notePromotionUse(op.op_id, cart.adjustments ?? []);
     noteSale(tenders, changeDue);
     tenderedText = '';
     clearCart();

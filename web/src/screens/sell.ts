@@ -7,6 +7,7 @@ import { ApiError, NetworkError, lookupBarcode, request } from '../api';
 import { go } from '../app';
 import { addApproval, addCartCoupon, couponTemplateOf, addProduct, cartCoupons, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, removeCartCoupon, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
+import { chainStock } from '../chain_stock';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, findMember, productByBarcode, stockLevel } from '../db';
 import { h, svgIcon, toast } from '../dom';
@@ -15,6 +16,7 @@ import { storePolicies } from '../verifiers';
 import { formatGrams, formatMoney } from '../money';
 import { linePromotions } from '../promotions';
 import { askPriceChange, priceChangeNote } from './price_sheet';
+import { showChainStock } from './chain_stock_sheet';
 import { session } from '../session';
 import { onCatalogChanged, onStockChanged } from '../sync';
 import type { PricedCart, Product } from '../types';
@@ -254,6 +256,8 @@ export function renderSell(main: HTMLElement): () => void {
   }
 
   async function addScanned(product: Product): Promise<void> {
+    // The chain's stock of it, kept for when the device is offline (a tap on the line's stock shows it).
+    if (navigator.onLine) void chainStock(product.sku).catch(() => undefined);
     if (product.sold_by === 'weight') {
       const grams = await askGrams(product, null);
       if (grams !== null) addProduct(product, grams);
@@ -311,7 +315,7 @@ export function renderSell(main: HTMLElement): () => void {
               'div',
               { class: 'line-main' },
               h('div', { class: 'line-name' }, localName(p)),
-              h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`, h('span', { class: 'line-stock', 'data-testid': 'line-stock', 'data-sku': p.sku })),
+              h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`, h('button', { class: 'line-stock', type: 'button', 'data-testid': 'line-stock', 'data-sku': p.sku, onclick: () => void showChainStock(p.sku, localName(p)) })),
               line.override_reason ? h('div', { class: 'line-price-change', 'data-testid': 'line-price-change' }, priceChangeNote(line, currency)) : null,
               ...(pricedCart ? linePromotions(pricedCart, pl) : []),
             ),
@@ -359,7 +363,7 @@ export function renderSell(main: HTMLElement): () => void {
     for (const el of Array.from(list.querySelectorAll<HTMLElement>('[data-testid="line-stock"]'))) {
       const level = await stockLevel(el.dataset.sku ?? '');
       el.dataset.stock = level ? String(level.qty) : '';
-      el.textContent = level ? ` · ${t('in_stock', { n: level.qty })}` : '';
+      el.textContent = ` · ${level ? t('in_stock', { n: level.qty }) : t('chain_stock_open')}`;
       el.classList.toggle('warn-text', !!level && level.qty <= 0);
     }
   }

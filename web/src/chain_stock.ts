@@ -1,0 +1,27 @@
+// A SKU's stock in every location of the chain (GET /api/v1/stock/{sku}, docs/api.md): asked for
+// when an item is scanned or its stock is tapped, and kept in IndexedDB (meta `chain_stock:<sku>`),
+// so a device offline still shows the other stores and the warehouse as it last saw them, with the
+// age of that view (docs/sync.md, "The device's caches").
+
+import { ApiError, NetworkError, request } from './api';
+import { getMeta, setMeta } from './db';
+
+export interface ChainStock {
+  sku: string;
+  /** When the server read it (ISO 8601). */
+  as_of: string;
+  cursor: number;
+  locations: { location_id: string; kind: 'store' | 'warehouse'; name_zh: string; name_en: string; qty: number }[];
+}
+
+/** The view from the server when it answers (and kept), else the last one kept (`live` false), or null. */
+export async function chainStock(sku: string): Promise<{ view: ChainStock | null; live: boolean }> {
+  try {
+    const view = await request<ChainStock>('GET', `/api/v1/stock/${encodeURIComponent(sku)}`);
+    await setMeta(`chain_stock:${sku}`, view);
+    return { view, live: true };
+  } catch (e) {
+    if (!(e instanceof NetworkError) && !(e instanceof ApiError && e.status >= 500)) throw e;
+    return { view: (await getMeta<ChainStock>(`chain_stock:${sku}`)) ?? null, live: false };
+  }
+}
