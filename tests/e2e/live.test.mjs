@@ -93,7 +93,8 @@ test('a second device sees a price change and a stock change without a reload', 
     step = '4. device B: the sync screen lists each cache with its age';
     await b.locator(tid('menu-button')).click();
     await b.locator(tid('menu-sync')).click();
-    for (const cache of ['catalog', 'promotions', 'members', 'stock']) {
+    // `chain`: the other locations' stock of the item B scanned online.
+    for (const cache of ['catalog', 'promotions', 'members', 'stock', 'chain']) {
       const row = b.locator(tid(`cache-${cache}`));
       await row.waitFor({ timeout: STEP });
       assert.notEqual(await row.getAttribute('data-synced-at'), '', `${cache} has an age`);

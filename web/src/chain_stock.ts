@@ -19,6 +19,7 @@ export async function chainStock(sku: string): Promise<{ view: ChainStock | null
   try {
     const view = await request<ChainStock>('GET', `/api/v1/stock/${encodeURIComponent(sku)}`);
     await setMeta(`chain_stock:${sku}`, view);
+    await setMeta('synced_at:chain', view.as_of);
     return { view, live: true };
   } catch (e) {
     if (!(e instanceof NetworkError) && !(e instanceof ApiError && e.status >= 500)) throw e;

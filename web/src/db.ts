@@ -316,6 +316,11 @@ export async function stockLevel(sku: string): Promise<StockLevel | undefined> {
   return found && found.item !== null ? { sku, qty: found.item, as_of: found.as_of } : undefined;
 }
 
+/** How many SKUs the device keeps a chain-wide stock view of (web/src/chain_stock.ts). */
+export async function chainStockCount(): Promise<number> {
+  return (await db()).count('meta', IDBKeyRange.bound('chain_stock:', 'chain_stock:\uffff'));
+}
+
 export async function stockCount(): Promise<number> {
   return countOf(await chunked(), 'stock');
 }

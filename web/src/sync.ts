@@ -21,8 +21,9 @@ export interface CacheState {
   syncedAt: string | null;
 }
 
-export type CacheKind = 'catalog' | 'promotions' | 'members' | 'stock';
-export const cacheKinds: CacheKind[] = ['catalog', 'promotions', 'members', 'stock'];
+/** `chain`: other locations' stock, kept per item looked up online (web/src/chain_stock.ts). */
+export type CacheKind = 'catalog' | 'promotions' | 'members' | 'stock' | 'chain';
+export const cacheKinds: CacheKind[] = ['catalog', 'promotions', 'members', 'stock', 'chain'];
 
 export interface SyncStatus {
   online: boolean;
@@ -47,7 +48,7 @@ const status: SyncStatus = {
   catalogSynced: false,
   lastPushAt: null,
   lastPullAt: null,
-  caches: { catalog: noCache(), promotions: noCache(), members: noCache(), stock: noCache() },
+  caches: { catalog: noCache(), promotions: noCache(), members: noCache(), stock: noCache(), chain: noCache() },
 };
 let serverReachable = true;
 const listeners = new Set<(s: SyncStatus) => void>();
@@ -79,18 +80,19 @@ const syncedAt = (cache: CacheKind) => store.getMeta<string>(`synced_at:${cache}
 
 async function refreshCounts(): Promise<void> {
   const before = `${status.pending}/${status.rejected}/${status.lastPushAt}`;
-  const [pending, rejected, products, members, stock, lastPushAt, lastPullAt, ...ages] = await Promise.all([
+  const [pending, rejected, products, members, stock, chain, lastPushAt, lastPullAt, ...ages] = await Promise.all([
     store.outboxCount(),
     store.rejectedCount(),
     store.productCount(),
     store.memberCount(),
     store.stockCount(),
+    store.chainStockCount(),
     store.getMeta<string>('last_push_at').then((v) => v ?? null),
     store.getMeta<string>('last_pull_at').then((v) => v ?? null),
     ...cacheKinds.map(syncedAt),
   ]);
   Object.assign(status, { pending, rejected, catalogCount: products, lastPushAt, lastPullAt });
-  const counts: Record<CacheKind, number> = { catalog: products, promotions: currentRules() ? 1 : 0, members, stock };
+  const counts: Record<CacheKind, number> = { catalog: products, promotions: currentRules() ? 1 : 0, members, stock, chain };
   cacheKinds.forEach((k, i) => (status.caches[k] = { count: counts[k], syncedAt: ages[i] ?? null }));
   if (`${status.pending}/${status.rejected}/${status.lastPushAt}` !== before) tabs?.postMessage('changed');
   publish();
