@@ -624,7 +624,8 @@ ApiResponse Api::IssueCouponsRoute(Call& call) {
   if (!body) return ErrorResponse(body.error());
   core::Result<json> result = json();
   store_.WithTransaction([&](Database& db) {
-    result = IssueCouponBatch(db, *body, call.session.staff_code, UnixNow());
+    const auto latest = rules_cache_.Latest(db);
+    result = IssueCouponBatch(db, *body, call.session.staff_code, latest ? &latest->rules() : nullptr, UnixNow());
     if (!result) return;
     AuditEntry e = SessionEntry(call.session, "coupons.issued", "coupon:" + (*result)["coupon_id"].get<std::string>());
     e.after = {{"batch_id", (*result)["batch_id"]}, {"count", (*result)["count"]}};
@@ -643,7 +644,10 @@ ApiResponse Api::GetCouponRoute(Call& call) {
 
 ApiResponse Api::MemberWalletRoute(Call& call) {
   std::optional<json> wallet;
-  store_.WithConnection([&](Database& db) { wallet = MemberWallet(db, call.params[0]); });
+  store_.WithConnection([&](Database& db) {
+    const auto latest = rules_cache_.Latest(db);
+    wallet = MemberWallet(db, call.params[0], latest ? &latest->rules() : nullptr);
+  });
   if (!wallet) return ErrorResponse(Error::Make("member_not_found", "no member " + call.params[0]));
   return JsonResponse(200, *wallet);
 }

@@ -2,11 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/json_read.h"
 #include "server/auth.h"
-#include "server/pricing_rules.h"
 #include "server/store.h"
 
 namespace aisle::server {
@@ -31,7 +31,8 @@ Error Invalid(const std::string& code, const std::string& field, const std::stri
 
 }  // namespace
 
-core::Result<json> IssueCouponBatch(Database& db, const json& body, const std::string& staff_code, int64_t now) {
+core::Result<json> IssueCouponBatch(Database& db, const json& body, const std::string& staff_code,
+                                    const core::pricing::Rules* latest, int64_t now) {
   auto coupon_id = core::ReadString(body, "coupon_id", "");
   if (!coupon_id) return coupon_id.error();
   auto count = core::ReadInt(body, "count", "");
@@ -42,14 +43,8 @@ core::Result<json> IssueCouponBatch(Database& db, const json& body, const std::s
   auto member = core::ReadOptionalString(body, "member_id", "");
   if (!member) return member.error();
   const std::string member_id = member->value_or("");
-  auto rules = FindRules(db, "");
-  bool known = false;
-  if (rules) {
-    const json doc = json::parse(rules->document);
-    if (auto it = doc.find("coupons"); it != doc.end() && it->is_array()) {
-      for (const json& c : *it) known = known || (c.is_object() && c.value("id", "") == *coupon_id);
-    }
-  }
+  const bool known = latest != nullptr && std::any_of(latest->coupons.begin(), latest->coupons.end(),
+                                                      [&](const core::pricing::Promotion& c) { return c.id == *coupon_id; });
   if (!known) {
     return Invalid("coupon_unknown", "coupon_id", "the latest rules have no coupon " + *coupon_id);
   }
@@ -84,17 +79,14 @@ std::optional<json> FindCoupon(Database& db, const std::string& code) {
   return out;
 }
 
-std::optional<json> MemberWallet(Database& db, const std::string& member_id) {
+std::optional<json> MemberWallet(Database& db, const std::string& member_id, const core::pricing::Rules* latest) {
   auto member = db.Prepare("SELECT 1 FROM members WHERE member_id = ?");
   member.Bind(1, member_id);
   if (!member.Step()) return std::nullopt;
   // Which coupons of the latest rules are single-use (the default).
   std::map<std::string, bool> single_use;
-  if (auto rules = FindRules(db, "")) {
-    const json doc = json::parse(rules->document);
-    for (const json& c : doc.value("coupons", json::array())) {
-      if (c.is_object()) single_use[c.value("id", "")] = c.value("single_use", true);
-    }
+  if (latest != nullptr) {
+    for (const core::pricing::Promotion& c : latest->coupons) single_use[c.id] = c.single_use;
   }
   auto s = db.Prepare(
       "SELECT c.code, c.coupon_id, (SELECT count(*) FROM coupon_redemptions r WHERE r.code = c.code AND r.restored_by = '') "

@@ -65,4 +65,9 @@ std::shared_ptr<const core::pricing::CompiledRules> CompiledRulesCache::Get(Data
   return compiled_.emplace(version, std::move(compiled)).first->second;
 }
 
+std::shared_ptr<const core::pricing::CompiledRules> CompiledRulesCache::Latest(Database& db) {
+  auto latest = FindRules(db, "");
+  return latest ? Get(db, latest->version) : nullptr;
+}
+
 }  // namespace aisle::server

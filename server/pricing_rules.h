@@ -50,6 +50,8 @@ class CompiledRulesCache {
  public:
   // The compiled rules of a published version (nullptr when unknown).
   std::shared_ptr<const core::pricing::CompiledRules> Get(Database& db, const std::string& version);
+  // Those of the latest published version (nullptr when none).
+  std::shared_ptr<const core::pricing::CompiledRules> Latest(Database& db);
 
  private:
   std::mutex mutex_;

@@ -247,8 +247,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
     rules = rules_cache.Get(db, sale->rules_version);
     if (rules == nullptr) {
       rules_unknown = true;
-      auto latest = FindRules(db, "");
-      rules = latest ? rules_cache.Get(db, latest->version) : nullptr;
+      rules = rules_cache.Latest(db);
       if (rules == nullptr) rules = kNoRules;
     }
   }
@@ -511,6 +510,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
 // it was priced with, its member and its earlier returns in order.
 struct SaleForReturn {
   json request;
+  std::string rules_version;  // "" = priced without rules
   std::string member_id;
   std::string currency;
   json returns = json::array();  // [{return_id, seq, store_id, items, refund, refund_money, device_time}]
@@ -520,13 +520,14 @@ core::Result<SaleForReturn> LoadSaleForReturn(Database& db, const std::string& s
   auto sale = db.Prepare("SELECT member_id, pricing_request, currency FROM sales WHERE sale_id = ?");
   sale.Bind(1, sale_id);
   if (!sale.Step()) return Error::Make("unknown_sale", "no sale " + sale_id + " in the chain", "payload.sale_id");
-  SaleForReturn out{json(), sale.Text(0), sale.Text(2)};
+  SaleForReturn out{json(), "", sale.Text(0), sale.Text(2)};
   if (sale.Text(1).empty()) {
     return Error::Make("sale_not_returnable", "the sale was recorded before returns were priced (schema 9)",
                        "payload.sale_id");
   }
   out.request = json::parse(sale.Text(1));
   const std::string version = out.request.value("rules_version", "");
+  out.rules_version = version;
   out.request.erase("rules_version");
   if (!version.empty()) {
     auto rules = FindRules(db, version);
@@ -644,21 +645,10 @@ core::Result<json> ApplyUnreceiptedReturn(Database& db, const core::Operation& o
   return result;
 }
 
-// The rules' returns policy: a wholly returned sale gives its coupons back
-// unless `returns.restore_coupons` is false.
-bool RestoresCoupons(const json& request) {
-  const json& rules = request.value("rules", json::object());
-  const json policy = rules.value("returns", json::object());
-  return !policy.is_object() || policy.value("restore_coupons", true);
-}
-
 // Whether a coupon template of the sale's rules is still within its window.
-bool CouponStillValid(const json& request, const std::string& coupon_id, int64_t now) {
-  for (const json& c : request.value("rules", json::object()).value("coupons", json::array())) {
-    if (!c.is_object() || c.value("id", "") != coupon_id) continue;
-    if (!c.contains("end")) return true;
-    auto end = pricing::ParseInstant(c.value("end", ""));
-    return end && now < *end;
+bool CouponStillValid(const pricing::Rules& rules, const std::string& coupon_id, int64_t now) {
+  for (const pricing::Promotion& c : rules.coupons) {
+    if (c.id == coupon_id) return !c.end || now < *c.end;
   }
   return false;
 }
@@ -670,7 +660,7 @@ bool CouponStillValid(const json& request, const std::string& coupon_id, int64_t
 // back. The money was paid out: a device refund that differs from the
 // server's, or a missing approval, goes to the manager; the return stands.
 core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const std::string& staff_code,
-                               int64_t now) {
+                               CompiledRulesCache& rules_cache, int64_t now) {
   auto ret = core::ParseReturnPayload(op.payload);
   if (!ret) return ret.error();
   auto approvals = core::ParseApprovals(op.payload);
@@ -750,14 +740,16 @@ core::Result<json> ApplyReturn(Database& db, const core::Operation& op, const st
     RaiseException(db, op, "approval_invalid",
                    {{"return_id", ret->return_id}, {"staff_code", staff_code}, {"problems", problems}}, now, result);
   }
-  if (priced["fully_returned"] == true && RestoresCoupons(request)) {
+  // The sale's rules (its returns policy and coupon windows); none when it was priced without.
+  const auto rules = sale->rules_version.empty() ? nullptr : rules_cache.Get(db, sale->rules_version);
+  if (priced["fully_returned"] == true && rules != nullptr && rules->rules().restore_coupons) {
     // The sale came back whole: its single-use coupons may be used again, while still valid.
     auto restore = db.Prepare(
         "UPDATE coupon_redemptions SET restored_by = ? WHERE sale_id = ? AND restored_by = '' AND code IN "
         "(SELECT json_extract(value, '$.code') FROM json_each(?))");
     json valid = json::array();
     for (const json& c : request.value("coupons", json::array())) {
-      if (CouponStillValid(request, c.value("coupon_id", ""), now)) valid.push_back(c);
+      if (CouponStillValid(rules->rules(), c.value("coupon_id", ""), now)) valid.push_back(c);
     }
     restore.Bind(1, ret->return_id).Bind(2, ret->sale_id).Bind(3, valid.dump()).Run();
     if (db.Changes() > 0) result["coupons_restored"] = db.Changes();
@@ -969,7 +961,7 @@ json ApplyReady(Ingest& in, const core::Operation& op, const json& raw, const st
     if (op.type == core::kSaleCompleted) {
       result = ApplySale(in.db, op, staff_code, in.rules_cache, in.now);
     } else if (op.type == core::kSaleReturned) {
-      result = ApplyReturn(in.db, op, staff_code, in.now);
+      result = ApplyReturn(in.db, op, staff_code, in.rules_cache, in.now);
     } else if (op.type == core::kFeedbackGiven) {
       result = ApplyFeedback(in.db, op, staff_code, in.now);
     } else {

@@ -511,6 +511,8 @@ CREATE TABLE promotion_usage (
 );
 -- price_drift asks which rules version was current at a sale's device time.
 CREATE INDEX pricing_rules_published ON pricing_rules (published_at);
+-- A return without a receipt asks what customers paid for a barcode in the last 30 days.
+CREATE INDEX sale_lines_barcode ON sale_lines (barcode);
 )sql",
 };
 

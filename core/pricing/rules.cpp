@@ -436,6 +436,13 @@ Result<Rules> RulesFromJson(const Json& doc, std::string_view base) {
     if (!parsed) return Invalid(code, path + ".mode", parsed.error().message);
     rules.cash_mode = *parsed;
   }
+  if (auto it = doc.find("returns"); it != doc.end() && !it->is_null()) {
+    const std::string path = JoinPath(b, "returns");
+    if (!it->is_object()) return WrongType(path, "an object");
+    auto restore = ReadOptionalBool(*it, "restore_coupons", path);
+    if (!restore) return restore.error();
+    rules.restore_coupons = restore->value_or(true);
+  }
   if (auto it = doc.find("price_list"); it != doc.end() && !it->is_null()) {
     const std::string path = JoinPath(b, "price_list");
     if (!it->is_array()) return WrongType(path, "an array");

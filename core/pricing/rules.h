@@ -120,6 +120,9 @@ struct Rules {
   // Coupon templates (layer 4): one applies only when a code for it is
   // presented (Context::coupons).
   std::vector<Promotion> coupons;
+  // The returns policy: a sale returned whole gives its coupons back (unless
+  // "returns": {"restore_coupons": false}).
+  bool restore_coupons = true;
 };
 
 // A coupon code the customer presents (the priceCart request's "coupons").

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { aisleBin, api, assertPrerequisites, demoStore, shotsDir, signIn, tid, waitForCaches } from './harness.mjs';
+import { aisleBin, api, assertPrerequisites, demoStore, shotsDir, signIn, tid, waitForCaches, waitForEmptyQueue } from './harness.mjs';
 
 const STEP = 30_000;
 
@@ -52,8 +52,7 @@ test('two offline devices sell the last unit with the same coupon; the manager r
       await p.locator(tid('new-sale-button')).click();
       return saleId;
     };
-    const drained = (p, timeout = 60_000) =>
-      p.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout });
+    const drained = (p) => waitForEmptyQueue(p, 60_000);
     await scan(page, barcode);
     for (let i = 1; i < Number(stock) - 1; i++) await page.locator(tid('qty-plus')).first().click();
     await page.locator(`${tid('qty-value')}`).filter({ hasText: String(Number(stock) - 1) }).waitFor({ timeout: STEP });

@@ -106,6 +106,11 @@ export async function signIn(page, port, staff, pin, timeout = 30_000) {
   await page.locator(tid('barcode-input')).waitFor({ timeout });
 }
 
+/** Waits until the terminal's badge says nothing is waiting to be uploaded (the server has every op). */
+export function waitForEmptyQueue(page, timeout = 30_000) {
+  return page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout });
+}
+
 /** Waits on the sync screen until each named cache holds rows (what selling offline needs), then goes back to selling. */
 export async function waitForCaches(page, caches = ['catalog', 'members', 'promotions'], timeout = 30_000) {
   await page.locator(tid('menu-button')).click();

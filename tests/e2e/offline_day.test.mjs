@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { aisleBin, assertPrerequisites, demoStore, shotsDir, signIn, tid, waitForCaches } from './harness.mjs';
+import { aisleBin, assertPrerequisites, demoStore, shotsDir, signIn, tid, waitForCaches, waitForEmptyQueue } from './harness.mjs';
 
 const STEP = 30_000;
 const SALES = 50;
@@ -144,7 +144,7 @@ test('a day offline: 200 items over 50 sales, a return and points, through a kil
     step = '6. aisled restarts and the network returns: the queue drains';
     await server.start();
     await context.setOffline(false);
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: 90_000 });
+    await waitForEmptyQueue(page, 90_000);
   } catch (e) {
     e.message = `${step}: ${e.message}`;
     throw e;

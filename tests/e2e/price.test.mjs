@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, signIn, tid } from './harness.mjs';
+import { aisleBin, Aisled, assertPrerequisites, chromiumArgs, chromiumPath, freePort, shotsDir, signIn, tid, waitForEmptyQueue } from './harness.mjs';
 
 const STEP = 30_000;
 
@@ -141,7 +141,7 @@ test('manual discounts and price overrides with approvals in Chromium', { timeou
     await page.locator(tid('quick-exact')).click();
     await page.locator(tid('complete-button')).click();
     await page.locator(tid('receipt')).waitFor({ timeout: STEP });
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     const gross = sql('SELECT group_concat(gross) FROM (SELECT gross FROM sale_lines ORDER BY line_no)');
     assert.equal(gross, `${percentOff(a.price, 2500)},${newPrice}`);
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));

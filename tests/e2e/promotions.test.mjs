@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertPrerequisites, demoStore, shotsDir, signIn, tid } from './harness.mjs';
+import { assertPrerequisites, demoStore, shotsDir, signIn, tid, waitForEmptyQueue } from './harness.mjs';
 
 const STEP = 30_000;
 const ROSE_NUDE = '6956759001437';  // SKU-002002 Feiye lipstick ¥149
@@ -144,7 +144,7 @@ test('promotion editor: form, field errors, preview, disable, CSV import', { tim
     await page.locator(tid('quick-exact')).click();
     await page.locator(tid('complete-button')).click();
     await page.locator(tid('receipt')).waitFor({ timeout: STEP });
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     assert.equal(sql(`SELECT count(*) FROM coupon_redemptions WHERE code = '${codes[0]}'`), '1');
     // Used: the wallet no longer offers it.
     await page.locator(tid('new-sale-button')).click();

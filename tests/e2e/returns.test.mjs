@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertPrerequisites, demoStore, shotsDir, signIn, tid } from './harness.mjs';
+import { assertPrerequisites, demoStore, shotsDir, signIn, tid, waitForEmptyQueue } from './harness.mjs';
 
 const STEP = 30_000;
 const SERUM = '6995530001495';  // SKU-001002 Qingyu ¥459
@@ -47,7 +47,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
       return saleId;
     };
     const saleId = await sell(SERUM, LIPSTICK);
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     assert.equal(sql(`SELECT total FROM sales WHERE sale_id = '${saleId}'`), String(45900 + 23900 - 6000));
 
     step = '2. menu → Return: the sale, the lipstick back';
@@ -73,7 +73,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.locator(tid('approval-pin')).fill('222222');
     await page.locator(tid('approval-ok')).click();
     await page.locator(tid('return-done')).waitFor({ timeout: STEP });
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     assert.equal(sql(`SELECT refund_money || ' ' || device_refund FROM returns WHERE sale_id = '${saleId}'`), '20900 20900');
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
     assert.match(sql('SELECT result FROM ops WHERE type = \'sale.returned\''), /"status":"applied"/);
@@ -107,7 +107,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
 
     step = '6. online: the sale, then its return';
     await context.setOffline(false);
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: 60_000 });
+    await waitForEmptyQueue(page, 60_000);
     assert.equal(sql(`SELECT refund_money || ' ' || device_refund FROM returns WHERE sale_id = '${offlineSale}'`), '20900 20900');
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
     assert.equal(sql("SELECT count(*) FROM stock_movements WHERE reason = 'return'"), '2');
@@ -131,7 +131,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.locator(tid('complete-button')).click();
     await page.locator(tid('receipt-points-redeemed')).waitFor({ timeout: STEP });
     const memberSale = await page.locator(tid('receipt')).getAttribute('data-sale-id');
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     const earned = Number(sql(`SELECT delta FROM points_movements WHERE reason = 'sale_earn' AND ref = '${memberSale}'`));
     assert.equal(sql(`SELECT delta FROM points_movements WHERE reason = 'sale_redeem' AND ref = '${memberSale}'`), '-1000');
     assert.ok(earned > 0);
@@ -146,7 +146,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.locator(tid('approval-pin')).fill('222222');
     await page.locator(tid('approval-ok')).click();
     await page.locator(tid('return-done')).waitFor({ timeout: STEP });
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     assert.equal(balance(), start, 'every point redeemed given back, every point earned taken back');
 
     step = '8. exchange: the offline sale’s other lipstick for a ¥69 cleanser, the rest given back in cash';
@@ -166,7 +166,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.locator(tid('complete-button')).click();
     await page.locator(tid('receipt-exchange')).waitFor({ timeout: STEP });
     const exchangeSale = await page.locator(tid('receipt')).getAttribute('data-sale-id');
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     assert.equal(sql(`SELECT refund_money || ' ' || tenders FROM returns WHERE sale_id = '${offlineSale}' ORDER BY seq DESC LIMIT 1`),
       '23900 [{"amount":6900,"type":"exchange"},{"amount":17000,"type":"cash"}]');
     assert.equal(sql(`SELECT group_concat(type || ':' || amount) FROM sale_tenders WHERE sale_id = '${exchangeSale}'`), 'exchange:6900');
@@ -187,7 +187,7 @@ test('returns priced under the sale’s rules, approved, online and offline', { 
     await page.locator(tid('approval-pin')).fill('222222');
     await page.locator(tid('approval-ok')).click();
     await page.locator(tid('return-done')).waitFor({ timeout: STEP });
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
     assert.equal(sql('SELECT refund_money || \' \' || device_refund FROM unreceipted_returns'), `${lowest} ${lowest}`);
     assert.equal(sql('SELECT count(*) FROM exceptions'), '0', sql('SELECT detail FROM exceptions'));
 

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Aisled, aisleBin, chromiumPath, freePort, repo, sleep } from './harness.mjs';
+import { aisleBin, Aisled, chromiumPath, freePort, repo, sleep, waitForEmptyQueue } from './harness.mjs';
 
 const shotsDir = join(repo, 'docs', 'screenshots');
 const STEP = 30_000;
@@ -120,7 +120,7 @@ test('enrollment, approvals, drawer and offline sign-in in Chromium', { timeout:
     await page.locator(tid('drawer-report-Z')).waitFor({ timeout: STEP });
     await page.screenshot({ path: join(shotsDir, 'drawer-z-zh.png') });
     await page.locator(tid('lang-switch')).click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout: STEP });
+    await waitForEmptyQueue(page, STEP);
 
     // 4. Offline: the server dies, the browser loses the network; another associate signs in.
     await server.stop('SIGKILL');

@@ -322,6 +322,20 @@ TEST_F(ReturnsTest, SingleUseCouponsAreALedgerRaisedWhenReusedAndGivenBackByAWho
   ASSERT_EQ(r["status"], "applied") << r;
   EXPECT_EQ(r["coupons_restored"], 1);
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM coupon_redemptions WHERE restored_by = 'cpn-ret-1' AND sale_id = 'cpn-sale-1'"), 1);
+
+  // Rules whose returns policy keeps coupons: the second code, used and returned whole, stays used.
+  rules_["version"] = rules_["version"].get<std::string>() + "+keep-coupons";
+  rules_["returns"] = {{"restore_coupons", false}};
+  ASSERT_EQ(Http(server_->port(), "POST", "/api/v1/pricing/rules", rules_.dump(), admin).status, 201);
+  json kept_priced;
+  const json kept_request = with_code(batch.Json()["codes"][1]);
+  ASSERT_EQ(Push(manager_, SaleOp(5, "cpn-sale-5", kept_request, kept_priced))["status"], "applied");
+  const json back = PriceReturn(kept_request, json::array(), {{{"line", 0}, {"qty", 1}}});
+  const json kept = Push(manager_, ReturnOp(6, "SH01", "sh-phone", "cpn-ret-5", "cpn-sale-5", {{{"line", 0}, {"qty", 1}}},
+                                            back["refund_money"]));
+  ASSERT_EQ(kept["status"], "applied") << kept;
+  EXPECT_FALSE(kept.contains("coupons_restored")) << kept;
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM coupon_redemptions WHERE sale_id = 'cpn-sale-5' AND restored_by = ''"), 1);
 }
 
 }  // namespace
