@@ -315,7 +315,7 @@ export function renderSell(main: HTMLElement): () => void {
               'div',
               { class: 'line-main' },
               h('div', { class: 'line-name' }, localName(p)),
-              h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode}`, h('button', { class: 'line-stock', type: 'button', 'data-testid': 'line-stock', 'data-sku': p.sku, onclick: () => void showChainStock(p.sku, localName(p)) })),
+              h('div', { class: 'line-meta' }, `${formatMoney(p.price, currency)}${weighed ? t('per_kg') : ''} · ${line.barcode} · `, h('button', { class: 'line-stock', type: 'button', 'data-testid': 'line-stock', 'data-sku': p.sku, onclick: () => void showChainStock(p.sku, localName(p)) })),
               line.override_reason ? h('div', { class: 'line-price-change', 'data-testid': 'line-price-change' }, priceChangeNote(line, currency)) : null,
               ...(pricedCart ? linePromotions(pricedCart, pl) : []),
             ),
@@ -363,7 +363,7 @@ export function renderSell(main: HTMLElement): () => void {
     for (const el of Array.from(list.querySelectorAll<HTMLElement>('[data-testid="line-stock"]'))) {
       const level = await stockLevel(el.dataset.sku ?? '');
       el.dataset.stock = level ? String(level.qty) : '';
-      el.textContent = ` · ${level ? t('in_stock', { n: level.qty }) : t('chain_stock_open')}`;
+      el.textContent = level ? t('in_stock', { n: level.qty }) : t('chain_stock_open');
       el.classList.toggle('warn-text', !!level && level.qty <= 0);
     }
   }
