@@ -407,6 +407,14 @@ class Search {
     }
     summarize_ = Summarizes();
     keeps_.assign(layer1_.size(), 0);
+    singles_by_line_.assign(lines_.size(), {});
+    for (size_t i = 0; i < layer1_.size(); ++i) {
+      const ActivePromo& ap = promos_[layer1_[i]];
+      if (ap.p->ApplicationSize() != 1) continue;
+      for (int32_t l : line_ids) {
+        if (ap.in_scope[static_cast<size_t>(l)]) singles_by_line_[static_cast<size_t>(l)].push_back(i);
+      }
+    }
     for (size_t i = 0; i < layer1_.size(); ++i) {
       const ActivePromo& ap = promos_[layer1_[i]];
       for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
@@ -633,12 +641,10 @@ class Search {
   Outcome Solve(size_t k, const State& s) {
     Step();  // a state seen before counts too: reaching it cost an Apply
     if (auto it = memo_.find(Key(k, s)); it != memo_.end()) return it->second;
+    // A hopeless state is not remembered: met again, it is found hopeless
+    // again (the objectives' bests only fall), for less than remembering it.
+    if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) return Outcome{0, 0, {}, empty_};
     std::string key = key_;  // Decide below writes other keys into key_
-    if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) {
-      Outcome none{0, 0, {}, empty_};
-      memo_.emplace(std::move(key), none);
-      return none;
-    }
     Outcome best;
     best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
     memo_.emplace(std::move(key), best);
@@ -943,13 +949,12 @@ class Search {
     int64_t exclusive = 0;
     std::vector<std::pair<int, int64_t>>& grouped = grouped_;  // the most per group
     grouped.clear();
-    for (size_t i = k; i < layer1_.size(); ++i) {
-      const int q = layer1_[i];
+    const std::vector<size_t>& singles = singles_by_line_[static_cast<size_t>(u.line)];
+    for (auto it = std::lower_bound(singles.begin(), singles.end(), k); it != singles.end(); ++it) {
+      const int q = layer1_[*it];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
-      if (p.ApplicationSize() != 1 || !ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) {
-        continue;
-      }
+      if (!Compatible(u, q) || Barred(u, q)) continue;
       int64_t off = 0;
       switch (p.type) {
         case PromoType::kPercentOff: off = OfBp(u.price, p.percent_bp, RoundingMode::kUp); break;
@@ -1290,6 +1295,7 @@ class Search {
   // Buffers of Hopeless and MostOffTogether, kept between calls.
   mutable std::vector<int64_t> least_;
   mutable std::vector<uint32_t> takes_;
+  std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
   std::vector<uint32_t> line_scope23_;  // per line: the layer-2/3 promotions (bits of layer23_) it is in the scope of
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
