@@ -1075,6 +1075,7 @@ class Search {
     } else {
       together *= 10'000;
     }
+    floor_for_ = nullptr;  // FloorsHopeless finds the floors of s when first asked
     std::vector<int64_t>& least = least_;
     least.clear();
     for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
@@ -1103,26 +1104,111 @@ class Search {
           }
         }
       }
-      LineSums& line_sum = line_sum_;  // the least each line can come to
-      line_sum.sums.clear();
       uint32_t weight_bits = 0;
       for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weight_bits |= o.weight[bit] != 0 ? 1u << bit : 0;
-      for (size_t j = 0; j < s.size(); ++j) {
-        const Slot& x = s[j];
-        int64_t price = least[j];
-        // The layer-2 promotions in order (bits ascending), then the weights.
-        for (uint32_t bits = o.layer2 & line_scope23_[static_cast<size_t>(x.unit.line)]; bits != 0; bits &= bits - 1) {
-          price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
-        }
-        for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
-          bound -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
-        }
-        line_sum.Add(x.unit.line, price * x.count);
-      }
-      bound += Int128{WithTax(line_sum)} * 10'000;
-      if (bound <= o.best + o.band) return false;
+      bound += SlotsBound(s, least, o, takes, weight_bits);
+      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits)) return false;
     }
     return true;
+  }
+
+  // What the units of s come to for objective o when slot j's units cost at
+  // least prices[j] after layer 1: those prices through the objective's
+  // layer-2 promotions (bits ascending), summed per line with tax, less
+  // what each weighted threshold could take of the units at today's prices.
+  Int128 SlotsBound(const State& s, const std::vector<int64_t>& prices, const Objective& o,
+                    const std::vector<uint32_t>& takes, uint32_t weight_bits) const {
+    Int128 bound = 0;
+    LineSums& line_sum = line_sum_;  // the least each line can come to
+    line_sum.sums.clear();
+    for (size_t j = 0; j < s.size(); ++j) {
+      const Slot& x = s[j];
+      int64_t price = prices[j];
+      for (uint32_t bits = o.layer2 & line_scope23_[static_cast<size_t>(x.unit.line)]; bits != 0; bits &= bits - 1) {
+        price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
+      }
+      for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
+        bound -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
+      }
+      line_sum.Add(x.unit.line, price * x.count);
+    }
+    return bound + Int128{WithTax(line_sum)} * 10'000;
+  }
+
+  // The second bound of Hopeless, for one objective: each unit at the least
+  // price the layer-1 promotions from k on could leave it at, found by
+  // applying to a lower bound of its price every one of them that may still
+  // touch it, in their order (Floor). It does not add up what each
+  // promotion could take at today's prices as the first bound does, so a
+  // fixed price or flash sale after a mix and match counts what the two
+  // leave of a unit together, not the sum of both discounts.
+  bool FloorsHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
+                      uint32_t weight_bits) const {
+    std::vector<int64_t>& floor = floor_;
+    if (floor_for_ != &s) {  // the floors of this state, once per Hopeless call
+      floor_for_ = &s;
+      usable_.assign(layer1_.size(), -1);
+      floor.clear();
+      for (const Slot& x : s) floor.push_back(Floor(k, s, x.unit));
+    }
+    return SlotsBound(s, floor, o, takes, weight_bits) > o.best + o.band;
+  }
+
+  // The least price unit u (of state s) can have after the layer-1
+  // promotions from k on. Every one that may still touch it is applied, in
+  // order, to a lower bound y of its price then: each maps a price to one no
+  // higher, and does so monotonically, so applying all of them to the least
+  // price leaves no more than any subset of them applied to any higher price
+  // (stacking limits ignored: they only forbid some subsets). A percent off
+  // or a buy X get Y's discount is rounded up; an amount off taken in full; a
+  // fixed price or flash sale caps the price; a mix and match or a bundle of
+  // `size` units for P leaves a unit of price y at least P × y / S − 1 of it
+  // (allocate() gives each unit its share rounded down, and at most a fen
+  // more), where S, the sum of the application, is at most y plus size − 1
+  // times the dearest unit the promotion may use today (prices only fall).
+  // Prices never fall below 0 (no application takes more than a unit costs).
+  int64_t Floor(size_t k, const State& s, const Unit& u) const {
+    int64_t y = u.price;
+    for (size_t i = k; i < layer1_.size() && y > 0; ++i) {
+      const int q = layer1_[i];
+      const ActivePromo& ap = promos_[q];
+      const Promotion& p = *ap.p;
+      if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+      switch (p.type) {
+        case PromoType::kPercentOff: y -= OfBp(y, p.percent_bp, RoundingMode::kUp); break;
+        case PromoType::kAmountOff: y -= p.amount; break;
+        case PromoType::kFixedPrice:
+        case PromoType::kFlashSale: y = std::min(y, p.price); break;
+        case PromoType::kBuyXGetY: y -= OfBp(y, p.get_percent_bp, RoundingMode::kUp); break;
+        case PromoType::kBundle:
+        case PromoType::kMixMatch: {
+          const int64_t others = (p.ApplicationSize() - 1) * Usable(i, s);
+          Int128 share = Int128{p.price} * y;
+          y = std::min(y, static_cast<int64_t>(share / (Int128{y} + others)) - 1);  // or not taken
+          break;
+        }
+        default: break;
+      }
+      y = std::max<int64_t>(y, 0);
+    }
+    return y;
+  }
+
+  // The dearest unit of state s that layer-1 promotion layer1_[i] may use
+  // (in its scope, or a bundle group's, compatible, not barred), once per
+  // Hopeless call.
+  int64_t Usable(size_t i, const State& s) const {
+    int64_t& most = usable_[i];
+    if (most >= 0) return most;
+    const int q = layer1_[i];
+    const ActivePromo& ap = promos_[q];
+    most = 0;
+    for (const Slot& x : s) {
+      if (ap.in_scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q)) {
+        most = std::max(most, x.unit.price);
+      }
+    }
+    return most;
   }
 
   // The lines' sums, with tax when prices exclude it (it only grows with a sum).
@@ -1295,6 +1381,9 @@ class Search {
   // Buffers of Hopeless and MostOffTogether, kept between calls.
   mutable std::vector<int64_t> least_;
   mutable std::vector<uint32_t> takes_;
+  mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
+  mutable const State* floor_for_ = nullptr;
+  mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
   std::vector<uint32_t> line_scope23_;  // per line: the layer-2/3 promotions (bits of layer23_) it is in the scope of
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
