@@ -1495,7 +1495,7 @@ class PartsSearch {
       const std::vector<int>& layer23 = full_.layer23();
       const bool coupons =
           std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; });
-      if (exhausted_ || (!coupons && Enough())) return best_;
+      if (exhausted_ || (!coupons && Enough(line_ids))) return best_;
       // The second pass keeps, of each part, the outcomes that could still
       // be in a choice as good as the answer (Slack), knowing each part's
       // best for each objective from the first pass.
@@ -1594,17 +1594,7 @@ class PartsSearch {
       int64_t off = 0;  // the most the amount thresholds can take at these tiers
       for (size_t t = 0; t < thresholds_.size(); ++t) {
         const Promotion& p = *promos_[thresholds_[t]].p;
-        if (p.repeat && c.min[t] > 0) {
-          int64_t list = 0;
-          for (int32_t l : line_ids) {
-            if (promos_[thresholds_[t]].in_scope[static_cast<size_t>(l)]) {
-              list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
-            }
-          }
-          off += c.off[t] * (list / c.min[t]);
-        } else {
-          off += c.off[t];
-        }
+        off += p.repeat && c.min[t] > 0 ? c.off[t] * (ListInScope(line_ids, thresholds_[t]) / c.min[t]) : c.off[t];
       }
       cap[o] = std::max(cap[o], Int128{10'000} * (Int128{best_.total} + off) + Int128{5'000} * c.percent_thresholds);
     });
@@ -1744,7 +1734,7 @@ class PartsSearch {
   // tiers, the parts' outcomes at their best (which the first pass kept)
   // either reach every tier of the choice — then the choice's best was among
   // the outcomes searched — or cannot beat the answer even if they did.
-  bool Enough() {
+  bool Enough(const std::vector<int32_t>& line_ids) {
     bool enough = true;
     ForEachChoice([&](uint32_t mask, const TierCombination& c) {
       if (!enough) return;
@@ -1765,17 +1755,33 @@ class PartsSearch {
         score += least_score;
         for (size_t t = 0; t < thresholds_.size(); ++t) inside[t] += least->inside[threshold_bits_[t]];
       }
+      // A repeating threshold that the combination reaches takes more the
+      // more its units sum to, which the objective does not count: parts
+      // away from their best may then win, so only the bound below decides.
       bool reaches = true;
       int64_t off = 0;
       for (size_t t = 0; t < thresholds_.size(); ++t) {
-        reaches = reaches && inside[t] >= c.min[t];
         const Promotion& p = *promos_[thresholds_[t]].p;
-        off += p.repeat && c.min[t] > 0 ? c.off[t] * (MostInside(scored, t) / c.min[t]) : c.off[t];
+        reaches = reaches && inside[t] >= c.min[t] && !(p.repeat && c.min[t] > 0);
+        // What it could take at most: as often as the list prices in its scope allow.
+        off += p.repeat && c.min[t] > 0 ? c.off[t] * (ListInScope(line_ids, thresholds_[t]) / c.min[t]) : c.off[t];
       }
       if (reaches) return;
       if (LeastTotal(score, c) - off <= best_.total) enough = false;
     });
     return enough;
+  }
+
+  // The list prices of the lines' units in the scope of promotion q: what
+  // its spend can be at most.
+  int64_t ListInScope(const std::vector<int32_t>& line_ids, int q) const {
+    int64_t list = 0;
+    for (int32_t l : line_ids) {
+      if (promos_[q].in_scope[static_cast<size_t>(l)]) {
+        list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
+      }
+    }
+    return list;
   }
 
   int64_t MostInside(const std::vector<std::vector<Scored>>& scored, size_t t) const {
