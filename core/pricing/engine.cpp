@@ -386,10 +386,15 @@ class Search {
   State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
     for (int q : layer23_) (promos_[q].p->layer() == 2 ? layer2_ : thresholds_).push_back(q);
-    for (int q : layer23_) layer23_bp_.push_back(promos_[q].p->layer() == 2 ? MemberBp(*promos_[q].p) : 0);
-    line_scope23_.assign(lines_.size(), 0);
-    for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
-      for (size_t l = 0; l < lines_.size(); ++l) line_scope23_[l] |= promos_[layer23_[bit]].in_scope[l] ? 1u << bit : 0;
+    const bool bounded = collect_ && !objectives_.empty();  // what only Hopeless reads is set up for it alone
+    if (bounded) {
+      for (int q : layer23_) layer23_bp_.push_back(promos_[q].p->layer() == 2 ? MemberBp(*promos_[q].p) : 0);
+      line_scope23_.assign(lines_.size(), 0);
+      for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
+        for (int32_t l : line_ids) {
+          line_scope23_[static_cast<size_t>(l)] |= promos_[layer23_[bit]].in_scope[static_cast<size_t>(l)] ? 1u << bit : 0;
+        }
+      }
     }
     // The band is for the rounding of the reached percent thresholds'
     // combined discount: a part none of them may take from is ranked by its
@@ -407,8 +412,8 @@ class Search {
     }
     summarize_ = Summarizes();
     keeps_.assign(layer1_.size(), 0);
-    singles_by_line_.assign(lines_.size(), {});
-    for (size_t i = 0; i < layer1_.size(); ++i) {
+    if (bounded) singles_by_line_.assign(lines_.size(), {});
+    for (size_t i = 0; i < layer1_.size() && bounded; ++i) {
       const ActivePromo& ap = promos_[layer1_[i]];
       if (ap.p->ApplicationSize() != 1) continue;
       for (int32_t l : line_ids) {
