@@ -28,11 +28,9 @@ void* free_list[kClasses];
 char* bump[kClasses];
 char* bump_end[kClasses];
 
-void* Allocate(size_t n) {
-  if (n > kLargest) {
-    if (void* p = std::malloc(n)) return p;
-    std::abort();  // exceptions are off: as operator new would end, without a throw
-  }
+// A block of n bytes, or nullptr when memory is exhausted.
+void* TryAllocate(size_t n) {
+  if (n > kLargest) return std::malloc(n);
   const size_t c = n == 0 ? 0 : (n - 1) / kGranule;
   if (void* p = free_list[c]) {
     free_list[c] = *static_cast<void**>(p);
@@ -41,7 +39,7 @@ void* Allocate(size_t n) {
   const size_t size = (c + 1) * kGranule;
   if (bump[c] == bump_end[c]) {
     char* chunk = static_cast<char*>(std::aligned_alloc(kChunk, kChunk));
-    if (chunk == nullptr) std::abort();
+    if (chunk == nullptr) return nullptr;
     chunk_class[reinterpret_cast<uintptr_t>(chunk) >> kChunkBits] = static_cast<uint8_t>(c + 1);
     bump[c] = chunk;
     bump_end[c] = chunk + kChunk - kChunk % size;
@@ -51,12 +49,23 @@ void* Allocate(size_t n) {
   return p;
 }
 
+// operator new's: exceptions are off, so running out of memory ends the
+// module, as a throw of std::bad_alloc would.
+void* Allocate(size_t n) {
+  if (void* p = TryAllocate(n)) return p;
+  std::abort();
+}
+
 // operator new with an alignment (a vector of __int128 asks for 16): the
 // classes serve up to 16, anything stricter goes to aligned_alloc.
-void* AllocateAligned(size_t n, std::align_val_t align) {
+void* TryAllocateAligned(size_t n, std::align_val_t align) {
   const size_t a = static_cast<size_t>(align);
-  if (a <= kGranule) return Allocate(n);
-  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
+  if (a <= kGranule) return TryAllocate(n);
+  return std::aligned_alloc(a, (n + a - 1) / a * a);
+}
+
+void* AllocateAligned(size_t n, std::align_val_t align) {
+  if (void* p = TryAllocateAligned(n, align)) return p;
   std::abort();
 }
 
@@ -75,8 +84,8 @@ void Release(void* p) {
 
 void* operator new(size_t n) { return Allocate(n); }
 void* operator new[](size_t n) { return Allocate(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return Allocate(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return Allocate(n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return TryAllocate(n); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return TryAllocate(n); }
 void operator delete(void* p) noexcept { Release(p); }
 void operator delete[](void* p) noexcept { Release(p); }
 void operator delete(void* p, size_t) noexcept { Release(p); }
@@ -85,8 +94,8 @@ void operator delete(void* p, const std::nothrow_t&) noexcept { Release(p); }
 void operator delete[](void* p, const std::nothrow_t&) noexcept { Release(p); }
 void* operator new(size_t n, std::align_val_t a) { return AllocateAligned(n, a); }
 void* operator new[](size_t n, std::align_val_t a) { return AllocateAligned(n, a); }
-void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return AllocateAligned(n, a); }
-void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return AllocateAligned(n, a); }
+void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return TryAllocateAligned(n, a); }
+void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return TryAllocateAligned(n, a); }
 void operator delete(void* p, std::align_val_t) noexcept { Release(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { Release(p); }
 void operator delete(void* p, size_t, std::align_val_t) noexcept { Release(p); }
