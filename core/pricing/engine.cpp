@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <deque>
 #include <memory>
+#include <span>
 #include <numeric>
 #include <limits>
 #include <unordered_map>
@@ -28,9 +29,28 @@ using History = std::vector<std::pair<int32_t, int64_t>>;
 // and hash without allocating.
 class Histories {
  public:
-  Histories() : list_(1) {}  // id 0: untouched
+  // What the stacking rules ask of the promotions in a history, kept per
+  // history so that Compatible need not walk it: whether one is exclusive
+  // or no_threshold, the groups present (bit g: group g, when every group
+  // is below 64) and the highest promotion in it.
+  struct Traits {
+    int32_t highest = -1;  // -1: untouched
+    bool exclusive = false;
+    bool no_threshold = false;
+    bool wide_groups = false;  // a group of 64 or more: Compatible walks the history
+    uint64_t groups = 0;
+  };
+  // What Traits needs of each active promotion (by index).
+  struct PromoTraits {
+    bool exclusive = false;
+    bool no_threshold = false;
+    int group = -1;
+  };
+
+  explicit Histories(std::vector<PromoTraits> promos = {}) : list_(1), traits_(1), promos_(std::move(promos)) {}
 
   const History& operator[](int32_t id) const { return list_[static_cast<size_t>(id)]; }
+  const Traits& traits(int32_t id) const { return traits_[static_cast<size_t>(id)]; }
 
   // The id of history `id` followed by (q, discount).
   int32_t Extend(int32_t id, int32_t q, int64_t discount) {
@@ -39,6 +59,18 @@ class Histories {
       History h = list_[static_cast<size_t>(id)];
       h.emplace_back(q, discount);
       list_.push_back(std::move(h));
+      Traits t = traits_[static_cast<size_t>(id)];
+      t.highest = std::max(t.highest, q);
+      if (static_cast<size_t>(q) < promos_.size()) {
+        const PromoTraits& p = promos_[static_cast<size_t>(q)];
+        t.exclusive = t.exclusive || p.exclusive;
+        t.no_threshold = t.no_threshold || p.no_threshold;
+        if (p.group >= 64) t.wide_groups = true;
+        if (p.group >= 0 && p.group < 64) t.groups |= uint64_t{1} << p.group;
+      } else {
+        t.wide_groups = true;  // unknown promotion: walk the history
+      }
+      traits_.push_back(t);
     }
     return it->second;
   }
@@ -82,6 +114,8 @@ class Histories {
     }
   };
   std::deque<History> list_;  // a deque: references stay valid as it grows
+  std::vector<Traits> traits_;  // per history
+  std::vector<PromoTraits> promos_;
   std::unordered_map<Next, int32_t, Hash> next_;
   std::vector<int32_t> promotions_;                   // per history: Promotions(), -1 until asked
   std::map<std::vector<int32_t>, int32_t> by_promotions_;
@@ -253,6 +287,22 @@ bool Active(const Promotion& p, const Context& ctx) {
   return true;
 }
 
+// v × bp / 10000 rounded with `mode` (half up or up), exactly as MulDiv(v,
+// bp, 10000, mode) gives it, without building a Result: the search's hot
+// loops call it for every unit. Operands outside the plain 64-bit case go
+// to MulDiv.
+int64_t OfBp(int64_t v, int64_t bp, RoundingMode mode) {
+  int64_t product = 0;
+  if (v >= 0 && bp >= 0 && !__builtin_mul_overflow(v, bp, &product)) {
+    const int64_t q = product / 10'000;
+    const int64_t r = product % 10'000;
+    if (r == 0) return q;
+    if (mode == RoundingMode::kHalfUp) return r >= 10'000 - r ? q + 1 : q;
+    if (mode == RoundingMode::kUp) return q + 1;
+  }
+  return *MulDiv(v, bp, 10'000, mode);
+}
+
 bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
   return scope.Matches(l.sku, l.category, l.brand) && !p.exclude.Matches(l.sku, l.category, l.brand);
 }
@@ -337,6 +387,16 @@ class Search {
   State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
     for (int q : layer23_) (promos_[q].p->layer() == 2 ? layer2_ : thresholds_).push_back(q);
+    const bool bounded = collect_ && !objectives_.empty();  // what only Hopeless reads is set up for it alone
+    if (bounded) {
+      for (int q : layer23_) layer23_bp_.push_back(promos_[q].p->layer() == 2 ? MemberBp(*promos_[q].p) : 0);
+      line_scope23_.assign(lines_.size(), 0);
+      for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
+        for (int32_t l : line_ids) {
+          line_scope23_[static_cast<size_t>(l)] |= promos_[layer23_[bit]].in_scope[static_cast<size_t>(l)] ? 1u << bit : 0;
+        }
+      }
+    }
     // The band is for the rounding of the reached percent thresholds'
     // combined discount: a part none of them may take from is ranked by its
     // score alone.
@@ -353,6 +413,14 @@ class Search {
     }
     summarize_ = Summarizes();
     keeps_.assign(layer1_.size(), 0);
+    if (bounded) singles_by_line_.assign(lines_.size(), {});
+    for (size_t i = 0; i < layer1_.size() && bounded; ++i) {
+      const ActivePromo& ap = promos_[layer1_[i]];
+      if (ap.p->ApplicationSize() != 1) continue;
+      for (int32_t l : line_ids) {
+        if (ap.in_scope[static_cast<size_t>(l)]) singles_by_line_[static_cast<size_t>(l)].push_back(i);
+      }
+    }
     for (size_t i = 0; i < layer1_.size(); ++i) {
       const ActivePromo& ap = promos_[layer1_[i]];
       for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
@@ -387,7 +455,16 @@ class Search {
 
   // May promotion q touch unit u, given what already touches it?
   bool Compatible(const Unit& u, int q) const {
+    const Histories::Traits& t = histories_.traits(u.history);
+    if (t.highest < 0) return true;  // untouched
     const ActivePromo& p = promos_[q];
+    if (!t.wide_groups) {  // the same answer as the walk below, from the history's traits
+      if (p.exclusive || t.exclusive || (t.no_threshold && p.p->layer() == 3)) return false;
+      if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
+      if (q > t.highest) return true;
+      const History& h = histories_[u.history];
+      return std::none_of(h.begin(), h.end(), [&](const auto& x) { return x.first == q; });
+    }
     const bool threshold = p.p->layer() == 3;
     for (const auto& [other, discount] : histories_[u.history]) {
       const ActivePromo& o = promos_[other];
@@ -418,9 +495,11 @@ class Search {
   // in how settled units were grouped into applications (a mix and match's
   // units split otherwise between its applications) share one key, and the
   // walk follows them once: the first found stands for all.
-  std::string Key(size_t k, const State& s) const {
+  // Written into `key_` (kept between calls, so a key met before costs no allocation).
+  const std::string& Key(size_t k, const State& s) const {
     static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
-    std::string key(sizeof(int64_t), '\0');
+    std::string& key = key_;
+    key.assign(sizeof(int64_t), '\0');
     key.reserve(sizeof(int64_t) * (2 + summary_size_) + s.size() * sizeof(Slot));
     const int64_t at = static_cast<int64_t>(k);
     std::memcpy(key.data(), &at, sizeof at);
@@ -512,9 +591,9 @@ class Search {
         const int q = layer2_[b];
         const int64_t bp = MemberBp(*promos_[q].p);
         if (promos_[q].in_scope[static_cast<size_t>(u.line)]) {
-          bound_price -= *MulDiv(bound_price, bp, 10'000, RoundingMode::kHalfUp);
+          bound_price -= OfBp(bound_price, bp, RoundingMode::kHalfUp);
           if (Compatible(u, q)) {
-            const int64_t d = *MulDiv(u.price, bp, 10'000, RoundingMode::kHalfUp);
+            const int64_t d = OfBp(u.price, bp, RoundingMode::kHalfUp);
             u.price -= d;
             u.history = histories_.Extend(u.history, q, d);
             reaches |= int64_t{1} << b;
@@ -558,7 +637,7 @@ class Search {
       }
       const Tier& top = p.tiers.back();
       before += std::min(list, p.type == PromoType::kThresholdPercent
-                                   ? *MulDiv(list, top.percent_bp, 10'000, RoundingMode::kUp)
+                                   ? OfBp(list, top.percent_bp, RoundingMode::kUp)
                                    : (p.repeat ? top.off * (list / top.min) : top.off));
     }
     return true;
@@ -567,16 +646,14 @@ class Search {
   // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
     Step();  // a state seen before counts too: reaching it cost an Apply
-    const std::string key = Key(k, s);
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
-    if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) {
-      Outcome none{0, 0, {}, empty_};
-      memo_.emplace(key, none);
-      return none;
-    }
+    if (auto it = memo_.find(Key(k, s)); it != memo_.end()) return it->second;
+    // A hopeless state is not remembered: met again, it is found hopeless
+    // again (the objectives' bests only fall), for less than remembering it.
+    if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) return Outcome{0, 0, {}, empty_};
+    std::string key = key_;  // Decide below writes other keys into key_
     Outcome best;
     best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
-    memo_.emplace(key, best);
+    memo_.emplace(std::move(key), best);
     return best;
   }
 
@@ -584,6 +661,16 @@ class Search {
   struct Class {
     size_t slot = 0;
     int64_t count = 0;
+  };
+
+  // The tuples of classes one application may use, each `width` classes,
+  // stored one after another (one allocation for all of them).
+  struct Tuples {
+    size_t width = 0;
+    std::vector<int> flat;
+    size_t size() const { return width == 0 ? 0 : flat.size() / width; }
+    bool empty() const { return flat.empty(); }
+    std::span<const int> operator[](size_t t) const { return {flat.data() + t * width, width}; }
   };
 
   // Enumerates the sets of applications of layer-1 promotion k.
@@ -598,8 +685,9 @@ class Search {
       }
     }
     // Every tuple of classes one application may use, in lexicographic order.
-    std::vector<std::vector<int>> tuples;
     const size_t size = static_cast<size_t>(p.ApplicationSize());
+    Tuples tuples;
+    tuples.width = size;
     std::vector<int> tuple;
     std::vector<int64_t> used(classes.size(), 0);
     const auto avail = [&](int c) { return classes[c].count - used[c]; };
@@ -615,7 +703,7 @@ class Search {
       if (exhausted_ && !tuples.empty()) return;  // out of budget: one pattern is enough
       if (pos == size) {
         if (skip_idle && Idle(p, s, classes, tuple)) return;
-        tuples.push_back(tuple);
+        tuples.flat.insert(tuples.flat.end(), tuple.begin(), tuple.end());
         Step();
         return;
       }
@@ -634,7 +722,19 @@ class Search {
       }
     };
     if (!classes.empty()) gen(gen, 0);
-    if (p.type == PromoType::kBundle) std::sort(tuples.begin(), tuples.end());
+    if (p.type == PromoType::kBundle) {  // in lexicographic order
+      std::vector<size_t> order(tuples.size());
+      std::iota(order.begin(), order.end(), size_t{0});
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const std::span<const int> x = tuples[a];
+        const std::span<const int> y = tuples[b];
+        return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
+      });
+      std::vector<int> sorted;
+      sorted.reserve(tuples.flat.size());
+      for (size_t t : order) sorted.insert(sorted.end(), tuples[t].begin(), tuples[t].end());
+      tuples.flat = std::move(sorted);
+    }
 
     const int64_t max_apps = std::min<int64_t>(p.max_applications.value_or(INT64_MAX),
                                                p.remaining_units ? *p.remaining_units / static_cast<int64_t>(size)
@@ -657,7 +757,10 @@ class Search {
       bool again = false;
       size_t until = tuples.size();  // the tuples to extend it with: [from, until)
       if (!chosen.empty()) {
-        auto [it, fresh] = seen.try_emplace(Key(k, next), from);
+        const std::string& key = Key(k, next);
+        auto it = seen.find(key);
+        const bool fresh = it == seen.end();
+        if (fresh) it = seen.emplace(key, from).first;
         if (!fresh && it->second <= from) {
           Step();
           return false;
@@ -741,7 +844,7 @@ class Search {
   static bool Idle(const Promotion& p, const State& s, const std::vector<Class>& classes, const std::vector<int>& tuple) {
     const auto price = [&](int c) { return s[classes[static_cast<size_t>(c)].slot].unit.price; };
     switch (p.type) {
-      case PromoType::kPercentOff: return *MulDiv(price(tuple[0]), p.percent_bp, 10'000, RoundingMode::kHalfUp) == 0;
+      case PromoType::kPercentOff: return OfBp(price(tuple[0]), p.percent_bp, RoundingMode::kHalfUp) == 0;
       case PromoType::kAmountOff: return price(tuple[0]) == 0;
       case PromoType::kFixedPrice:
       case PromoType::kFlashSale: return price(tuple[0]) <= p.price;
@@ -756,7 +859,7 @@ class Search {
   }
 
   // The state after applying the chosen applications of promotion q.
-  State Apply(const State& s, const std::vector<Class>& classes, const std::vector<std::vector<int>>& tuples,
+  State Apply(const State& s, const std::vector<Class>& classes, const Tuples& tuples,
               const std::vector<size_t>& chosen, int q) const {
     State next = s;
     next.reserve(s.size() + (chosen.empty() ? 0 : chosen.size() * tuples[chosen[0]].size()));
@@ -768,7 +871,7 @@ class Search {
       // The application's units in cart order (slots are sorted by line):
       // the order allocate() and the ties use. Only a bundle's tuples
       // (position i: group i) are not already in order.
-      cls = tuples[t];
+      cls.assign(tuples[t].begin(), tuples[t].end());
       if (p.type == PromoType::kBundle) std::sort(cls.begin(), cls.end());
       units.clear();
       for (int c : cls) {
@@ -778,7 +881,7 @@ class Search {
       discount.assign(units.size(), 0);
       switch (p.type) {
         case PromoType::kPercentOff:
-          discount[0] = *MulDiv(units[0].price, p.percent_bp, 10'000, RoundingMode::kHalfUp);
+          discount[0] = OfBp(units[0].price, p.percent_bp, RoundingMode::kHalfUp);
           break;
         case PromoType::kAmountOff: discount[0] = std::min(p.amount, units[0].price); break;
         case PromoType::kFixedPrice:
@@ -794,7 +897,7 @@ class Search {
           });
           for (int64_t g = 0; g < p.get; ++g) {
             const size_t i = order[static_cast<size_t>(g)];
-            discount[i] = *MulDiv(units[i].price, p.get_percent_bp, 10'000, RoundingMode::kHalfUp);
+            discount[i] = OfBp(units[i].price, p.get_percent_bp, RoundingMode::kHalfUp);
           }
           break;
         }
@@ -852,16 +955,15 @@ class Search {
     int64_t exclusive = 0;
     std::vector<std::pair<int, int64_t>>& grouped = grouped_;  // the most per group
     grouped.clear();
-    for (size_t i = k; i < layer1_.size(); ++i) {
-      const int q = layer1_[i];
+    const std::vector<size_t>& singles = singles_by_line_[static_cast<size_t>(u.line)];
+    for (auto it = std::lower_bound(singles.begin(), singles.end(), k); it != singles.end(); ++it) {
+      const int q = layer1_[*it];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
-      if (p.ApplicationSize() != 1 || !ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) {
-        continue;
-      }
+      if (!Compatible(u, q) || Barred(u, q)) continue;
       int64_t off = 0;
       switch (p.type) {
-        case PromoType::kPercentOff: off = *MulDiv(u.price, p.percent_bp, 10'000, RoundingMode::kUp); break;
+        case PromoType::kPercentOff: off = OfBp(u.price, p.percent_bp, RoundingMode::kUp); break;
         case PromoType::kAmountOff: off = p.amount; break;
         default: off = std::max<int64_t>(0, u.price - p.price); break;  // fixed price, flash sale
       }
@@ -930,7 +1032,7 @@ class Search {
       const auto first = units.begin() + a * size;
       if (p.type == PromoType::kBuyXGetY) {
         for (int64_t g = size - p.get; g < size; ++g) {
-          off += *MulDiv(first[g], p.get_percent_bp, 10'000, RoundingMode::kUp);
+          off += OfBp(first[g], p.get_percent_bp, RoundingMode::kUp);
         }
       } else {  // mix and match
         const int64_t sum = std::accumulate(first, first + size, int64_t{0});
@@ -979,9 +1081,21 @@ class Search {
     } else {
       together *= 10'000;
     }
+    floor_for_ = nullptr;  // FloorsHopeless finds the floors of s when first asked
     std::vector<int64_t>& least = least_;
     least.clear();
     for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
+    // Per slot, which layer-2/3 promotions with a weight in some objective could take it.
+    uint32_t weighed = 0;
+    for (const Objective& o : objectives_) {
+      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weighed |= o.weight[bit] != 0 ? 1u << bit : 0;
+    }
+    std::vector<uint32_t>& takes = takes_;
+    takes.assign(s.size(), 0);
+    for (uint32_t bits = weighed; bits != 0; bits &= bits - 1) {
+      const int bit = std::countr_zero(bits);
+      for (size_t j = 0; j < s.size(); ++j) takes[j] |= Takes(s[j].unit, layer23_[static_cast<size_t>(bit)]) ? 1u << bit : 0;
+    }
     for (const Objective& o : objectives_) {
       if (o.best == std::numeric_limits<Int128>::max()) return false;
       Int128 bound = -together;
@@ -996,24 +1110,111 @@ class Search {
           }
         }
       }
-      LineSums& line_sum = line_sum_;  // the least each line can come to
-      line_sum.sums.clear();
-      for (size_t j = 0; j < s.size(); ++j) {
-        const Slot& x = s[j];
-        int64_t price = least[j];
-        for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
-          const ActivePromo& ap = promos_[layer23_[bit]];
-          if ((o.layer2 & (1u << bit)) && ap.in_scope[static_cast<size_t>(x.unit.line)]) {
-            price -= *MulDiv(price, MemberBp(*ap.p), 10'000, RoundingMode::kHalfUp);
-          }
-          if (o.weight[bit] != 0 && Takes(x.unit, layer23_[bit])) bound -= Int128{o.weight[bit]} * x.unit.price * x.count;
-        }
-        line_sum.Add(x.unit.line, price * x.count);
-      }
-      bound += Int128{WithTax(line_sum)} * 10'000;
-      if (bound <= o.best + o.band) return false;
+      uint32_t weight_bits = 0;
+      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weight_bits |= o.weight[bit] != 0 ? 1u << bit : 0;
+      bound += SlotsBound(s, least, o, takes, weight_bits);
+      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits)) return false;
     }
     return true;
+  }
+
+  // What the units of s come to for objective o when slot j's units cost at
+  // least prices[j] after layer 1: those prices through the objective's
+  // layer-2 promotions (bits ascending), summed per line with tax, less
+  // what each weighted threshold could take of the units at today's prices.
+  Int128 SlotsBound(const State& s, const std::vector<int64_t>& prices, const Objective& o,
+                    const std::vector<uint32_t>& takes, uint32_t weight_bits) const {
+    Int128 bound = 0;
+    LineSums& line_sum = line_sum_;  // the least each line can come to
+    line_sum.sums.clear();
+    for (size_t j = 0; j < s.size(); ++j) {
+      const Slot& x = s[j];
+      int64_t price = prices[j];
+      for (uint32_t bits = o.layer2 & line_scope23_[static_cast<size_t>(x.unit.line)]; bits != 0; bits &= bits - 1) {
+        price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
+      }
+      for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
+        bound -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
+      }
+      line_sum.Add(x.unit.line, price * x.count);
+    }
+    return bound + Int128{WithTax(line_sum)} * 10'000;
+  }
+
+  // The second bound of Hopeless, for one objective: each unit at the least
+  // price the layer-1 promotions from k on could leave it at, found by
+  // applying to a lower bound of its price every one of them that may still
+  // touch it, in their order (Floor). It does not add up what each
+  // promotion could take at today's prices as the first bound does, so a
+  // fixed price or flash sale after a mix and match counts what the two
+  // leave of a unit together, not the sum of both discounts.
+  bool FloorsHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
+                      uint32_t weight_bits) const {
+    std::vector<int64_t>& floor = floor_;
+    if (floor_for_ != &s) {  // the floors of this state, once per Hopeless call
+      floor_for_ = &s;
+      usable_.assign(layer1_.size(), -1);
+      floor.clear();
+      for (const Slot& x : s) floor.push_back(Floor(k, s, x.unit));
+    }
+    return SlotsBound(s, floor, o, takes, weight_bits) > o.best + o.band;
+  }
+
+  // The least price unit u (of state s) can have after the layer-1
+  // promotions from k on. Every one that may still touch it is applied, in
+  // order, to a lower bound y of its price then: each maps a price to one no
+  // higher, and does so monotonically, so applying all of them to the least
+  // price leaves no more than any subset of them applied to any higher price
+  // (stacking limits ignored: they only forbid some subsets). A percent off
+  // or a buy X get Y's discount is rounded up; an amount off taken in full; a
+  // fixed price or flash sale caps the price; a mix and match or a bundle of
+  // `size` units for P leaves a unit of price y at least P × y / S − 1 of it
+  // (allocate() gives each unit its share rounded down, and at most a fen
+  // more), where S, the sum of the application, is at most y plus size − 1
+  // times the dearest unit the promotion may use today (prices only fall).
+  // Prices never fall below 0 (no application takes more than a unit costs).
+  int64_t Floor(size_t k, const State& s, const Unit& u) const {
+    int64_t y = u.price;
+    for (size_t i = k; i < layer1_.size() && y > 0; ++i) {
+      const int q = layer1_[i];
+      const ActivePromo& ap = promos_[q];
+      const Promotion& p = *ap.p;
+      if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+      switch (p.type) {
+        case PromoType::kPercentOff: y -= OfBp(y, p.percent_bp, RoundingMode::kUp); break;
+        case PromoType::kAmountOff: y -= p.amount; break;
+        case PromoType::kFixedPrice:
+        case PromoType::kFlashSale: y = std::min(y, p.price); break;
+        case PromoType::kBuyXGetY: y -= OfBp(y, p.get_percent_bp, RoundingMode::kUp); break;
+        case PromoType::kBundle:
+        case PromoType::kMixMatch: {
+          const int64_t others = (p.ApplicationSize() - 1) * Usable(i, s);
+          Int128 share = Int128{p.price} * y;
+          y = std::min(y, static_cast<int64_t>(share / (Int128{y} + others)) - 1);  // or not taken
+          break;
+        }
+        default: break;
+      }
+      y = std::max<int64_t>(y, 0);
+    }
+    return y;
+  }
+
+  // The dearest unit of state s that layer-1 promotion layer1_[i] may use
+  // (in its scope, or a bundle group's, compatible, not barred), once per
+  // Hopeless call.
+  int64_t Usable(size_t i, const State& s) const {
+    int64_t& most = usable_[i];
+    if (most >= 0) return most;
+    const int q = layer1_[i];
+    const ActivePromo& ap = promos_[q];
+    most = 0;
+    for (const Slot& x : s) {
+      if (ap.in_scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q)) {
+        most = std::max(most, x.unit.price);
+      }
+    }
+    return most;
   }
 
   // The lines' sums, with tax when prices exclude it (it only grows with a sum).
@@ -1021,7 +1222,7 @@ class Search {
     int64_t total = 0;
     for (const auto& [l, sum] : line_sum.sums) {
       total += sum;
-      if (!tax_inclusive_) total += *MulDiv(sum, lines_[static_cast<size_t>(l)].line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
+      if (!tax_inclusive_) total += OfBp(sum, lines_[static_cast<size_t>(l)].line->tax_rate_bp, RoundingMode::kHalfUp);
     }
     return total;
   }
@@ -1090,7 +1291,7 @@ class Search {
       if (p.type == PromoType::kMemberTier) {
         const int64_t bp = MemberBp(p);
         for (size_t i = 0; i < take.size(); ++i) {
-          discount[i].first = *MulDiv(u[take[i]].unit.price, bp, 10'000, RoundingMode::kHalfUp);
+          discount[i].first = OfBp(u[take[i]].unit.price, bp, RoundingMode::kHalfUp);
         }
       } else {
         int64_t spend = 0;
@@ -1110,14 +1311,14 @@ class Search {
           if (spend < p.min_spend) continue;  // minimum spend not met: touches nothing
           total_discount = p.type == PromoType::kCouponAmount
                                ? std::min(p.amount, current)
-                               : *MulDiv(current, p.percent_bp, 10'000, RoundingMode::kHalfUp);
+                               : OfBp(current, p.percent_bp, RoundingMode::kHalfUp);
         } else if (tier == nullptr) {
           continue;  // not reached: touches nothing
         } else if (p.type == PromoType::kThresholdAmount || p.type == PromoType::kCouponThreshold) {
           total_discount = p.repeat ? tier->off * (spend / tier->min) : tier->off;
           total_discount = std::min(total_discount, current);
         } else {
-          total_discount = *MulDiv(current, tier->percent_bp, 10'000, RoundingMode::kHalfUp);
+          total_discount = OfBp(current, tier->percent_bp, RoundingMode::kHalfUp);
         }
         discount = AllocateOverSlots(total_discount, weights, counts);
       }
@@ -1155,7 +1356,7 @@ class Search {
       if (!present[l]) continue;
       o.total += tax_inclusive_
                      ? line_sum[l]
-                     : line_sum[l] + *MulDiv(line_sum[l], lines_[l].line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
+                     : line_sum[l] + OfBp(line_sum[l], lines_[l].line->tax_rate_bp, RoundingMode::kHalfUp);
     }
     Tally tally(*leaf, promos_, histories_);
     o.applications = tally.applications;
@@ -1185,12 +1386,20 @@ class Search {
   int barred_promo_ = -1;
   // Buffers of Hopeless and MostOffTogether, kept between calls.
   mutable std::vector<int64_t> least_;
+  mutable std::vector<uint32_t> takes_;
+  mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
+  mutable const State* floor_for_ = nullptr;
+  mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
+  std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
+  std::vector<uint32_t> line_scope23_;  // per line: the layer-2/3 promotions (bits of layer23_) it is in the scope of
+  std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
   mutable std::vector<Unit> apply_units_;
   mutable std::vector<int64_t> apply_discount_;
   mutable std::vector<size_t> apply_order_;
   mutable std::vector<Int128> apply_remainder_;
-  mutable std::vector<std::array<int64_t, 3>> key_settled_;  // Key
+  mutable std::string key_;  // Key
+  mutable std::vector<std::array<int64_t, 3>> key_settled_;
   mutable std::vector<int64_t> key_sums_;
   mutable std::vector<std::array<int64_t, 3>> multi_;
   // Per layer-1 promotion (index in layer1_), the layer-2 promotions (bits
@@ -1292,7 +1501,7 @@ class PartsSearch {
       const std::vector<int>& layer23 = full_.layer23();
       const bool coupons =
           std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; });
-      if (exhausted_ || (!coupons && Enough())) return best_;
+      if (exhausted_ || (!coupons && Enough(line_ids))) return best_;
       // The second pass keeps, of each part, the outcomes that could still
       // be in a choice as good as the answer (Slack), knowing each part's
       // best for each objective from the first pass.
@@ -1391,17 +1600,7 @@ class PartsSearch {
       int64_t off = 0;  // the most the amount thresholds can take at these tiers
       for (size_t t = 0; t < thresholds_.size(); ++t) {
         const Promotion& p = *promos_[thresholds_[t]].p;
-        if (p.repeat && c.min[t] > 0) {
-          int64_t list = 0;
-          for (int32_t l : line_ids) {
-            if (promos_[thresholds_[t]].in_scope[static_cast<size_t>(l)]) {
-              list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
-            }
-          }
-          off += c.off[t] * (list / c.min[t]);
-        } else {
-          off += c.off[t];
-        }
+        off += p.repeat && c.min[t] > 0 ? c.off[t] * (ListInScope(line_ids, thresholds_[t]) / c.min[t]) : c.off[t];
       }
       cap[o] = std::max(cap[o], Int128{10'000} * (Int128{best_.total} + off) + Int128{5'000} * c.percent_thresholds);
     });
@@ -1453,13 +1652,13 @@ class PartsSearch {
           break;
         }
         switch (p.type) {
-          case PromoType::kPercentOff: off += *MulDiv(line.unit_base, p.percent_bp, 10'000, RoundingMode::kUp); break;
+          case PromoType::kPercentOff: off += OfBp(line.unit_base, p.percent_bp, RoundingMode::kUp); break;
           case PromoType::kAmountOff: off += p.amount; break;
           default: off += std::max<int64_t>(0, line.unit_base - p.price); break;  // fixed price, flash sale
         }
       }
       if (!sure) continue;
-      least += *MulDiv(std::max<int64_t>(0, line.unit_base - off), bp, 10'000, RoundingMode::kHalfUp) * line.units;
+      least += OfBp(std::max<int64_t>(0, line.unit_base - off), bp, RoundingMode::kHalfUp) * line.units;
     }
     int64_t most = 0;  // the most the thresholds and coupons could take
     for (int q : layer23) {
@@ -1471,7 +1670,7 @@ class PartsSearch {
       }
       const Tier top = BoundTiers(p).back();
       most += std::min(list, TakesPercent(p)
-                                 ? *MulDiv(list, top.percent_bp, 10'000, RoundingMode::kUp)
+                                 ? OfBp(list, top.percent_bp, RoundingMode::kUp)
                                  : (p.repeat ? top.off * (list / top.min) : top.off));
     }
     return least > most ? 1u << bit : 0;
@@ -1541,7 +1740,7 @@ class PartsSearch {
   // tiers, the parts' outcomes at their best (which the first pass kept)
   // either reach every tier of the choice — then the choice's best was among
   // the outcomes searched — or cannot beat the answer even if they did.
-  bool Enough() {
+  bool Enough(const std::vector<int32_t>& line_ids) {
     bool enough = true;
     ForEachChoice([&](uint32_t mask, const TierCombination& c) {
       if (!enough) return;
@@ -1562,17 +1761,33 @@ class PartsSearch {
         score += least_score;
         for (size_t t = 0; t < thresholds_.size(); ++t) inside[t] += least->inside[threshold_bits_[t]];
       }
+      // A repeating threshold that the combination reaches takes more the
+      // more its units sum to, which the objective does not count: parts
+      // away from their best may then win, so only the bound below decides.
       bool reaches = true;
       int64_t off = 0;
       for (size_t t = 0; t < thresholds_.size(); ++t) {
-        reaches = reaches && inside[t] >= c.min[t];
         const Promotion& p = *promos_[thresholds_[t]].p;
-        off += p.repeat && c.min[t] > 0 ? c.off[t] * (MostInside(scored, t) / c.min[t]) : c.off[t];
+        reaches = reaches && inside[t] >= c.min[t] && !(p.repeat && c.min[t] > 0);
+        // What it could take at most: as often as the list prices in its scope allow.
+        off += p.repeat && c.min[t] > 0 ? c.off[t] * (ListInScope(line_ids, thresholds_[t]) / c.min[t]) : c.off[t];
       }
       if (reaches) return;
       if (LeastTotal(score, c) - off <= best_.total) enough = false;
     });
     return enough;
+  }
+
+  // The list prices of the lines' units in the scope of promotion q: what
+  // its spend can be at most.
+  int64_t ListInScope(const std::vector<int32_t>& line_ids, int q) const {
+    int64_t list = 0;
+    for (int32_t l : line_ids) {
+      if (promos_[q].in_scope[static_cast<size_t>(l)]) {
+        list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
+      }
+    }
+    return list;
   }
 
   int64_t MostInside(const std::vector<std::vector<Scored>>& scored, size_t t) const {
@@ -1766,7 +1981,7 @@ class PartsSearch {
       const int64_t most = MostInside(scored, t);
       const Promotion& p = *promos_[thresholds_[t]].p;
       const Tier top = BoundTiers(p).back();
-      bound -= TakesPercent(p) ? *MulDiv(most, top.percent_bp, 10'000, RoundingMode::kUp)
+      bound -= TakesPercent(p) ? OfBp(most, top.percent_bp, RoundingMode::kUp)
                                : (p.repeat ? top.off * (most / top.min) : top.off);
     }
     return bound;
@@ -1800,7 +2015,7 @@ class PartsSearch {
         }
       }
       const Tier top = BoundTiers(p).back();
-      before += TakesPercent(p) ? *MulDiv(inside, top.percent_bp, 10'000, RoundingMode::kUp)
+      before += TakesPercent(p) ? OfBp(inside, top.percent_bp, RoundingMode::kUp)
                                 : (p.repeat ? top.off * (inside / top.min) : top.off);
     }
     return true;
@@ -2100,7 +2315,9 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   std::map<size_t, std::vector<int32_t>> groups;
   for (size_t l = 0; l < lines.size(); ++l) groups[comp.Find(l)].push_back(static_cast<int32_t>(l));
 
-  Histories histories;
+  std::vector<Histories::PromoTraits> traits;
+  for (const ActivePromo& ap : promos) traits.push_back({ap.exclusive, ap.p->no_threshold, ap.group});
+  Histories histories(std::move(traits));
   State units;
   for (const auto& [root, line_ids] : groups) {
     std::vector<int> promo_ids;
@@ -2158,7 +2375,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       r.net = r.gross - r.tax;
     } else {
       r.net = final_sum[l];
-      r.tax = *MulDiv(r.net, info.line->tax_rate_bp, 10'000, RoundingMode::kHalfUp);
+      r.tax = OfBp(r.net, info.line->tax_rate_bp, RoundingMode::kHalfUp);
       r.gross = r.net + r.tax;
     }
     result.list_total += r.list_amount;

@@ -345,21 +345,6 @@ int LayerOf(PromoType type) {
   return 1;
 }
 
-int64_t Promotion::ApplicationSize() const {
-  switch (type) {
-    case PromoType::kBuyXGetY: return buy + get;
-    case PromoType::kBundle: return static_cast<int64_t>(groups.size());
-    case PromoType::kMixMatch: return count;
-    case PromoType::kMemberTier:
-    case PromoType::kThresholdAmount:
-    case PromoType::kThresholdPercent:
-    case PromoType::kCouponAmount:
-    case PromoType::kCouponPercent:
-    case PromoType::kCouponThreshold: return 0;
-    default: return 1;
-  }
-}
-
 bool Scope::Matches(const std::string& sku, const std::string& category, const std::string& brand) const {
   const auto has = [](const std::vector<std::string>& list, const std::string& v) {
     return !v.empty() && std::find(list.begin(), list.end(), v) != list.end();

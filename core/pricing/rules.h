@@ -82,8 +82,23 @@ struct Promotion {
 
   int layer() const { return LayerOf(type); }
   // Units one application uses (layer 1), 0 for layers 2-4.
-  int64_t ApplicationSize() const;
+  int64_t ApplicationSize() const;  // inline, below
 };
+
+inline int64_t Promotion::ApplicationSize() const {
+  switch (type) {
+    case PromoType::kBuyXGetY: return buy + get;
+    case PromoType::kBundle: return static_cast<int64_t>(groups.size());
+    case PromoType::kMixMatch: return count;
+    case PromoType::kMemberTier:
+    case PromoType::kThresholdAmount:
+    case PromoType::kThresholdPercent:
+    case PromoType::kCouponAmount:
+    case PromoType::kCouponPercent:
+    case PromoType::kCouponThreshold: return 0;
+    default: return 1;
+  }
+}
 
 struct PriceListEntry {
   std::string sku;

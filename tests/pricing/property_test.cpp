@@ -220,6 +220,16 @@ const MinimalCase kMinimalCases[] = {
     {"unit order decides buy_x_get_y ties",
      R"({"context":{"member_tier":"gold","now":"2026-11-24T10:00:00Z","store_id":"SH01"},"currency":"CNY","lines":[{"barcode":"6901234560145","qty":4,"sku":"E","tax_rate_bp":900,"unit_price":23837}],"rules":{"promotions":[{"buy":1,"get":2,"get_percent_bp":5962,"id":"p11","scope":{"all":true},"type":"buy_x_get_y"},{"buy":1,"get":2,"get_percent_bp":10000,"id":"Z1","priority":-1,"scope":{"all":true},"stacking":"group:a","type":"buy_x_get_y"},{"amount":14354,"id":"A18","remaining_units":1,"scope":{"all":true},"type":"amount_off"},{"buy":1,"get":1,"get_percent_bp":5000,"id":"Z15","priority":-1,"scope":{"all":true},"type":"buy_x_get_y"},{"id":"A13","scope":{"all":true},"stacking":"group:a","tiers":{"gold":2500,"platinum":1736},"type":"member_tier"}],"version":"prop-1"}})",
      14790},
+    // Property seed 127417. D at 224.56 on lines 0 and 2, F at 19.90, E overridden at 15.94 (no
+    // promotion). Q10 starts a second after now: inactive. P19 takes F to 0 (no_threshold). A6
+    // (group:a, repeat): 15.05 off for every 215.00 of D. Without Z17, A6 takes both D: spend
+    // 449.12, 2 x 15.05 = 30.10 off: 419.02 + 0 + 15.94 = 434.96. With Z17 (10.00 off one D,
+    // exclusive, so no threshold on it): 214.56 + (224.56 - 15.05) + 0 + 15.94 = 440.01. The
+    // engine once kept only the second (its first pass took a reached repeating threshold's
+    // best as searched).
+    {"a repeating threshold takes more from a part not at its best",
+     R"({"context":{"member_tier":"gold","now":"2026-11-24T10:00:00Z","store_id":"SH01"},"currency":"CNY","lines":[{"barcode":"6901234560138","brand":"Beifang","category":"snacks","qty":1,"sku":"D","sold_by":"unit","tax_rate_bp":900,"unit_price":22456},{"barcode":"6901234560152","brand":"Beifang","category":"books","qty":1,"sku":"F","sold_by":"unit","tax_rate_bp":0,"unit_price":1990},{"barcode":"6901234560138","brand":"Beifang","category":"snacks","qty":1,"sku":"D","sold_by":"unit","tax_rate_bp":900,"unit_price":22456},{"barcode":"6901234560145","brand":"Lanxi","category":"snacks","override_price":1594,"override_reason":"damaged box","qty":1,"sku":"E","tax_rate_bp":900,"unit_price":9900}],"rules":{"promotions":[{"id":"A6","repeat":true,"scope":{"skus":["D"]},"stacking":"group:a","tiers":[{"min":21500,"off":1505}],"type":"threshold_amount"},{"id":"Q10","priority":1,"scope":{"brands":["Beifang"]},"stacking":"group:a","start":"2026-11-24T10:00:01Z","tiers":[{"min":39100,"off":8860},{"min":44300,"off":8993}],"type":"threshold_amount"},{"amount":7432,"id":"P19","name":{"en":"Promo","zh":"促销"},"no_threshold":true,"priority":3,"scope":{"skus":["F"]},"stacking":"group:a","type":"amount_off"},{"amount":1000,"id":"Z17","no_threshold":true,"priority":1,"remaining_units":1,"scope":{"brands":["Beifang"]},"stacking":"exclusive","type":"amount_off"}],"version":"prop-1"}})",
+     43496},
 };
 
 TEST(OracleMinimalCases, HandCheckedTotals) {
