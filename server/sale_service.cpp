@@ -556,9 +556,9 @@ int64_t LowestRecentPrice(Database& db, const Product& product, int64_t now) {
   int64_t lowest = product.price;
   if (product.sold_by != "unit") return lowest;
   auto s = db.Prepare(
-      "SELECT min(l.gross / l.qty) FROM sale_lines l JOIN sales s ON s.sale_id = l.sale_id "
-      "WHERE l.barcode = ? AND l.qty > 0 AND s.received_at >= ?");
-  s.Bind(1, product.barcode).Bind(2, now - kLowestPriceDays * 86'400);
+      "SELECT min(l.gross / l.qty) FROM sales s CROSS JOIN sale_lines l ON l.sale_id = s.sale_id "
+      "WHERE s.received_at >= ? AND l.barcode = ? AND l.qty > 0");
+  s.Bind(1, now - kLowestPriceDays * 86'400).Bind(2, product.barcode);
   if (s.Step() && !s.IsNull(0)) lowest = std::min(lowest, s.Int(0));
   return lowest;
 }

@@ -511,8 +511,10 @@ CREATE TABLE promotion_usage (
 );
 -- price_drift asks which rules version was current at a sale's device time.
 CREATE INDEX pricing_rules_published ON pricing_rules (published_at);
--- A return without a receipt asks what customers paid for a barcode in the last 30 days.
-CREATE INDEX sale_lines_barcode ON sale_lines (barcode);
+-- A return without a receipt asks what customers paid for a barcode in the last 30 days: it reads
+-- the sales received since then (an index that only ever appends; one on sale_lines (barcode)
+-- slowed every sale's lines by a random index insert: docs/benchmarks.md, "Drain").
+CREATE INDEX sales_by_received ON sales (received_at);
 )sql",
 };
 
