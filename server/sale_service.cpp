@@ -162,29 +162,38 @@ void RecordCapUsage(Database& db, const core::Operation& op, const pricing::Pric
     result["promotion_usage"][id] = used;  // the device counts it from here, without waiting for the feed
     const int64_t cap = *adj.promotion->remaining_units;
     if (used > cap) {
+      // `over`: this sale's units past the cap (earlier sales' excess was raised with them).
       RaiseException(db, op, "cap_exceeded", {{"promotion_id", id}, {"sale_id", sale_id}, {"cap", cap}, {"used", used},
-                                              {"units", units}, {"over", used - cap}}, now, result);
+                                              {"units", units}, {"over", std::min(units, used - cap)}}, now, result);
     }
   }
 }
 
 // price_drift: the sale was priced with rules or prices that were already
-// replaced at its device time (a device offline through a price change). The
-// sale stands at what the customer paid; the exception records what the
-// rules and prices current then would have charged. A change published after
-// the sale's device time is not a drift: the device was right.
+// replaced at its device time (a device offline through a price change) and
+// the customer paid a different amount for it. The sale stands at what the
+// customer paid; the exception records what the rules and prices current
+// then would have charged. A change published after the sale's device time is
+// not a drift (the device was right), nor is an older version "current" at a
+// device clock that runs late while the device holds a newer one.
+// `at_server_prices`: the sale's own rules at the server's prices.
 void CheckPriceDrift(Database& db, const core::Operation& op, const core::SalePayload& sale,
-                     const std::vector<ResolvedLine>& lines, const core::Cart& list, const pricing::CompiledRules& sale_rules,
+                     const std::vector<ResolvedLine>& lines, const core::Cart& list, int64_t at_server_prices,
                      const pricing::Context& context, CompiledRulesCache& rules_cache, int64_t now, json& result) {
   const auto at = pricing::ParseInstant(op.device_time);
   if (!at) return;
   std::string current_version;
   {
-    auto s = db.Prepare("SELECT version FROM pricing_rules WHERE published_at <= ? ORDER BY published_at DESC, rowid DESC LIMIT 1");
+    auto s = db.Prepare(
+        "SELECT version, published_at FROM pricing_rules WHERE published_at <= ? ORDER BY published_at DESC, rowid DESC "
+        "LIMIT 1");
     s.Bind(1, *at);
-    if (s.Step()) current_version = s.Text(0);
+    if (s.Step() && s.Text(0) != sale.rules_version) {
+      auto own = db.Prepare("SELECT published_at FROM pricing_rules WHERE version = ?");
+      own.Bind(1, sale.rules_version);
+      if (!own.Step() || own.Int(0) < s.Int(1)) current_version = s.Text(0);
+    }
   }
-  const bool rules_stale = current_version != sale.rules_version && !current_version.empty();
   json prices = json::array();
   auto updated = db.Prepare("SELECT updated_at FROM products WHERE sku = ?");
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -197,20 +206,20 @@ void CheckPriceDrift(Database& db, const core::Operation& op, const core::SalePa
                         {"price", l.product.price}});
     }
   }
-  if (!rules_stale && prices.empty()) return;
-  json detail = {{"sale_id", sale.sale_id}, {"rules_version", sale.rules_version}, {"device_total", sale.total}};
-  if (rules_stale) detail["current_rules_version"] = current_version;
-  if (!prices.empty()) detail["prices"] = std::move(prices);
-  const pricing::CompiledRules* with = &sale_rules;
-  std::shared_ptr<const pricing::CompiledRules> current;
-  if (rules_stale && (current = rules_cache.Get(db, current_version)) != nullptr) with = current.get();
-  if (auto repriced = pricing::PriceWithRules(list, *with, context)) {
-    detail["current_total"] = repriced->amount_due;
-    detail["difference"] = sale.total - repriced->amount_due;
+  if (current_version.empty() && prices.empty()) return;
+  int64_t current_total = at_server_prices;
+  if (!current_version.empty()) {
+    if (auto current = rules_cache.Get(db, current_version)) {
+      if (auto repriced = pricing::PriceWithRules(list, *current, context)) current_total = repriced->amount_due;
+    }
   }
+  if (current_total == sale.total) return;  // replaced, but the customer paid the same
+  json detail = {{"sale_id", sale.sale_id}, {"rules_version", sale.rules_version}, {"device_total", sale.total},
+                 {"current_total", current_total}, {"difference", sale.total - current_total}};
+  if (!current_version.empty()) detail["current_rules_version"] = current_version;
+  if (!prices.empty()) detail["prices"] = std::move(prices);
   RaiseException(db, op, "price_drift", detail, now, result);
 }
-
 
 // Writes the sale (rows, lines, tenders, stock movements, price differences)
 // and returns the result of the operation. Runs inside the op's savepoint.
@@ -486,7 +495,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
                  now, result);
   }
   RecordCapUsage(db, op, *priced, sale->sale_id, now, result);
-  CheckPriceDrift(db, op, *sale, lines, list, *rules, context, rules_cache, now, result);
+  CheckPriceDrift(db, op, *sale, lines, list, server_priced.amount_due, context, rules_cache, now, result);
   // Stock is a ledger: the sale stands even when the store's balance went below zero (two devices
   // sold the last unit offline); the manager counts or transfers.
   json negative = json::array();

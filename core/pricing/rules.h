@@ -156,7 +156,7 @@ struct Context {
   // Units of capped promotions (remaining_units) that sales this pricing does
   // not include already used, as the device last heard from the server plus
   // its own sales not yet uploaded; sorted by promotion id. The cap left is
-  // remaining_units minus this (docs/pricing.md, "Caps").
+  // remaining_units minus this (docs/sync.md, "Conflicts").
   std::vector<std::pair<std::string, int64_t>> promotion_used;
   // For comparisons only: the greedy answer most point-of-sale systems give
   // (each promotion in priority order takes all it can; no search).

@@ -113,10 +113,13 @@ test('two offline devices sell the last unit with the same coupon; the manager r
     const flashLine = page.locator(`${tid('cart-line')}[data-barcode="${flashBarcode}"]`);
     await scan(page, flashBarcode);
     await flashLine.and(page.locator('[data-gross="9900"]')).waitFor({ timeout: STEP });
+    // Sold offline: until the server has the sale, the device counts its own queued unit.
+    await context.setOffline(true);
     const flashSale = await pay(page);
-    // Before the server has the sale, the device counts its own unit; after, the feed's count does.
     await scan(page, flashBarcode);
     await flashLine.and(page.locator(`[data-gross="${flashPrice}"]`)).waitFor({ timeout: STEP });
+    // Online: the server's count (in the push answer and the feed) takes over from it.
+    await context.setOffline(false);
     await drained(page);
     assert.equal(sql(`SELECT rules_version FROM sales WHERE sale_id = '${flashSale}'`), capped.version);
     assert.equal(sql("SELECT sum(units) FROM promotion_usage WHERE promotion_id = 'LIPSTICK-FLASH'"), '1');

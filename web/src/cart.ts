@@ -259,24 +259,27 @@ export function setCartMember(member: CartMember | undefined): void {
   changed();
 }
 
-/** Who and when the cart is priced for, and the member's points (`redeem`: points to pay with). */
-function context(at: Date, redeem?: number) {
+/**
+ * Who and when the cart is priced for, the member's points (`redeem`: points to pay with) and the
+ * units capped promotions already sold (`used`; default: what the device knows now).
+ */
+function context(at: Date, redeem?: number, used: Record<string, number> = promotionUsed()) {
   const m = extra.member;
   return {
     now: at,
     storeId: session()?.store.store_id ?? '',
     ...(m ? { memberTier: m.tier, points: { balance: m.points, ...(redeem ? { redeem } : {}) } } : {}),
     ...(extra.coupons?.length ? { coupons: extra.coupons } : {}),
-    promotionUsed: promotionUsed(),
+    promotionUsed: used,
   };
 }
 
 /** The cart priced now (or at `at`) with the current rules, for the signed-in store and member. */
-export function priced(currency: string, at: Date = new Date(), redeem?: number): Result<PricedCart> {
-  return priceCart(currency, lines, currentRules(), context(at, redeem));
+export function priced(currency: string, at: Date = new Date(), redeem?: number, used?: Record<string, number>): Result<PricedCart> {
+  return priceCart(currency, lines, currentRules(), context(at, redeem, used));
 }
 
 /** The request priced() sends the core: the sale keeps it for its returns. */
-export function pricedRequest(currency: string, at: Date, redeem?: number): Record<string, unknown> {
-  return cartRequest(currency, lines, currentRules(), context(at, redeem));
+export function pricedRequest(currency: string, at: Date, redeem?: number, used?: Record<string, number>): Record<string, unknown> {
+  return cartRequest(currency, lines, currentRules(), context(at, redeem, used));
 }

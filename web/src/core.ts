@@ -95,7 +95,7 @@ export interface PricingContext {
   points?: { balance: number; redeem?: number };
   /** Coupon codes presented (layer 4): the engine chooses which apply and says why not for the others. */
   coupons?: readonly { code: string; coupon_id: string }[];
-  /** Units capped promotions already sold elsewhere (docs/pricing.md, "Caps"). */
+  /** Units capped promotions already sold elsewhere (docs/sync.md, "Conflicts"). */
   promotionUsed?: Record<string, number>;
 }
 

@@ -316,6 +316,19 @@ export async function stockLevel(sku: string): Promise<StockLevel | undefined> {
   return found && found.item !== null ? { sku, qty: found.item, as_of: found.as_of } : undefined;
 }
 
+/**
+ * Reads, changes and writes meta[key] in one transaction (tabs of the app never lose each other's
+ * changes); `queued(opId)` says whether an op is still in the outbox.
+ */
+export async function updateMeta<T>(key: string, change: (value: T | undefined, queued: (opId: string) => Promise<boolean>) => Promise<T>): Promise<T> {
+  const tx = (await db()).transaction(['meta', 'outbox'], 'readwrite');
+  const value = (await tx.objectStore('meta').get(key)) as T | undefined;
+  const next = await change(value, async (opId) => (await tx.objectStore('outbox').getKey(opId)) !== undefined);
+  void tx.objectStore('meta').put(next, key);
+  await tx.done;
+  return next;
+}
+
 /** How many SKUs the device keeps a chain-wide stock view of (web/src/chain_stock.ts). */
 export async function chainStockCount(): Promise<number> {
   return (await db()).count('meta', IDBKeyRange.bound('chain_stock:', 'chain_stock:\uffff'));

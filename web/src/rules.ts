@@ -2,7 +2,7 @@
 // server's promotions feed, kept in IndexedDB so a cart is priced with promotions offline too.
 // The sale records the version it was priced with; the server re-prices it with that version.
 
-import { getMeta, setMeta } from './db';
+import { getMeta, setMeta, updateMeta } from './db';
 
 export interface RulesDocument {
   version: string;
@@ -14,7 +14,9 @@ let current: RulesDocument | null = null;
 /**
  * Units of capped promotions (`remaining_units`) already used: chain-wide as the promotions feed
  * last said (`feed`), and by this device's sales the server does not have yet (`pending`, per op).
- * A cart is priced with the cap that is left (context.promotion_used, docs/pricing.md "Caps").
+ * A cart is priced with the cap that is left (context.promotion_used; docs/sync.md, "Conflicts").
+ * Every change is a read-modify-write of the stored value in one transaction, so tabs keep each
+ * other's counts; a pending entry lives only while its op is in the outbox.
  */
 interface PromotionUsage {
   feed: Record<string, number>;
@@ -49,21 +51,20 @@ export async function notePromotionUse(opId: string, adjustments: readonly { id:
     units[a.id] = (units[a.id] ?? 0) + (a.lines ?? []).reduce((n, l) => n + l.units, 0);
   }
   if (Object.keys(units).length === 0) return;
-  usage = { ...usage, pending: { ...usage.pending, [opId]: units } };
-  await setMeta('promotion_usage', usage);
+  await changeUsage(async (u) => ({ ...u, pending: { ...u.pending, [opId]: units } }));
 }
 
 /**
- * The server has these ops: their units are in its counts, which came back in the answers
- * (`counts`, chain-wide after each sale) — so the device never counts a sale neither in its queue
- * nor in its counts.
+ * After an upload: the chain-wide counts that came back in the answers (`counts`, after each sale),
+ * and only the pending entries whose op is still queued — an op the server has (this tab's upload
+ * or another's) or rejected counts no more, so the device never counts a sale twice or forever.
  */
-export async function settlePromotionUse(opIds: readonly string[], counts: Record<string, number>): Promise<void> {
-  if (!opIds.some((id) => id in usage.pending) && Object.keys(counts).length === 0) return;
-  const pending = { ...usage.pending };
-  for (const id of opIds) delete pending[id];
-  usage = { feed: higher(usage.feed, counts), pending };
-  await setMeta('promotion_usage', usage);
+export async function settlePromotionUse(counts: Record<string, number>): Promise<void> {
+  await changeUsage(async (u, queued) => {
+    const pending: PromotionUsage['pending'] = {};
+    for (const [opId, units] of Object.entries(u.pending)) if (await queued(opId)) pending[opId] = units;
+    return { feed: higher(u.feed, counts), pending };
+  });
 }
 
 /** Counts only grow (a return gives no units back), so the higher of two is the newer. */
@@ -76,8 +77,11 @@ function higher(a: Record<string, number>, b: Record<string, number>): Record<st
 /** New chain-wide counts from the promotions feed. */
 export async function saveFeedUsage(counts: Record<string, number>): Promise<void> {
   if (Object.keys(counts).length === 0) return;
-  usage = { ...usage, feed: higher(usage.feed, counts) };
-  await setMeta('promotion_usage', usage);
+  await changeUsage(async (u) => ({ ...u, feed: higher(u.feed, counts) }));
+}
+
+async function changeUsage(change: (u: PromotionUsage, queued: (opId: string) => Promise<boolean>) => Promise<PromotionUsage>): Promise<void> {
+  usage = await updateMeta<PromotionUsage>('promotion_usage', (stored, queued) => change(stored ?? { feed: {}, pending: {} }, queued));
 }
 
 /** The rules to price with now, or null when the server has published none yet. */

@@ -263,12 +263,13 @@ let retryTimer: number | undefined;
 let pushing: Promise<void> | null = null;
 let again = false;
 
+/** Retries after the backoff, less a random part of up to half of it, so a store's devices coming back together do not all retry at once. */
 function scheduleRetry(): void {
   if (retryTimer !== undefined) return;
   retryTimer = window.setTimeout(() => {
     retryTimer = undefined;
     void pushOutbox();
-  }, backoffMs);
+  }, backoffMs * (0.5 + Math.random() / 2));
   backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
 }
 
@@ -324,6 +325,9 @@ export function pushOutbox(): Promise<void> {
             while (inflight.length < pushesInFlight) {
               const ops = fitBatch(await store.outboxBatch(batchSize, after));
               if (ops.length === 0) break;
+              // A drawer's close must reach the server after every op queued before it (its Z
+              // report counts them): its batch waits until the pushes in flight are answered.
+              if (inflight.length > 0 && ops.some((o) => o.type === 'drawer.closed')) break;
               after = ops[ops.length - 1]!.op_id;
               const answer = push(ops);
               answer.catch(() => undefined);  // awaited below, in order; a failure there retries both
@@ -350,7 +354,7 @@ export function pushOutbox(): Promise<void> {
               }
             }
             await store.acknowledge(done, rejected);
-            await settlePromotionUse(done, counts);
+            await settlePromotionUse(counts);
             if (done.length + rejected.length > 0) await store.setMeta('last_push_at', new Date().toISOString());
             await refreshCounts();
             // An answer that acknowledged nothing would loop forever: wait and retry later.

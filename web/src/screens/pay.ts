@@ -11,7 +11,7 @@ import { currentDrawer, noteRefund, noteSale } from '../drawer';
 import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney, minorToInput, parseMoneyInput } from '../money';
-import { notePromotionUse } from '../rules';
+import { notePromotionUse, promotionUsed } from '../rules';
 import { ensureDeviceId, session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
 import type { NewOperation, ReturnPayload, SaleRecord } from '../types';
@@ -28,7 +28,8 @@ export function renderPay(main: HTMLElement): void {
   const currency = s.store.currency || 'CNY';
   // Priced once, at this instant: the sale records it so the server re-prices the same way.
   const pricedAt = new Date();
-  const first = priced(currency, pricedAt);
+  const used = promotionUsed();  // the caps left at that instant, for every pricing of this screen
+  const first = priced(currency, pricedAt, undefined, used);
   if (!first.ok) {
     toast(t('pricing_error', { message: first.error.message }), 'error');
     return go({ name: 'sell' });
@@ -50,7 +51,7 @@ export function renderPay(main: HTMLElement): void {
   const summary = h('ul', { class: 'pay-summary', 'data-testid': 'pay-summary' });
   const pointsNote = h('p', { class: 'muted', 'data-testid': 'points-note' });
   const reprice = (): boolean => {
-    const r = priced(currency, pricedAt, redeem);
+    const r = priced(currency, pricedAt, redeem, used);
     if (!r.ok) {
       toast(t('pricing_error', { message: r.error.message }), 'error');
       return false;
@@ -60,7 +61,7 @@ export function renderPay(main: HTMLElement): void {
     due = saleDue;
     back = 0;
     if (exchange) {
-      const settled = priceExchange(exchange.returnInput, pricedRequest(currency, pricedAt, redeem));
+      const settled = priceExchange(exchange.returnInput, pricedRequest(currency, pricedAt, redeem, used));
       if (!settled.ok) {
         toast(t('pricing_error', { message: settled.error.message }), 'error');
         return false;
@@ -207,9 +208,8 @@ export function renderPay(main: HTMLElement): void {
       ...(cash > 0 || fromCredit <= 0 ? [{ type: 'cash', amount: cash }] : []),
     ];
     // What a return of this sale prices with: the request, its rules named by version (not copied).
-    const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt, redeem), rules_version: cart.rules_version ?? '' };
+    const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt, redeem, used), rules_version: cart.rules_version ?? '' };
     delete request.rules;
-    const promotionUsed = (request.context as { promotion_used?: Record<string, number> } | undefined)?.promotion_used;
     const points = cart.points;
     const op: NewOperation = {
       op_id: uuidv7(),
@@ -229,7 +229,7 @@ export function renderPay(main: HTMLElement): void {
         ...(approvals.length ? { approvals: [...approvals] } : {}),
         ...(drawer ? { drawer_session_id: drawer.session_id } : {}),
         ...(cartCoupons().length ? { coupons: [...cartCoupons()] } : {}),
-        ...(promotionUsed ? { promotion_used: promotionUsed } : {}),
+        ...(Object.keys(used).length ? { promotion_used: used } : {}),
         ...(member ? { member_id: member.member_id, member_tier: member.tier } : {}),
         ...(member && points ? { points: { balance: points.balance, redeem: points.redeemed_points } } : {}),
       },
