@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, freePort, tid } from '../tests/e2e/harness.mjs';
+import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, cloneQueuedSale, freePort, tid } from '../tests/e2e/harness.mjs';
 
 const require = createRequire(new URL('../tests/e2e/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -85,40 +85,7 @@ async function drainOnce(run) {
     await page.locator(`${tid('badge')}[data-pending="1"]`).waitFor();
 
     const tFill = performance.now();
-    await page.evaluate(async (n) => {
-      const req = (r) => new Promise((ok, fail) => ((r.onsuccess = () => ok(r.result)), (r.onerror = () => fail(r.error))));
-      const d = await req(indexedDB.open('aisle'));
-      const [template] = await req(d.transaction('outbox').objectStore('outbox').getAll());
-      const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-      const uuidv7 = (ms) => {
-        const b = crypto.getRandomValues(new Uint8Array(16));
-        for (let i = 5, t = ms; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t % 256;
-        b[6] = 0x70 | (b[6] & 0x0f);
-        b[8] = 0x80 | (b[8] & 0x3f);
-        const h = hex(b);
-        return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-      };
-      const tx = d.transaction(['outbox', 'meta'], 'readwrite');
-      const outbox = tx.objectStore('outbox');
-      const meta = tx.objectStore('meta');
-      const [ms0, counter0] = template.hlc.split('-').map(Number);
-      const base = Date.now() + 1;
-      let seq = template.device_seq;
-      let hlc = template.hlc;
-      for (let i = 1; i < n; i++) {
-        seq += 1;
-        hlc = `${String(Math.max(ms0, base + i)).padStart(13, '0')}-${String(counter0).padStart(5, '0')}`;
-        const op = structuredClone(template);
-        op.op_id = uuidv7(base + i);
-        op.payload.sale_id = uuidv7(base + i);
-        op.device_seq = seq;
-        op.hlc = hlc;
-        outbox.add(op);
-      }
-      meta.put(seq, 'device_seq');
-      meta.put(hlc, 'hlc');
-      await new Promise((ok, fail) => ((tx.oncomplete = ok), (tx.onerror = () => fail(tx.error))));
-    }, SALES);
+    await cloneQueuedSale(page, SALES);
     const fillSeconds = (performance.now() - tFill) / 1000;
 
     await server.start();

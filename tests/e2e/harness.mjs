@@ -106,6 +106,51 @@ export async function signIn(page, port, staff, pin, timeout = 30_000) {
   await page.locator(tid('barcode-input')).waitFor({ timeout });
 }
 
+/**
+ * Copies the device's first queued sale `n - 1` times in the app's own outbox format — a new op id
+ * (UUIDv7 of the next milliseconds) and sale id, device_seq and HLC stamp each, and the device's
+ * seq and clock moved past them — in one IndexedDB transaction: what n sales through the terminal
+ * would leave. Returns the millisecond of the last copy's op id (ops queued after it sort later
+ * once the clock has passed it).
+ */
+export function cloneQueuedSale(page, n) {
+  return page.evaluate(async (n) => {
+    const req = (r) => new Promise((ok, fail) => ((r.onsuccess = () => ok(r.result)), (r.onerror = () => fail(r.error))));
+    const d = await req(indexedDB.open('aisle'));
+    const template = (await req(d.transaction('outbox').objectStore('outbox').getAll())).find((o) => o.type === 'sale.completed');
+    const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    const uuidv7 = (ms) => {
+      const b = crypto.getRandomValues(new Uint8Array(16));
+      for (let i = 5, t = ms; i >= 0; i--, t = Math.floor(t / 256)) b[i] = t % 256;
+      b[6] = 0x70 | (b[6] & 0x0f);
+      b[8] = 0x80 | (b[8] & 0x3f);
+      const h = hex(b);
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    };
+    const tx = d.transaction(['outbox', 'meta'], 'readwrite');
+    const outbox = tx.objectStore('outbox');
+    const meta = tx.objectStore('meta');
+    const [ms0, counter0] = template.hlc.split('-').map(Number);
+    const base = Date.now() + 1;
+    let seq = template.device_seq;
+    let hlc = template.hlc;
+    for (let i = 1; i < n; i++) {
+      seq += 1;
+      hlc = `${String(Math.max(ms0, base + i)).padStart(13, '0')}-${String(counter0).padStart(5, '0')}`;
+      const op = structuredClone(template);
+      op.op_id = uuidv7(base + i);
+      op.payload.sale_id = uuidv7(base + i);
+      op.device_seq = seq;
+      op.hlc = hlc;
+      outbox.add(op);
+    }
+    meta.put(seq, 'device_seq');
+    meta.put(hlc, 'hlc');
+    await new Promise((ok, fail) => ((tx.oncomplete = ok), (tx.onerror = () => fail(tx.error))));
+    return base + n - 1;
+  }, n);
+}
+
 /** Waits until the terminal's badge says nothing is waiting to be uploaded (the server has every op). */
 export function waitForEmptyQueue(page, timeout = 30_000) {
   return page.waitForFunction(() => document.querySelector('[data-testid="badge"]')?.dataset.pending === '0', null, { timeout });
