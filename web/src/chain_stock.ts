@@ -14,6 +14,16 @@ export interface ChainStock {
   locations: { location_id: string; kind: 'store' | 'warehouse'; name_zh: string; name_en: string; qty: number }[];
 }
 
+const fetchedAt = new Map<string, number>();
+
+/** Keeps the chain's view of an item just scanned, at most once a minute per SKU and only online. */
+export function prefetchChainStock(sku: string): void {
+  const now = Date.now();
+  if (!navigator.onLine || now - (fetchedAt.get(sku) ?? 0) < 60_000) return;
+  fetchedAt.set(sku, now);
+  void chainStock(sku).catch(() => undefined);
+}
+
 /** The view from the server when it answers (and kept), else the last one kept (`live` false), or null. */
 export async function chainStock(sku: string): Promise<{ view: ChainStock | null; live: boolean }> {
   try {

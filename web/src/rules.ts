@@ -60,6 +60,8 @@ export async function notePromotionUse(opId: string, adjustments: readonly { id:
  * or another's) or rejected counts no more, so the device never counts a sale twice or forever.
  */
 export async function settlePromotionUse(counts: Record<string, number>): Promise<void> {
+  // Most uploads carry no capped promotion: no transaction then (a 10,000-sale drain has 20 batches).
+  if (Object.keys(counts).length === 0 && Object.keys(usage.pending).length === 0) return;
   await changeUsage(async (u, queued) => {
     const pending: PromotionUsage['pending'] = {};
     for (const [opId, units] of Object.entries(u.pending)) if (await queued(opId)) pending[opId] = units;

@@ -7,7 +7,7 @@ import { ApiError, NetworkError, lookupBarcode, request } from '../api';
 import { go } from '../app';
 import { addApproval, addCartCoupon, couponTemplateOf, addProduct, cartCoupons, cartExchange, cartLines, cartMember, cartSaleId, onCartChange, priced, removeCartCoupon, setCartExchange, setCartMember, setLinePrice, setQty, voidAll, voidUnits } from '../cart';
 import { requireApproval } from '../approval';
-import { chainStock } from '../chain_stock';
+import { prefetchChainStock } from '../chain_stock';
 import { coreReady, loadCore, normalizeBarcode } from '../core';
 import { allProducts, findMember, productByBarcode, stockLevel } from '../db';
 import { h, svgIcon, toast } from '../dom';
@@ -257,7 +257,7 @@ export function renderSell(main: HTMLElement): () => void {
 
   async function addScanned(product: Product): Promise<void> {
     // The chain's stock of it, kept for when the device is offline (a tap on the line's stock shows it).
-    if (navigator.onLine) void chainStock(product.sku).catch(() => undefined);
+    prefetchChainStock(product.sku);
     if (product.sold_by === 'weight') {
       const grams = await askGrams(product, null);
       if (grams !== null) addProduct(product, grams);
