@@ -14,7 +14,7 @@
 // the app's own sync loop (src/sync.ts) drains it.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { Aisled, aisleBin, assertPrerequisites, chromiumArgs, chromiumPath, clon
 const require = createRequire(new URL('../tests/e2e/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
 
-const { values } = parseArgs({ options: { sales: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { sales: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' }, profile: { type: 'boolean', default: false } } });
 const SALES = Number(values.sales);
 const runs = Number(values.runs);
 
@@ -32,6 +32,44 @@ assertPrerequisites();
 const rows = [];
 for (let run = 1; run <= runs; run++) rows.push(await drainOnce(run));
 console.table(rows);
+
+// User + system CPU seconds a process has used (Linux /proc; clock ticks of 1/100 s).
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+// CPU seconds used by every Chromium process (the terminal: renderer, GPU, network service).
+// byType: per process type (browser, renderer, gpu-process, utility), for --profile.
+function chromiumCpuSeconds(byType = {}) {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('chrom')) continue;
+      const type = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      const cpu = cpuSeconds(pid);
+      byType[type] = (byType[type] ?? 0) + cpu;
+      total += cpu;
+    } catch {}  // gone meanwhile
+  }
+  return total;
+}
+
+// --profile: the page's main thread during the drain, by self time (the terminal's side of it).
+function printProfile(profile) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const f = byId.get(profile.samples[i]).callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  for (const [key, us] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.error(`${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
+  }
+}
 
 async function drainOnce(run) {
   const dataDir = mkdtempSync(join(tmpdir(), 'aisle-bench-drain-'));
@@ -56,7 +94,10 @@ async function drainOnce(run) {
     page.on('pageerror', (e) => console.error('page error:', e.message));
     let pushes = 0;
     const serverMs = [];  // per push: request sent → first byte of the answer
+    const requests = new Map();  // --profile: what the terminal asked during the drain
     page.on('requestfinished', (req) => {
+      const path = `${req.method()} ${new URL(req.url()).pathname}`;
+      requests.set(path, (requests.get(path) ?? 0) + 1);
       if (req.method() !== 'POST' || !req.url().endsWith('/api/v1/sync/push')) return;
       pushes++;
       const t = req.timing();
@@ -92,8 +133,26 @@ async function drainOnce(run) {
     await context.setOffline(false);
     await page.evaluate(() => window.dispatchEvent(new Event('online')));  // the app counts from here
     const t0 = performance.now();
+    const cdp = values.profile ? await context.newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
+    const cpu0 = cpuSeconds(server.proc.pid);
+    const types0 = {};
+    const chromium0 = chromiumCpuSeconds(types0);
     await page.locator(`${tid('badge')}[data-pending="0"]`).waitFor({ timeout: 600_000 });
     const seconds = (performance.now() - t0) / 1000;
+    const aisledCpu = cpuSeconds(server.proc.pid) - cpu0;
+    const types = {};
+    const chromiumCpu = chromiumCpuSeconds(types) - chromium0;
+    if (values.profile) {
+      for (const t of Object.keys(types)) console.error(`Chromium ${t}: ${(types[t] - (types0[t] ?? 0)).toFixed(2)} s CPU`);
+    }
+    if (cdp) {
+      printProfile((await cdp.send('Profiler.stop')).profile);
+      console.error('requests since sign-in:', Object.fromEntries(requests));
+    }
     const stored = Number(sql("SELECT count(*) FROM sales"));
     const ops = Number(sql("SELECT count(*) FROM ops WHERE type = 'sale.completed'"));
     const lines = Number(sql('SELECT count(*) FROM sale_lines'));
@@ -108,6 +167,8 @@ async function drainOnce(run) {
       pushes,
       'push answer p50 (ms)': Math.round(serverMs.sort((x, y) => x - y)[Math.floor(serverMs.length / 2)] ?? 0),
       'in pushes (s)': (serverMs.reduce((x, y) => x + y, 0) / 1000).toFixed(2),
+      'aisled CPU (s)': aisledCpu.toFixed(2),
+      'Chromium CPU (s)': chromiumCpu.toFixed(2),
       exceptions: Number(sql('SELECT count(*) FROM exceptions')),
       'price differences': Number(sql('SELECT count(*) FROM price_differences')),
     };

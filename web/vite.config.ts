@@ -1,6 +1,7 @@
-// Build of the associate terminal: plain TypeScript modules bundled by Vite, and a Workbox
-// service worker (generateSW) that precaches the whole app shell, including the WASM core, so
-// the terminal opens and sells with no network. /api/ is never cached.
+// Build of the associate terminal: plain TypeScript modules bundled by Vite, and its service
+// worker (src/sw.ts, built by vite-plugin-pwa's injectManifest with the list of files to
+// precache): the whole app shell, including the WASM core, so the terminal opens and sells with
+// no network; /api/ is never cached; and Background Sync uploads the outbox with the page closed.
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
@@ -18,6 +19,13 @@ export default defineConfig({
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: null,
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,wasm,webmanifest}'],
+        maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+      },
       manifest: {
         name: 'Aisle',
         short_name: 'Aisle',
@@ -33,18 +41,6 @@ export default defineConfig({
           { src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
           { src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'maskable' },
         ],
-      },
-      workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,ico,wasm,webmanifest}'],
-        maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
-        navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/healthz/],
-        cleanupOutdatedCaches: true,
-        clientsClaim: true,
-        skipWaiting: true,
-        // No runtime caching at all: everything the terminal needs offline is precached, and
-        // API answers must always come from the server (or fail, and the outbox keeps the op).
-        runtimeCaching: [],
       },
     }),
   ],

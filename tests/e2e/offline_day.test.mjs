@@ -3,8 +3,9 @@
 // sales, one of them to a member paying with points, and takes one item of another sale back.
 // aisled comes back and the network with it; the page's first push is applied but the page closes
 // before it hears the answer (mid-sync), aisled is SIGKILLed again, the page reopens from the
-// service worker with no server and everything still queued, aisled restarts, and the queue drains
-// (the server answers the ops it already has as duplicates). The SQLite file then holds exactly those 50 sales and the return,
+// service worker with no server and its queue (all of it, unless the service worker's background
+// sync uploaded some while no page was open), aisled restarts, and the queue drains (the server
+// answers the ops it already has as duplicates). The SQLite file then holds exactly those 50 sales and the return,
 // each once, with their 200 units, one points redemption and the stock ledger that follows from them.
 //
 //   cd tests/e2e && npm ci && node --test offline_day.test.mjs
@@ -138,8 +139,12 @@ test('a day offline: 200 items over 50 sales, a return and points, through a kil
       await page.locator(tid('signin-button')).click();
       await page.locator(tid('barcode-input')).waitFor({ timeout: STEP });
     }
-    // Nothing was acknowledged: everything is still queued.
-    assert.equal(Number(await page.locator(tid('badge')).getAttribute('data-pending')), queued);
+    // The page never heard its answer, so it acknowledged nothing; but the failed uploads asked
+    // for a background sync, and the service worker may have uploaded the queue since (the server
+    // answering "duplicate" for what the cut push applied): whatever it left is still queued.
+    const left = Number(await page.locator(tid('badge')).getAttribute('data-pending'));
+    assert.ok(left <= queued, `${left} queued after the reopen, ${queued} before`);
+    console.log(`# reopened with ${left} of ${queued} still queued (the rest uploaded by the service worker's background sync)`);
 
     step = '6. aisled restarts and the network returns: the queue drains';
     await server.start();

@@ -6,7 +6,7 @@
 
 import { deviceCredential, requestToken } from './session';
 import type { RulesDocument } from './rules';
-import type { ApiErrorBody, Product, Session } from './types';
+import type { ApiErrorBody, Product, PushResult, Session } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -172,16 +172,6 @@ export async function snapshot(scope: string, after: string, limit: number): Pro
   body.catch(() => {});  // the caller awaits it; an error then is handled there
   const head = cursor !== null && count !== null ? { cursor: Number(cursor), count: Number(count), next: next === null ? null : decodeURIComponent(next) } : null;
   return { head, body };
-}
-
-export interface PushResult {
-  op_id: string;
-  status: 'applied' | 'duplicate' | 'accepted_with_exception' | 'held' | 'rejected' | string;
-  error?: ApiErrorBody;
-  /** A sale that took units of capped promotions: each one's chain-wide count after it. */
-  promotion_usage?: Record<string, number>;
-  /** duplicate: the first answer. */
-  first?: { promotion_usage?: Record<string, number> };
 }
 
 /** A one-time ticket (valid 30 s) to open the live WebSocket with. */

@@ -38,6 +38,8 @@ export function saveSession(s: Session): void {
   if (!s.offline) {
     localStorage.setItem(syncTokenKey, JSON.stringify({ token: s.token, expires_at: s.expires_at }));
     localStorage.setItem(storeInfoKey, JSON.stringify(s.store));
+    // The service worker's background sync uploads the outbox with it (it cannot read localStorage).
+    void setMeta('sync_token', { token: s.token, expires_at: s.expires_at });
   }
 }
 

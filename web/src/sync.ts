@@ -9,9 +9,9 @@
 import { ApiError, NetworkError, onReachability, pull, push, snapshot, type PullChange } from './api';
 import * as store from './db';
 import { liveNow, startLive } from './live';
+import { drainOutbox, outboxChannelName, outboxSyncTag, withLock, withOutboxLock } from './outbox';
 import { currentRules, promotionsCursor, saveFeedUsage, saveRules, settlePromotionUse, type RulesDocument } from './rules';
 import { requestToken, session } from './session';
-import type { Operation, RejectedOperation } from './types';
 
 /** One cache the device sells from, how big it is and when it was last brought up to date. */
 export interface CacheState {
@@ -72,9 +72,10 @@ function publish(): void {
   for (const fn of listeners) fn(s);
 }
 
-// Tabs of the app on one device share the outbox: a tab whose counts changed tells the others.
-const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('aisle-outbox') : null;
-if (tabs) tabs.onmessage = () => void refreshCounts();
+// Tabs of the app on one device share the outbox: a tab whose counts changed tells the others, and
+// so does the service worker after a background sync (the cap counts of what it uploaded go too).
+const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(outboxChannelName) : null;
+if (tabs) tabs.onmessage = () => void settlePromotionUse({}).then(refreshCounts);
 
 const syncedAt = (cache: CacheKind) => store.getMeta<string>(`synced_at:${cache}`).then((v) => v ?? null);
 
@@ -251,11 +252,6 @@ export function pullCaches(): Promise<void> {
 
 // ---- outbox push
 
-// A push carries up to 500 ops (the server's limit) and stays under aisled's default body limit
-// (1 MiB): a big queue drains in few round trips (docs/benchmarks.md, "Drain").
-const batchSize = 500;
-const batchBytes = 900_000;
-const utf8 = new TextEncoder();
 const minBackoffMs = 1000;
 const maxBackoffMs = 30_000;
 let backoffMs = minBackoffMs;
@@ -263,8 +259,13 @@ let retryTimer: number | undefined;
 let pushing: Promise<void> | null = null;
 let again = false;
 
-/** Retries after the backoff, less a random part of up to half of it, so a store's devices coming back together do not all retry at once. */
+/**
+ * Retries after the backoff, less a random part of up to half of it, so a store's devices coming
+ * back together do not all retry at once. Also asks the browser for a background sync, so the
+ * service worker uploads when the network returns even if the page is closed by then (sw.ts).
+ */
 function scheduleRetry(): void {
+  void requestBackgroundSync();
   if (retryTimer !== undefined) return;
   retryTimer = window.setTimeout(() => {
     retryTimer = undefined;
@@ -273,30 +274,15 @@ function scheduleRetry(): void {
   backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
 }
 
-const pushesInFlight = 2;
-
-/** The longest head of `ops` under batchBytes as JSON (at least one op). */
-function fitBatch(ops: Operation[]): Operation[] {
-  for (let bytes = 0, i = 0; i < ops.length; i++) {
-    bytes += utf8.encode(JSON.stringify(ops[i])).length + 1;
-    if (bytes > batchBytes && i > 0) return ops.slice(0, i);
+/** Background Sync (Chromium-based browsers): elsewhere the page's own retries carry the queue. */
+async function requestBackgroundSync(): Promise<void> {
+  try {
+    const registration = await navigator.serviceWorker?.getRegistration();
+    const sync = (registration as (ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }) | undefined)?.sync;
+    await sync?.register(outboxSyncTag);
+  } catch {
+    // No service worker yet (first load) or the permission is refused: the page retries anyway.
   }
-  return ops;
-}
-
-/**
- * Runs `fn` holding the outbox lock that every tab of the app on this device shares (Web Locks), so
- * two tabs never upload the same operations at once: the second waits, then finds them acknowledged.
- * Browsers without Web Locks (none that run this app's other APIs) run it as is.
- */
-async function withOutboxLock(fn: () => Promise<void>): Promise<void> {
-  await withLock('aisle-outbox-push', fn);
-}
-
-/** Runs `fn` holding the Web Lock `name`, which every tab of the app on this device shares. */
-async function withLock(name: string, fn: () => Promise<void>): Promise<void> {
-  if (navigator.locks) await navigator.locks.request(name, fn);
-  else await fn();
 }
 
 /** Sends the outbox in batches until it is empty or the server cannot take more. */
@@ -316,52 +302,10 @@ export function pushOutbox(): Promise<void> {
           // After an offline sign-in or a sign-out the last online session's token still carries
           // the queue (each op names its own staff); with none left, the next sign-in does.
           if (!requestToken()) return;
-          // Two pushes in flight: the server applies one while the device reads, sends and
-          // forgets the other (docs/benchmarks.md, "Drain"). Each batch starts after the last op
-          // of the one before, so no op is in two pushes at once.
-          const inflight: { ops: Operation[]; answer: Promise<Awaited<ReturnType<typeof push>>> }[] = [];
-          let after: string | undefined;
-          for (;;) {
-            while (inflight.length < pushesInFlight) {
-              const ops = fitBatch(await store.outboxBatch(batchSize, after));
-              if (ops.length === 0) break;
-              // A drawer's close must reach the server after every op queued before it (its Z
-              // report counts them): its batch waits until the pushes in flight are answered.
-              if (inflight.length > 0 && ops.some((o) => o.type === 'drawer.closed')) break;
-              after = ops[ops.length - 1]!.op_id;
-              const answer = push(ops);
-              answer.catch(() => undefined);  // awaited below, in order; a failure there retries both
-              inflight.push({ ops, answer });
-            }
-            const next = inflight.shift();
-            if (!next) break;
-            const { ops } = next;
-            const { results, hlc } = await next.answer;
-            await store.observeHlc(hlc);
-            const done: string[] = [];
-            const rejected: RejectedOperation[] = [];
-            const counts: Record<string, number> = {};
-            const now = new Date().toISOString();
-            for (const r of results) {
-              const op = ops.find((o) => o.op_id === r.op_id);
-              if (!op) continue;
-              // Every answer but "rejected" means the server has the op durably.
-              if (['applied', 'duplicate', 'accepted_with_exception', 'held'].includes(r.status)) {
-                done.push(r.op_id);
-                for (const [id, n] of Object.entries(r.promotion_usage ?? r.first?.promotion_usage ?? {})) counts[id] = Math.max(counts[id] ?? 0, n);
-              } else if (r.status === 'rejected') {
-                rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });
-              }
-            }
-            await store.acknowledge(done, rejected);
-            await settlePromotionUse(counts);
-            if (done.length + rejected.length > 0) await store.setMeta('last_push_at', new Date().toISOString());
-            await refreshCounts();
-            // An answer that acknowledged nothing would loop forever: wait and retry later.
-            if (done.length + rejected.length === 0) {
-              scheduleRetry();
-              return;
-            }
+          // An answer that acknowledged nothing would loop forever: wait and retry later.
+          if (!(await drainOutbox(push, refreshCounts))) {
+            scheduleRetry();
+            return;
           }
           backoffMs = minBackoffMs;
         } while (again);

@@ -260,3 +260,14 @@ export interface ReturnPayload {
   approvals?: unknown[];
   drawer_session_id?: string;
 }
+
+/** The server's answer for one pushed op (docs/api.md, "Sync"). */
+export interface PushResult {
+  op_id: string;
+  status: 'applied' | 'duplicate' | 'accepted_with_exception' | 'held' | 'rejected' | string;
+  error?: ApiErrorBody;
+  /** A sale that took units of capped promotions: each one's chain-wide count after it. */
+  promotion_usage?: Record<string, number>;
+  /** duplicate: the first answer. */
+  first?: { promotion_usage?: Record<string, number> };
+}
