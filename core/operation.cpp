@@ -247,9 +247,12 @@ Result<SalePayload> ParseSalePayload(const Json& payload) {
     return e;
   }
   sale.coupons = std::move(*coupons);
-  auto used = pricing::PromotionUsedFromJson(payload, base);
+  auto used = pricing::PromotionCountsFromJson(payload, "promotion_used", base);
   if (!used) return used.error();
   sale.promotion_used = std::move(*used);
+  auto applied = pricing::PromotionCountsFromJson(payload, "member_applications", base);
+  if (!applied) return applied.error();
+  sale.member_applications = std::move(*applied);
   auto member = ReadOptionalString(payload, "member_id", base);
   if (!member) return member.error();
   sale.member_id = member->value_or("");

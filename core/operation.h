@@ -92,6 +92,8 @@ struct SalePayload {
   std::vector<pricing::PresentedCoupon> coupons;
   // Units of capped promotions the device knew other sales had used (Context::promotion_used).
   std::vector<std::pair<std::string, int64_t>> promotion_used;
+  // Applications of per_member promotions the device knew the member had had (Context::member_applications).
+  std::vector<std::pair<std::string, int64_t>> member_applications;
 };
 
 // A manager's approval, carried in an operation's payload.approvals

@@ -508,14 +508,19 @@ ApiResponse Api::Snapshot(Call& call) {
     if (scope == "catalog") {
       for (const Product& p : Store::ProductsAfter(db, after, limit + 1)) items.push_back(ProductToJson(p));
     } else if (scope == "members") {
+      // With each member: how often they had each per-member capped promotion (only when they did).
       auto rows = db.Prepare(
-          "SELECT m.member_id, m.phone, m.name, m.tier, coalesce(sum(p.delta), 0) FROM members m "
+          "SELECT m.member_id, m.phone, m.name, m.tier, coalesce(sum(p.delta), 0), "
+          "(SELECT json_group_object(promotion_id, n) FROM (SELECT promotion_id, sum(applications) AS n "
+          "FROM member_promotion_usage u WHERE u.member_id = m.member_id GROUP BY promotion_id)) FROM members m "
           "LEFT JOIN points_movements p ON p.member_id = m.member_id WHERE m.member_id > ? "
           "GROUP BY m.member_id ORDER BY m.member_id LIMIT ?");
       rows.Bind(1, after).Bind(2, limit + 1);
       while (rows.Step()) {
-        items.push_back({{"member_id", rows.Text(0)}, {"phone", rows.Text(1)}, {"name", rows.Text(2)},
-                         {"tier", rows.Text(3)}, {"points", rows.Int(4)}});
+        json member = {{"member_id", rows.Text(0)}, {"phone", rows.Text(1)}, {"name", rows.Text(2)},
+                       {"tier", rows.Text(3)}, {"points", rows.Int(4)}};
+        if (const std::string promotions = rows.Text(5); promotions.size() > 2) member["promotions"] = json::parse(promotions);
+        items.push_back(std::move(member));
       }
     } else {  // stock:<location>
       auto rows = db.Prepare(

@@ -144,28 +144,62 @@ struct ResolvedLine {
 // per promotion and sale (a retried upload adds none), the new count in the
 // op's answer and the promotions feed so devices price with what is left, and cap_exceeded when
 // sales priced offline together took more than the cap.
+void RecordUnitCap(Database& db, const core::Operation& op, const pricing::Adjustment& adj, const std::string& sale_id,
+                   int64_t now, json& result) {
+  int64_t units = 0;
+  for (const pricing::AdjustmentLine& l : adj.lines) units += l.units;
+  if (units == 0) return;
+  const std::string& id = adj.promotion->id;
+  db.Prepare("INSERT OR IGNORE INTO promotion_usage (promotion_id, sale_id, units, created_at) VALUES (?, ?, ?, ?)")
+      .Bind(1, id).Bind(2, sale_id).Bind(3, units).Bind(4, now).Run();
+  auto total = db.Prepare("SELECT sum(units) FROM promotion_usage WHERE promotion_id = ?");
+  total.Bind(1, id);
+  const int64_t used = total.Step() ? total.Int(0) : units;
+  Store::AppendChange(db, kPromotionsScope,
+                      core::ToCanonicalJson(json{{"kind", "promotion_usage"}, {"op", "count"}, {"promotion_id", id}, {"used", used}}), now);
+  result["promotion_usage"][id] = used;  // the device counts it from here, without waiting for the feed
+  const int64_t cap = *adj.promotion->remaining_units;
+  if (used > cap) {
+    // `over`: this sale's units past the cap (earlier sales' excess was raised with them).
+    RaiseException(db, op, "cap_exceeded", {{"promotion_id", id}, {"sale_id", sale_id}, {"cap", cap}, {"used", used},
+                                            {"units", units}, {"over", std::min(units, used - cap)}}, now, result);
+  }
+}
+
+// Applications of a per-member capped promotion (per_member) a member's sale
+// took: the same, per member — the member's count in the answer and the
+// members feed (devices keep it with the member), and cap_exceeded with the
+// member when their offline sales together had it more often than allowed.
+void RecordMemberCap(Database& db, const core::Operation& op, const pricing::Adjustment& adj,
+                     const std::string& member_id, const std::string& sale_id, int64_t now, json& result) {
+  if (adj.applications == 0 || member_id.empty()) return;
+  const std::string& id = adj.promotion->id;
+  db.Prepare(
+        "INSERT OR IGNORE INTO member_promotion_usage (promotion_id, sale_id, member_id, applications, created_at) "
+        "VALUES (?, ?, ?, ?, ?)")
+      .Bind(1, id).Bind(2, sale_id).Bind(3, member_id).Bind(4, adj.applications).Bind(5, now).Run();
+  auto total = db.Prepare("SELECT sum(applications) FROM member_promotion_usage WHERE member_id = ? AND promotion_id = ?");
+  total.Bind(1, member_id).Bind(2, id);
+  const int64_t had = total.Step() ? total.Int(0) : adj.applications;
+  Store::AppendChange(db, "members",
+                      core::ToCanonicalJson(json{{"kind", "member_promotion"}, {"op", "count"}, {"member_id", member_id},
+                                                 {"promotion_id", id}, {"applications", had}}),
+                      now);
+  result["member_applications"][id] = had;
+  const int64_t cap = *adj.promotion->per_member;
+  if (had > cap) {
+    RaiseException(db, op, "cap_exceeded", {{"promotion_id", id}, {"sale_id", sale_id}, {"member_id", member_id},
+                                            {"per_member", cap}, {"applications", had}, {"units", adj.applications},
+                                            {"over", std::min(adj.applications, had - cap)}}, now, result);
+  }
+}
+
 void RecordCapUsage(Database& db, const core::Operation& op, const pricing::PricingResult& priced,
-                    const std::string& sale_id, int64_t now, json& result) {
+                    const std::string& member_id, const std::string& sale_id, int64_t now, json& result) {
   for (const pricing::Adjustment& adj : priced.adjustments) {
-    if (adj.promotion == nullptr || !adj.promotion->remaining_units) continue;
-    int64_t units = 0;
-    for (const pricing::AdjustmentLine& l : adj.lines) units += l.units;
-    if (units == 0) continue;
-    const std::string& id = adj.promotion->id;
-    db.Prepare("INSERT OR IGNORE INTO promotion_usage (promotion_id, sale_id, units, created_at) VALUES (?, ?, ?, ?)")
-        .Bind(1, id).Bind(2, sale_id).Bind(3, units).Bind(4, now).Run();
-    auto total = db.Prepare("SELECT sum(units) FROM promotion_usage WHERE promotion_id = ?");
-    total.Bind(1, id);
-    const int64_t used = total.Step() ? total.Int(0) : units;
-    Store::AppendChange(db, kPromotionsScope,
-                        core::ToCanonicalJson(json{{"kind", "promotion_usage"}, {"op", "count"}, {"promotion_id", id}, {"used", used}}), now);
-    result["promotion_usage"][id] = used;  // the device counts it from here, without waiting for the feed
-    const int64_t cap = *adj.promotion->remaining_units;
-    if (used > cap) {
-      // `over`: this sale's units past the cap (earlier sales' excess was raised with them).
-      RaiseException(db, op, "cap_exceeded", {{"promotion_id", id}, {"sale_id", sale_id}, {"cap", cap}, {"used", used},
-                                              {"units", units}, {"over", std::min(units, used - cap)}}, now, result);
-    }
+    if (adj.promotion == nullptr) continue;
+    if (adj.promotion->remaining_units) RecordUnitCap(db, op, adj, sale_id, now, result);
+    if (adj.promotion->per_member) RecordMemberCap(db, op, adj, member_id, sale_id, now, result);
   }
 }
 
@@ -267,6 +301,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   context.member_tier = sale->member_tier;
   context.coupons = sale->coupons;
   context.promotion_used = sale->promotion_used;
+  context.member_applications = sale->member_applications;
 
   // Price twice with core: at the device's unit prices (what the customer
   // paid, stored) and at the server's own prices (to find differences).
@@ -336,9 +371,8 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
   if (sale->points_balance >= 0) {
     request["points"] = {{"balance", sale->points_balance}, {"redeem", sale->points_redeem}};
   }
-  if (!sale->promotion_used.empty()) {
-    for (const auto& [id, units] : sale->promotion_used) request["context"]["promotion_used"][id] = units;
-  }
+  for (const auto& [id, units] : sale->promotion_used) request["context"]["promotion_used"][id] = units;
+  for (const auto& [id, n] : sale->member_applications) request["context"]["member_applications"][id] = n;
   if (!sale->coupons.empty()) {
     request["coupons"] = json::array();
     for (const pricing::PresentedCoupon& c : sale->coupons) {
@@ -494,7 +528,7 @@ core::Result<json> ApplySale(Database& db, const core::Operation& op, const std:
                  {{"sale_redeem", -(points ? points->redeemed_points : 0)}, {"sale_earn", points ? points->earned : 0}},
                  now, result);
   }
-  RecordCapUsage(db, op, *priced, sale->sale_id, now, result);
+  RecordCapUsage(db, op, *priced, sale->member_id, sale->sale_id, now, result);
   CheckPriceDrift(db, op, *sale, lines, list, server_priced.amount_due, context, rules_cache, now, result);
   // Stock is a ledger: the sale stands even when the store's balance went below zero (two devices
   // sold the last unit offline); the manager counts or transfers.

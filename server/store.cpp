@@ -516,6 +516,20 @@ CREATE INDEX pricing_rules_published ON pricing_rules (published_at);
 -- slowed every sale's lines by a random index insert: docs/benchmarks.md, "Drain").
 CREATE INDEX sales_by_received ON sales (received_at);
 )sql",
+    // 16: applications of per-member capped promotions (per_member) each
+    // member's sales took: the count a member's devices price with, and
+    // cap_exceeded when offline sales gave a member more than the cap.
+    R"sql(
+CREATE TABLE member_promotion_usage (
+  promotion_id TEXT NOT NULL,
+  sale_id      TEXT NOT NULL REFERENCES sales (sale_id),
+  member_id    TEXT NOT NULL,
+  applications INTEGER NOT NULL CHECK (applications > 0),
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (promotion_id, sale_id)
+);
+CREATE INDEX member_promotion_usage_by_member ON member_promotion_usage (member_id, promotion_id);
+)sql",
 };
 
 Product ReadProduct(const Statement& s) {

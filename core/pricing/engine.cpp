@@ -277,7 +277,7 @@ bool Active(const Promotion& p, const Context& ctx) {
   if (!p.stores.empty() && std::find(p.stores.begin(), p.stores.end(), ctx.store_id) == p.stores.end()) {
     return false;
   }
-  if (p.member_only && ctx.member_tier.empty()) return false;
+  if ((p.member_only || p.per_member) && ctx.member_tier.empty()) return false;
   if (p.max_applications && *p.max_applications == 0) return false;
   if (p.remaining_units && *p.remaining_units == 0) return false;
   if (p.type == PromoType::kMemberTier) {
@@ -2199,19 +2199,27 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   std::sort(candidate_ids.begin(), candidate_ids.end());
   candidate_ids.erase(std::unique(candidate_ids.begin(), candidate_ids.end()), candidate_ids.end());
   std::vector<ActivePromo> promos;
-  // A capped promotion other sales already used units of (ctx.promotion_used)
-  // is priced from a copy holding the cap that is left.
+  // A capped promotion other sales already used units of (ctx.promotion_used),
+  // or one with a per-member cap (what ctx.member_applications leaves of it is
+  // this cart's max_applications), is priced from a copy holding the cap that
+  // is left.
+  const auto used_of = [](const std::vector<std::pair<std::string, int64_t>>& counts, const std::string& id) {
+    const auto it = std::lower_bound(counts.begin(), counts.end(), std::make_pair(id, int64_t{0}));
+    return it != counts.end() && it->first == id ? it->second : int64_t{0};
+  };
   std::deque<Promotion> capped;
   for (int id : candidate_ids) {
     const Promotion& own = rules.promotions[static_cast<size_t>(id)];
     const Promotion* priced = &own;
-    if (own.remaining_units) {
-      const auto used = std::lower_bound(ctx.promotion_used.begin(), ctx.promotion_used.end(),
-                                         std::make_pair(own.id, int64_t{0}));
-      if (used != ctx.promotion_used.end() && used->first == own.id && used->second > 0) {
-        priced = &capped.emplace_back(own);
-        capped.back().remaining_units = std::max<int64_t>(0, *own.remaining_units - used->second);
+    const int64_t units_used = own.remaining_units ? used_of(ctx.promotion_used, own.id) : 0;
+    if (units_used > 0 || own.per_member) {
+      Promotion& copy = capped.emplace_back(own);
+      if (units_used > 0) copy.remaining_units = std::max<int64_t>(0, *own.remaining_units - units_used);
+      if (own.per_member) {
+        const int64_t left = std::max<int64_t>(0, *own.per_member - used_of(ctx.member_applications, own.id));
+        copy.max_applications = std::min(own.max_applications.value_or(left), left);
       }
+      priced = &copy;
     }
     const Promotion& p = *priced;
     if (!Active(p, ctx)) continue;

@@ -154,7 +154,7 @@ Result<Promotion> ReadPromotion(const Json& p, const std::string& path, bool cou
   if (!id) return Invalid(code, JoinPath(path, "id"), "every promotion needs a string id");
   if (id->empty() || id->size() > 64) return Invalid(code, JoinPath(path, "id"), "must be 1 to 64 characters");
   if (coupon) {  // what only item promotions and thresholds have
-    for (const char* key : {"max_applications", "remaining_units", "no_threshold", "repeat", "groups"}) {
+    for (const char* key : {"max_applications", "remaining_units", "per_member", "no_threshold", "repeat", "groups"}) {
       if (p.contains(key)) return Invalid(code, JoinPath(path, key), "is not a field of a coupon");
     }
   }
@@ -220,6 +220,9 @@ Result<Promotion> ReadPromotion(const Json& p, const std::string& path, bool cou
   auto remaining = ReadRanged(p, "remaining_units", path, 0, 1'000'000'000, false, code);
   if (!remaining) return remaining.error();
   promo.remaining_units = *remaining;
+  auto per_member = ReadRanged(p, "per_member", path, 0, 1'000'000, false, code);
+  if (!per_member) return per_member.error();
+  promo.per_member = *per_member;
 
   auto scope = ReadOptionalScope(p, "scope", path, code);
   if (!scope) return scope.error();
@@ -316,6 +319,9 @@ Result<Promotion> ReadPromotion(const Json& p, const std::string& path, bool cou
     return Invalid(code, JoinPath(path, "single_use"), "is a field of a coupon (rules.coupons)");
   }
   if (!ok) return ok.error();
+  if (promo.per_member && promo.layer() != 1) {
+    return Invalid(code, JoinPath(path, "per_member"), "is for item promotions (layer 1) only");
+  }
   if (promo.type == PromoType::kBundle) {
     if (scope->has_value()) return Invalid(code, JoinPath(path, "scope"), "a bundle uses groups, not scope");
   } else {
@@ -522,15 +528,16 @@ Result<std::vector<PresentedCoupon>> PresentedCouponsFromJson(const Json& reques
   return out;
 }
 
-Result<std::vector<std::pair<std::string, int64_t>>> PromotionUsedFromJson(const Json& doc, std::string_view base) {
+Result<std::vector<std::pair<std::string, int64_t>>> PromotionCountsFromJson(const Json& doc, std::string_view key,
+                                                                            std::string_view base) {
   std::vector<std::pair<std::string, int64_t>> out;
-  const auto it = doc.find("promotion_used");
+  const auto it = doc.find(key);
   if (it == doc.end() || it->is_null()) return out;
-  const std::string path = JoinPath(base, "promotion_used");
-  if (!it->is_object()) return WrongType(path, "an object of promotion id to units");
+  const std::string path = JoinPath(base, key);
+  if (!it->is_object()) return WrongType(path, "an object of promotion id to a count");
   for (const auto& [id, units] : it->items()) {
     if (!units.is_number_integer() || units.get<int64_t>() < 0) {
-      return Error::Make("context_invalid", "units used must be a whole number >= 0", JoinPath(path, id));
+      return Error::Make("context_invalid", "a count used must be a whole number >= 0", JoinPath(path, id));
     }
     out.emplace_back(id, units.get<int64_t>());
   }
@@ -555,9 +562,12 @@ Result<Context> ContextFromJson(const Json& doc, std::string_view base) {
   auto budget = ReadRanged(doc, "step_budget", b, 1, 100'000'000, false, "context_invalid");
   if (!budget) return budget.error();
   ctx.step_budget = budget->value_or(ctx.step_budget);
-  auto used = PromotionUsedFromJson(doc, b);
+  auto used = PromotionCountsFromJson(doc, "promotion_used", b);
   if (!used) return used.error();
   ctx.promotion_used = std::move(*used);
+  auto applied = PromotionCountsFromJson(doc, "member_applications", b);
+  if (!applied) return applied.error();
+  ctx.member_applications = std::move(*applied);
   return ctx;
 }
 

@@ -62,6 +62,11 @@ struct Promotion {
   int64_t priority = 0;
   std::optional<int64_t> max_applications;
   std::optional<int64_t> remaining_units;
+  // Applications one member may have in all their sales (item promotions
+  // only); such a promotion is for members only, since a customer the till
+  // does not know cannot be counted. The cart gets what
+  // Context::member_applications leaves.
+  std::optional<int64_t> per_member;
   bool no_threshold = false;
   // Type-specific parameters.
   int64_t percent_bp = 0;
@@ -158,6 +163,10 @@ struct Context {
   // its own sales not yet uploaded; sorted by promotion id. The cap left is
   // remaining_units minus this (docs/sync.md, "Conflicts").
   std::vector<std::pair<std::string, int64_t>> promotion_used;
+  // Applications of per_member promotions the cart's member already had in
+  // other sales (as the device last heard, plus its own sales not yet
+  // uploaded); sorted by promotion id.
+  std::vector<std::pair<std::string, int64_t>> member_applications;
   // For comparisons only: the greedy answer most point-of-sale systems give
   // (each promotion in priority order takes all it can; no search).
   bool greedy = false;
@@ -173,8 +182,11 @@ Result<int64_t> ParseInstant(std::string_view text);
 // under `base` ("rules.promotions[2].tiers").
 Result<Rules> RulesFromJson(const Json& doc, std::string_view base);
 Result<Context> ContextFromJson(const Json& doc, std::string_view base);
-// doc["promotion_used"] ({"FLASH150": 3}, optional) as Context::promotion_used.
-Result<std::vector<std::pair<std::string, int64_t>>> PromotionUsedFromJson(const Json& doc, std::string_view base);
+// doc[key] ({"FLASH150": 3}, optional: promotion id -> a count >= 0), sorted
+// by id: Context::promotion_used ("promotion_used") and
+// Context::member_applications ("member_applications").
+Result<std::vector<std::pair<std::string, int64_t>>> PromotionCountsFromJson(const Json& doc, std::string_view key,
+                                                                            std::string_view base);
 // The priceCart request's top-level "coupons": at most kMaxCoupons of
 // {"code", "coupon_id", "used"?}; errors coupon_invalid at coupons[i].field.
 Result<std::vector<PresentedCoupon>> PresentedCouponsFromJson(const Json& request);

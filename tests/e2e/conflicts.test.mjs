@@ -3,6 +3,8 @@
 // sells the store's last unit of the same item with the same single-use coupon code. Back online,
 // both sales are stored as paid; the server raises stock_negative and coupon_reused; the store
 // manager finds both in the back office's Exceptions page and resolves them, which is audited.
+// Between, the same device shows caps at the till: the demo flash sale capped at one unit, and a
+// promotion once per member (`per_member`), each sold offline and then counted with the server's.
 //
 //   cd tests/e2e && npm ci && node --test conflicts.test.mjs
 
@@ -127,6 +129,62 @@ test('two offline devices sell the last unit with the same coupon; the manager r
     await flashLine.and(page.locator(`[data-gross="${2 * Number(flashPrice)}"]`)).waitFor({ timeout: STEP });
     await page.reload();  // the cart is kept; it is priced again from the stored counts
     await flashLine.and(page.locator(`[data-gross="${2 * Number(flashPrice)}"]`)).waitFor({ timeout: STEP });
+    assert.equal(sql("SELECT count(*) FROM exceptions WHERE kind = 'cap_exceeded'"), '0');
+
+    step = '4c. a promotion once per member: offline, the member gets it once; online, the member\'s count stays with them';
+    const [onceSku, onceBarcode, oncePrice] = sql(
+      "SELECT p.sku, p.barcode, p.price FROM products p JOIN stock_levels l ON l.sku = p.sku AND l.location_id = 'SH01' " +
+        `WHERE p.sold_by = 'unit' AND p.category = 'household' AND p.sku != '${sku}' AND l.qty >= 5 ORDER BY p.sku LIMIT 1`,
+    ).split('|');
+    const once = {
+      ...capped,
+      version: `${capped.version}+once`,
+      promotions: [...capped.promotions, { id: 'MEMBER-ONCE', name: { zh: '会员专享半价（每人一次）', en: 'Members: half price, once each' },
+        type: 'percent_off', scope: { skus: [onceSku] }, percent_bp: 5000, stacking: 'exclusive', per_member: 1 }],
+    };
+    assert.equal((await api(base, 'POST', '/api/v1/pricing/rules', once, hq.json.token)).status, 201);
+    await page.locator(tid('menu-button')).click();
+    await page.locator(tid('menu-sync')).click();
+    await page.locator(tid('cache-promotions')).filter({ hasText: once.version }).waitFor({ timeout: STEP });
+    await page.locator(tid('menu-button')).click();
+    await page.locator(tid('menu-sell')).click();
+    const onceLine = page.locator(`${tid('cart-line')}[data-barcode="${onceBarcode}"]`);
+    const memberScansTheItem = async () => {
+      await page.locator(tid('barcode-input')).fill('13800000002');
+      await page.keyboard.press('Enter');
+      await page.locator(`${tid('member-chip')}[data-member="M000002"]`).waitFor({ timeout: STEP });
+      await scan(page, onceBarcode);
+      return Number(await onceLine.getAttribute('data-gross'));
+    };
+    const clearCart = async () => {  // voids: the associate's manager approves them
+      await page.locator(tid('clear-button')).click();
+      const dialog = page.locator(tid('approval-dialog'));
+      const gone = page.locator(tid('cart-line')).first().waitFor({ state: 'detached', timeout: STEP });
+      if (await dialog.waitFor({ timeout: 3000 }).then(() => true, () => false)) {
+        await page.locator(tid('approval-staff')).fill('2001');
+        await page.locator(tid('approval-pin')).fill('222222');
+        await page.locator(tid('approval-ok')).click();
+      }
+      await gone;
+    };
+    await clearCart();  // the flash sale's lines of 4b
+    await context.setOffline(true);
+    const halfPrice = await memberScansTheItem();
+    assert.ok(halfPrice <= Number(oncePrice) / 2 + 1, `${halfPrice} of ${oncePrice}: the member's offer`);
+    const onceSale = await pay(page);
+    // Still offline: the device counts the member's queued sale.
+    const after = await memberScansTheItem();
+    assert.ok(after > halfPrice, `${after}: no second time`);
+    await clearCart();
+    await context.setOffline(false);
+    await drained(page);
+    assert.equal(sql(`SELECT group_concat(sale_id || ':' || member_id || ':' || applications) FROM member_promotion_usage`), `${onceSale}:M000002:1`);
+    // Online, with the sale forgotten by the outbox: the member's count came back with the answer.
+    assert.equal(await memberScansTheItem(), after);
+    await clearCart();
+    await page.reload();
+    assert.equal(await memberScansTheItem(), after);
+    await clearCart();
     assert.equal(sql("SELECT count(*) FROM exceptions WHERE kind = 'cap_exceeded'"), '0');
 
     step = '5. the store manager resolves both in the back office (中文)';

@@ -1,7 +1,9 @@
 // Offline conflicts a paid sale brings with it (docs/sync.md, "Conflicts"),
 // on a real aisled (--demo, real SQLite file, HTTP over loopback): a flash
 // sale's cap exceeded by devices that sold offline (cap_exceeded, and the
-// chain-wide count devices then price with), and a sale priced with rules or
+// chain-wide count devices then price with), a per-member cap exceeded by one
+// member's offline sales on two devices (cap_exceeded with the member, and the
+// member's count in the members feed and snapshot), and a sale priced with rules or
 // prices that were already replaced at its device time (price_drift) — but
 // not one whose rules changed only after it. Expected amounts come from
 // core's pricing of the same request, as the device computes them.
@@ -85,7 +87,9 @@ class ConflictsTest : public ::testing::Test {
                     {"tenders", {{{"type", "card"}, {"amount", due}}}},
                     {"rules_version", request["rules"]["version"]},
                     {"priced_at", at}};
-    if (request["context"].contains("promotion_used")) payload["promotion_used"] = request["context"]["promotion_used"];
+    for (const char* key : {"promotion_used", "member_applications", "member_tier"}) {
+      if (request["context"].contains(key)) payload[key] = request["context"][key];
+    }
     char hlc[32];
     std::snprintf(hlc, sizeof hlc, "%013lld-%05d", 1795000000000LL + n, 0);
     return {{"op_id", Uuid(static_cast<uint64_t>(n))}, {"type", "sale.completed"}, {"store_id", "SH01"},
@@ -157,6 +161,87 @@ TEST_F(ConflictsTest, OfflineSalesPastAFlashSaleCapAreKeptAndRaiseCapExceeded) {
   EXPECT_EQ(Exceptions("cap_exceeded").size(), 1U);
   // The server kept the count the device priced with, for the sale's returns.
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM sales WHERE pricing_request LIKE '%\"promotion_used\":{\"FLASH-T\":4}%'"), 1);
+}
+
+TEST_F(ConflictsTest, OfflineSalesPastAPerMemberCapAreKeptAndRaiseCapExceededForTheMember) {
+  const int64_t price = product_["price"];
+  const json offer = {{"id", "NEW-T"}, {"type", "amount_off"}, {"scope", {{"skus", {product_["sku"]}}}},
+                      {"amount", 500}, {"per_member", 2}};
+  const json rules = Rules("member-cap-1", json::array({offer}));
+  Publish(rules);
+  const std::string now = Iso(std::time(nullptr));
+  const auto member_of = [&](const std::string& id) {
+    const json page = Http(server_->port(), "GET", "/api/v1/sync/snapshot?scope=members&limit=5000", "", admin_).Json();
+    for (const json& m : page["items"]) {
+      if (m["member_id"] == id) return m;
+    }
+    return json();
+  };
+  const json member = member_of("M000002");
+  ASSERT_TRUE(member.is_object());
+  EXPECT_FALSE(member.contains("promotions"));  // never had it
+  const std::string tier = member["tier"];
+  // The member's sale as a device prices it: with the applications it knows the member had.
+  const auto member_sale = [&](int n, const std::string& device, const json& had, json& priced) {
+    json request = Request(rules, 2, price, now, json::object());
+    request["context"]["member_tier"] = tier;
+    if (!had.empty()) request["context"]["member_applications"] = had;
+    json op = SaleOp(n, device, request, priced);
+    op["payload"]["member_id"] = "M000002";
+    return op;
+  };
+
+  // Two devices offline, each unaware of the other's sale: the member gets the offer twice on each.
+  json a, b;
+  const json op_a = member_sale(11, "phone-a", json::object(), a);
+  const json op_b = member_sale(12, "phone-b", json::object(), b);
+  ASSERT_EQ(a["discount"], 1000);
+  ASSERT_EQ(b["discount"], 1000);
+  const json first = Push(op_a);
+  ASSERT_EQ(first["status"], "applied") << first;
+  EXPECT_EQ(first["member_applications"]["NEW-T"], 2);
+  const json second = Push(op_b);
+  ASSERT_EQ(second["status"], "accepted_with_exception") << second;
+  EXPECT_EQ(second["member_applications"]["NEW-T"], 4);
+  const json raised = Exceptions("cap_exceeded");
+  ASSERT_EQ(raised.size(), 1U) << raised;
+  EXPECT_EQ(raised[0]["detail"]["promotion_id"], "NEW-T");
+  EXPECT_EQ(raised[0]["detail"]["member_id"], "M000002");
+  EXPECT_EQ(raised[0]["detail"]["per_member"], 2);
+  EXPECT_EQ(raised[0]["detail"]["applications"], 4);
+  EXPECT_EQ(raised[0]["detail"]["over"], 2);
+  EXPECT_EQ(Push(op_b)["status"], "duplicate");  // a retried upload is not counted twice
+  EXPECT_EQ(SqlCount(dir_, "SELECT sum(applications) FROM member_promotion_usage WHERE member_id = 'M000002'"), 4);
+
+  // The members feed and a new device's snapshot carry the member's count.
+  int64_t had = -1;
+  for (int64_t since = 0;;) {
+    const json feed = Http(server_->port(), "GET", "/api/v1/sync/pull?scope=members&limit=1000&since=" + std::to_string(since),
+                           "", admin_).Json();
+    ASSERT_TRUE(feed.contains("changes")) << feed;
+    for (const json& c : feed["changes"]) {
+      if (c.value("kind", "") == "member_promotion" && c["member_id"] == "M000002" && c["promotion_id"] == "NEW-T") {
+        had = c["applications"];
+      }
+    }
+    since = feed["cursor"];
+    if (feed["more"] != true) break;
+  }
+  ASSERT_EQ(had, 4);
+  EXPECT_EQ(member_of("M000002")["promotions"], (json{{"NEW-T", 4}}));
+  EXPECT_FALSE(member_of("M000001").contains("promotions"));
+
+  // A device that heard it gives the member no more; a customer the till does not know gets none.
+  json c;
+  const json third = Push(member_sale(13, "phone-c", {{"NEW-T", had}}, c));
+  EXPECT_EQ(c["discount"], 0);
+  EXPECT_EQ(third["status"], "applied") << third;
+  EXPECT_EQ(third["price_differences"], 0);
+  json d;
+  const json anonymous = Push(SaleOp(14, "phone-c", Request(rules, 1, price, now, json::object()), d));
+  EXPECT_EQ(d["discount"], 0);
+  EXPECT_EQ(anonymous["price_differences"], 0) << anonymous;
+  EXPECT_EQ(Exceptions("cap_exceeded").size(), 1U);
 }
 
 TEST_F(ConflictsTest, ASalePricedWithRulesAlreadyReplacedRaisesPriceDriftAndOneReplacedLaterDoesNot) {

@@ -5,7 +5,7 @@
 // the approvals given for them: all travel in the sale operation (docs/security.md).
 
 import { cartRequest, priceCart, type Result } from './core';
-import { currentRules, promotionUsed } from './rules';
+import { capCounts, currentRules, type CapCounts } from './rules';
 import { session } from './session';
 import type { CartLine, PricedCart, PricedLine, Product, SaleLine } from './types';
 import { uuidv7 } from './uuid';
@@ -26,6 +26,8 @@ export interface CartMember {
   points: number;
   /** Coupon codes in their wallet (from the server when online), to tap onto the sale. */
   wallet?: CartCoupon[];
+  /** Per-member capped promotions they already had (the members cache). */
+  promotions?: Record<string, number>;
 }
 
 /**
@@ -260,26 +262,27 @@ export function setCartMember(member: CartMember | undefined): void {
 }
 
 /**
- * Who and when the cart is priced for, the member's points (`redeem`: points to pay with) and the
- * units capped promotions already sold (`used`; default: what the device knows now).
+ * Who and when the cart is priced for, the member's points (`redeem`: points to pay with) and what
+ * capped promotions already gave (`counts`; default: what the device knows now).
  */
-function context(at: Date, redeem?: number, used: Record<string, number> = promotionUsed()) {
+function context(at: Date, redeem?: number, counts: CapCounts = capCounts(extra.member)) {
   const m = extra.member;
   return {
     now: at,
     storeId: session()?.store.store_id ?? '',
     ...(m ? { memberTier: m.tier, points: { balance: m.points, ...(redeem ? { redeem } : {}) } } : {}),
     ...(extra.coupons?.length ? { coupons: extra.coupons } : {}),
-    promotionUsed: used,
+    promotionUsed: counts.promotion_used,
+    memberApplications: counts.member_applications,
   };
 }
 
 /** The cart priced now (or at `at`) with the current rules, for the signed-in store and member. */
-export function priced(currency: string, at: Date = new Date(), redeem?: number, used?: Record<string, number>): Result<PricedCart> {
-  return priceCart(currency, lines, currentRules(), context(at, redeem, used));
+export function priced(currency: string, at: Date = new Date(), redeem?: number, counts?: CapCounts): Result<PricedCart> {
+  return priceCart(currency, lines, currentRules(), context(at, redeem, counts));
 }
 
 /** The request priced() sends the core: the sale keeps it for its returns. */
-export function pricedRequest(currency: string, at: Date, redeem?: number, used?: Record<string, number>): Record<string, unknown> {
-  return cartRequest(currency, lines, currentRules(), context(at, redeem, used));
+export function pricedRequest(currency: string, at: Date, redeem?: number, counts?: CapCounts): Record<string, unknown> {
+  return cartRequest(currency, lines, currentRules(), context(at, redeem, counts));
 }

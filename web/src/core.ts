@@ -97,6 +97,8 @@ export interface PricingContext {
   coupons?: readonly { code: string; coupon_id: string }[];
   /** Units capped promotions already sold elsewhere (docs/sync.md, "Conflicts"). */
   promotionUsed?: Record<string, number>;
+  /** Applications of per-member capped promotions the member already had (docs/pricing.md, `per_member`). */
+  memberApplications?: Record<string, number>;
 }
 
 /** The priceCart request of a cart: what the sale keeps so a return can price it again. */
@@ -129,6 +131,7 @@ export function cartRequest(
             store_id: context.storeId,
             member_tier: context.memberTier ?? null,
             ...(context.promotionUsed && Object.keys(context.promotionUsed).length ? { promotion_used: context.promotionUsed } : {}),
+            ...(context.memberApplications && Object.keys(context.memberApplications).length ? { member_applications: context.memberApplications } : {}),
           },
           ...(context.points ? { points: context.points } : {}),
           ...(context.coupons ? { coupons: context.coupons } : {}),

@@ -186,7 +186,10 @@ export async function applySnapshotPage(
 
 // ---- members (docs/sync.md: the members scope)
 
-/** A members feed change: a member's record, or a points movement (`delta`, with its feed `seq`). */
+/**
+ * A members feed change: a member's record, a points movement (`delta`, with its feed `seq`), or
+ * how often the member has had a per-member capped promotion (`promotion_id`, `applications`).
+ */
 export interface MemberChange {
   seq: number;
   kind: string;
@@ -194,6 +197,8 @@ export interface MemberChange {
   member?: { member_id: string; phone: string; name: string; tier: string; points?: number };
   member_id?: string;
   delta?: number;
+  promotion_id?: string;
+  applications?: number;
 }
 
 type StoredMember = Omit<Member, 'points_as_of'>;
@@ -202,7 +207,9 @@ type StoredMember = Omit<Member, 'points_as_of'>;
  * Applies one page of the members feed and its cursor in one transaction. A member upsert keeps
  * the points the device holds (the feed's member records carry no balance); a points movement
  * (`{"kind": "points", "member_id", "delta"}`) is added unless the member's balance already
- * includes it (its seq is not after the cursor the balance is as of).
+ * includes it (its seq is not after the cursor the balance is as of). A per-member promotion count
+ * (`{"kind": "member_promotion", "member_id", "promotion_id", "applications"}`) is the member's
+ * total: it replaces the one held, unless the member's record is already newer.
  */
 export async function applyMembersPage(changes: MemberChange[], cursor: number): Promise<void> {
   const keys = changes.map((c) => c.member?.member_id ?? c.member_id ?? '');
@@ -216,17 +223,42 @@ export async function applyMembersPage(changes: MemberChange[], cursor: number):
         else {
           const keep = m.points === undefined && old?.item;
           const member: StoredMember = { member_id: m.member_id, phone: m.phone, name: m.name, tier: m.tier, points: keep ? old.item!.points : (m.points ?? 0) };
+          if (old?.item?.promotions) member.promotions = old.item.promotions;
           await putEntry(tx, 'members', m.member_id, member, keep ? old.as_of : c.seq);
         }
       } else if (c.kind === 'points' && c.member_id && typeof c.delta === 'number') {
         const old = await findEntry<StoredMember>(tx, 'members', c.member_id);
         if (old?.item && c.seq > old.as_of) await putEntry(tx, 'members', c.member_id, { ...old.item, points: old.item.points + c.delta }, c.seq);
+      } else if (c.kind === 'member_promotion' && c.member_id && c.promotion_id && typeof c.applications === 'number') {
+        const old = await findEntry<StoredMember>(tx, 'members', c.member_id);
+        if (old?.item && c.seq > old.as_of) {
+          const promotions = { ...old.item.promotions, [c.promotion_id]: c.applications };
+          await putEntry(tx, 'members', c.member_id, { ...old.item, promotions }, c.seq);
+        }
       }
     }
     void tx.objectStore('meta').put(cursor, 'members_cursor');
     await tx.done;
   });
   if (changes.length > 0) phoneIndex = null;
+}
+
+/**
+ * What a push answer said a member has now had of per-member capped promotions (totals, which only
+ * grow): kept with the member at once, so the device never prices with less than the server
+ * counted while the members feed catches up (the entry's feed position is left as it is).
+ */
+export async function noteMemberApplications(memberId: string, counts: Record<string, number>): Promise<void> {
+  await withWarmChunks('members', [memberId], async () => {
+    const tx = await cacheTx();
+    const old = await findEntry<StoredMember>(tx, 'members', memberId);
+    if (old?.item) {
+      const promotions = { ...old.item.promotions };
+      for (const [id, n] of Object.entries(counts)) promotions[id] = Math.max(promotions[id] ?? 0, n);
+      await putEntry(tx, 'members', memberId, { ...old.item, promotions }, old.as_of, { before: old });
+    }
+    await tx.done;
+  });
 }
 
 // Phone number → member id, built in memory from the members cache at the first phone lookup

@@ -82,6 +82,7 @@ export async function drainOutbox(send: (ops: Operation[]) => Promise<PushAnswer
     const done: string[] = [];
     const rejected: RejectedOperation[] = [];
     const counts: Record<string, number> = {};
+    const members: [string, Record<string, number>][] = [];
     const now = new Date().toISOString();
     for (const r of results) {
       const op = byId.get(r.op_id);
@@ -90,11 +91,16 @@ export async function drainOutbox(send: (ops: Operation[]) => Promise<PushAnswer
       if (['applied', 'duplicate', 'accepted_with_exception', 'held'].includes(r.status)) {
         done.push(r.op_id);
         for (const [id, n] of Object.entries(r.promotion_usage ?? r.first?.promotion_usage ?? {})) counts[id] = Math.max(counts[id] ?? 0, n);
+        const had = r.member_applications ?? r.first?.member_applications;
+        const member = (op.payload as { member_id?: string } | undefined)?.member_id;
+        if (had && member) members.push([member, had]);
       } else if (r.status === 'rejected') {
         rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });
       }
     }
     await store.acknowledge(done, rejected);
+    // The members' counts first: the queued applications are forgotten only once these hold them.
+    for (const [member, had] of members) await store.noteMemberApplications(member, had);
     await settlePromotionUse(counts);
     if (done.length + rejected.length > 0) await store.setMeta('last_push_at', new Date().toISOString());
     await afterBatch();

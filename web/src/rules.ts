@@ -21,8 +21,19 @@ let current: RulesDocument | null = null;
 interface PromotionUsage {
   feed: Record<string, number>;
   pending: Record<string, Record<string, number>>;
+  /**
+   * Per-member caps (`per_member`): applications this device's queued sales gave a member, per op.
+   * What the server already has comes with the member (the members cache: Member.promotions).
+   */
+  members?: Record<string, { member_id: string; applications: Record<string, number> }>;
 }
 let usage: PromotionUsage = { feed: {}, pending: {} };
+
+/** What a cart is priced with (context.promotion_used and context.member_applications). */
+export interface CapCounts {
+  promotion_used: Record<string, number>;
+  member_applications: Record<string, number>;
+}
 
 /** Reads the stored rules and promotion usage into memory (once at start). */
 export async function loadRules(): Promise<void> {
@@ -31,27 +42,50 @@ export async function loadRules(): Promise<void> {
   current = rules ?? null;
 }
 
-/** What the pricing context's promotion_used says: the feed's counts plus this device's queued sales. */
-export function promotionUsed(): Record<string, number> {
-  const out: Record<string, number> = { ...usage.feed };
+/**
+ * The counts to price a cart with, now: the chain-wide units of capped promotions (the feed's plus
+ * this device's queued sales), and for the cart's member, the applications of per-member capped
+ * promotions they had (as the members cache says, plus this device's queued sales to them).
+ */
+export function capCounts(member?: { member_id: string; promotions?: Record<string, number> }): CapCounts {
+  const used: Record<string, number> = { ...usage.feed };
   for (const units of Object.values(usage.pending)) {
-    for (const [id, n] of Object.entries(units)) out[id] = (out[id] ?? 0) + n;
+    for (const [id, n] of Object.entries(units)) used[id] = (used[id] ?? 0) + n;
   }
-  return out;
+  const had: Record<string, number> = { ...(member?.promotions ?? {}) };
+  for (const queued of Object.values(usage.members ?? {})) {
+    if (queued.member_id !== member?.member_id) continue;
+    for (const [id, n] of Object.entries(queued.applications)) had[id] = (had[id] ?? 0) + n;
+  }
+  return { promotion_used: used, member_applications: member ? had : {} };
 }
 
-/** A queued sale's units of capped promotions, counted until the server has the sale. */
-export async function notePromotionUse(opId: string, adjustments: readonly { id: string; lines?: { units: number }[] }[]): Promise<void> {
-  const capped = new Set(
-    ((current?.promotions ?? []) as { id: string; remaining_units?: number }[]).filter((p) => p.remaining_units !== undefined).map((p) => p.id),
-  );
+/**
+ * A queued sale's units of capped promotions, and the applications of per-member capped ones it
+ * gave its member, counted until the server has the sale.
+ */
+export async function notePromotionUse(
+  opId: string,
+  adjustments: readonly { id: string; applications?: number; lines?: { units: number }[] }[],
+  memberId?: string,
+): Promise<void> {
+  const promotions = (current?.promotions ?? []) as { id: string; remaining_units?: number; per_member?: number }[];
+  const capped = new Set(promotions.filter((p) => p.remaining_units !== undefined).map((p) => p.id));
+  const perMember = new Set(promotions.filter((p) => p.per_member !== undefined).map((p) => p.id));
   const units: Record<string, number> = {};
+  const applications: Record<string, number> = {};
   for (const a of adjustments) {
-    if (!capped.has(a.id)) continue;
-    units[a.id] = (units[a.id] ?? 0) + (a.lines ?? []).reduce((n, l) => n + l.units, 0);
+    if (capped.has(a.id)) units[a.id] = (units[a.id] ?? 0) + (a.lines ?? []).reduce((n, l) => n + l.units, 0);
+    if (memberId && perMember.has(a.id)) applications[a.id] = (applications[a.id] ?? 0) + (a.applications ?? 0);
   }
-  if (Object.keys(units).length === 0) return;
-  await changeUsage(async (u) => ({ ...u, pending: { ...u.pending, [opId]: units } }));
+  const hasUnits = Object.keys(units).length > 0;
+  const hasApplications = memberId !== undefined && Object.keys(applications).length > 0;
+  if (!hasUnits && !hasApplications) return;
+  await changeUsage(async (u) => ({
+    ...u,
+    ...(hasUnits ? { pending: { ...u.pending, [opId]: units } } : {}),
+    ...(hasApplications ? { members: { ...u.members, [opId]: { member_id: memberId, applications } } } : {}),
+  }));
 }
 
 /**
@@ -61,11 +95,13 @@ export async function notePromotionUse(opId: string, adjustments: readonly { id:
  */
 export async function settlePromotionUse(counts: Record<string, number>): Promise<void> {
   // Most uploads carry no capped promotion: no transaction then (a 10,000-sale drain has 20 batches).
-  if (Object.keys(counts).length === 0 && Object.keys(usage.pending).length === 0) return;
+  if (Object.keys(counts).length === 0 && Object.keys(usage.pending).length === 0 && Object.keys(usage.members ?? {}).length === 0) return;
   await changeUsage(async (u, queued) => {
     const pending: PromotionUsage['pending'] = {};
     for (const [opId, units] of Object.entries(u.pending)) if (await queued(opId)) pending[opId] = units;
-    return { feed: higher(u.feed, counts), pending };
+    const members: NonNullable<PromotionUsage['members']> = {};
+    for (const [opId, given] of Object.entries(u.members ?? {})) if (await queued(opId)) members[opId] = given;
+    return { feed: higher(u.feed, counts), pending, members };
   });
 }
 

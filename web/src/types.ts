@@ -26,6 +26,8 @@ export interface Member {
   points: number;
   /** The feed seq that balance includes movements up to. */
   points_as_of: number;
+  /** How often they had each per-member capped promotion, as the device last heard (absent: never). */
+  promotions?: Record<string, number>;
 }
 
 /** The device's store's stock of one SKU (IndexedDB `stock`), as of feed seq `as_of`. */
@@ -268,6 +270,8 @@ export interface PushResult {
   error?: ApiErrorBody;
   /** A sale that took units of capped promotions: each one's chain-wide count after it. */
   promotion_usage?: Record<string, number>;
+  /** A member's sale that had per-member capped promotions: how often the member has had each now. */
+  member_applications?: Record<string, number>;
   /** duplicate: the first answer. */
-  first?: { promotion_usage?: Record<string, number> };
+  first?: { promotion_usage?: Record<string, number>; member_applications?: Record<string, number> };
 }

@@ -11,7 +11,7 @@ import { currentDrawer, noteRefund, noteSale } from '../drawer';
 import { h, toast } from '../dom';
 import { localName, t } from '../i18n';
 import { formatGrams, formatMoney, minorToInput, parseMoneyInput } from '../money';
-import { notePromotionUse, promotionUsed } from '../rules';
+import { capCounts, notePromotionUse } from '../rules';
 import { ensureDeviceId, session } from '../session';
 import { pushOutbox, refreshCounts } from '../sync';
 import type { NewOperation, ReturnPayload, SaleRecord } from '../types';
@@ -28,8 +28,8 @@ export function renderPay(main: HTMLElement): void {
   const currency = s.store.currency || 'CNY';
   // Priced once, at this instant: the sale records it so the server re-prices the same way.
   const pricedAt = new Date();
-  const used = promotionUsed();  // the caps left at that instant, for every pricing of this screen
-  const first = priced(currency, pricedAt, undefined, used);
+  const counts = capCounts(cartMember());  // the caps left at that instant, for every pricing of this screen
+  const first = priced(currency, pricedAt, undefined, counts);
   if (!first.ok) {
     toast(t('pricing_error', { message: first.error.message }), 'error');
     return go({ name: 'sell' });
@@ -51,7 +51,7 @@ export function renderPay(main: HTMLElement): void {
   const summary = h('ul', { class: 'pay-summary', 'data-testid': 'pay-summary' });
   const pointsNote = h('p', { class: 'muted', 'data-testid': 'points-note' });
   const reprice = (): boolean => {
-    const r = priced(currency, pricedAt, redeem, used);
+    const r = priced(currency, pricedAt, redeem, counts);
     if (!r.ok) {
       toast(t('pricing_error', { message: r.error.message }), 'error');
       return false;
@@ -61,7 +61,7 @@ export function renderPay(main: HTMLElement): void {
     due = saleDue;
     back = 0;
     if (exchange) {
-      const settled = priceExchange(exchange.returnInput, pricedRequest(currency, pricedAt, redeem, used));
+      const settled = priceExchange(exchange.returnInput, pricedRequest(currency, pricedAt, redeem, counts));
       if (!settled.ok) {
         toast(t('pricing_error', { message: settled.error.message }), 'error');
         return false;
@@ -208,7 +208,7 @@ export function renderPay(main: HTMLElement): void {
       ...(cash > 0 || fromCredit <= 0 ? [{ type: 'cash', amount: cash }] : []),
     ];
     // What a return of this sale prices with: the request, its rules named by version (not copied).
-    const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt, redeem, used), rules_version: cart.rules_version ?? '' };
+    const request: Record<string, unknown> = { ...pricedRequest(currency, pricedAt, redeem, counts), rules_version: cart.rules_version ?? '' };
     delete request.rules;
     const points = cart.points;
     const op: NewOperation = {
@@ -229,7 +229,8 @@ export function renderPay(main: HTMLElement): void {
         ...(approvals.length ? { approvals: [...approvals] } : {}),
         ...(drawer ? { drawer_session_id: drawer.session_id } : {}),
         ...(cartCoupons().length ? { coupons: [...cartCoupons()] } : {}),
-        ...(Object.keys(used).length ? { promotion_used: used } : {}),
+        ...(Object.keys(counts.promotion_used).length ? { promotion_used: counts.promotion_used } : {}),
+        ...(Object.keys(counts.member_applications).length ? { member_applications: counts.member_applications } : {}),
         ...(member ? { member_id: member.member_id, member_tier: member.tier } : {}),
         ...(member && points ? { points: { balance: points.balance, redeem: points.redeemed_points } } : {}),
       },
@@ -286,7 +287,7 @@ export function renderPay(main: HTMLElement): void {
     } else {
       await queueSale(op, record);
     }
-    await notePromotionUse(op.op_id, cart.adjustments ?? []);
+    await notePromotionUse(op.op_id, cart.adjustments ?? [], member?.member_id);
     noteSale(tenders, changeDue);
     tenderedText = '';
     clearCart();

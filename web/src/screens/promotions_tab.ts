@@ -52,7 +52,7 @@ const typeFields: Record<string, string[]> = {
 };
 const moneyKeys = new Set(['amount', 'price', 'min_spend']);
 const percentKeys = new Set(['percent_bp', 'get_percent_bp']);
-const intKeys = new Set(['buy', 'get', 'count', 'priority', 'max_applications', 'remaining_units']);
+const intKeys = new Set(['buy', 'get', 'count', 'priority', 'max_applications', 'remaining_units', 'per_member']);
 
 const csv = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
 const list = (text: string) => text.split(/[,，\s]+/).map((x) => x.trim()).filter(Boolean);
@@ -410,7 +410,7 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
       for (const k of ['skus', 'categories', 'brands']) if (list(inputs[`exclude_${k}`]!.value).length) ex[k] = list(inputs[`exclude_${k}`]!.value);
       if (Object.keys(ex).length) p.exclude = ex;
       p.stacking = stackingSelect.value === 'group' ? `group:${inputs.group!.value.trim()}` : stackingSelect.value;
-      for (const key of ['priority', 'max_applications', 'remaining_units', ...(typeFields[original.type] ?? [])]) {
+      for (const key of ['priority', 'max_applications', 'remaining_units', 'per_member', ...(typeFields[original.type] ?? [])]) {
         const el = inputs[key];
         if (!el) continue;
         const v = el.value.trim();
@@ -540,6 +540,7 @@ export function promotionsTab(panel: HTMLElement, alive: () => boolean, errorTex
       fieldOf('priority', 'promo_f_priority', h('input', { inputmode: 'numeric', value: original.priority === undefined ? '' : String(original.priority) })),
       fieldOf('max_applications', 'promo_f_max_applications', h('input', { inputmode: 'numeric', value: original.max_applications === undefined ? '' : String(original.max_applications) })),
       fieldOf('remaining_units', 'promo_f_remaining_units', h('input', { inputmode: 'numeric', value: original.remaining_units === undefined ? '' : String(original.remaining_units) })),
+      fieldOf('per_member', 'promo_f_per_member', h('input', { inputmode: 'numeric', value: original.per_member === undefined ? '' : String(original.per_member) })),
       fieldOf('no_threshold', 'promo_f_no_threshold', check(original.no_threshold === true)),
       h('div', { class: 'bo-card' }, h('h3', {}, tb('promo_preview')),
         h('label', { class: 'field' }, h('span', { class: 'bo-label' }, tb('promo_preview_cart')), previewCart),

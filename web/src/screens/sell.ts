@@ -166,7 +166,7 @@ export function renderSell(main: HTMLElement): () => void {
   async function attachMember(code: string): Promise<boolean> {
     const m = await findMember(code);
     if (!m) return false;
-    setCartMember({ member_id: m.member_id, name: m.name, tier: m.tier, points: m.points });
+    setCartMember({ member_id: m.member_id, name: m.name, tier: m.tier, points: m.points, ...(m.promotions ? { promotions: m.promotions } : {}) });
     toast(t('member_attached', { name: m.name }));
     // Their coupon wallet, when the server can be asked (offline: codes are typed or scanned).
     void request<{ coupons: CartCoupon[] }>('GET', `/api/v1/members/${encodeURIComponent(m.member_id)}/coupons`)
