@@ -47,6 +47,9 @@ function summary(e: StoreException, currency: string): string {
   if (typeof d.promotion_id === 'string' && typeof d.cap === 'number') {
     parts.push(tb('exc_cap_line', { id: d.promotion_id, used: String(d.used), cap: d.cap }));
   }
+  if (typeof d.promotion_id === 'string' && typeof d.per_member === 'number') {
+    parts.push(tb('exc_member_cap_line', { id: d.promotion_id, n: String(d.applications), cap: d.per_member }));
+  }
   if (typeof d.current_rules_version === 'string') parts.push(`${String(d.rules_version) || '—'} → ${d.current_rules_version}`);
   if (Array.isArray(d.prices)) {
     for (const p of d.prices as { sku: string; device_price: number; price: number }[]) {
