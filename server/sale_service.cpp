@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 
 #include "core/cart.h"
 #include "core/cart_json.h"
@@ -888,30 +889,6 @@ core::Result<json> ApplyFeedback(Database& db, const core::Operation& op, const 
   return json{{"op_id", op.op_id}, {"status", "applied"}, {"sale_id", feedback->sale_id}};
 }
 
-// Records that the server holds an answer for (device, seq) and moves the
-// device's contiguous mark past every seq it now holds.
-void NoteSeq(Database& db, const std::string& device_id, int64_t seq, const std::string& op_id, int64_t now) {
-  db.Prepare("INSERT OR IGNORE INTO device_seqs (device_id, device_seq, op_id) VALUES (?, ?, ?)")
-      .Bind(1, device_id).Bind(2, seq).Bind(3, op_id).Run();
-  db.Prepare(
-        "INSERT INTO device_progress (device_id, contiguous, highest, last_push) VALUES (?, 0, ?, ?) "
-        "ON CONFLICT (device_id) DO UPDATE SET highest = max(highest, excluded.highest), last_push = excluded.last_push")
-      .Bind(1, device_id).Bind(2, seq).Bind(3, now).Run();
-  auto get = db.Prepare("SELECT contiguous FROM device_progress WHERE device_id = ?");
-  get.Bind(1, device_id);
-  get.Step();
-  int64_t contiguous = get.Int(0);
-  if (seq != contiguous + 1) return;
-  auto next = db.Prepare("SELECT 1 FROM device_seqs WHERE device_id = ? AND device_seq = ?");
-  for (;;) {
-    next.Reset();
-    next.Bind(1, device_id).Bind(2, contiguous + 1);
-    if (!next.Step()) break;
-    ++contiguous;
-  }
-  db.Prepare("UPDATE device_progress SET contiguous = ? WHERE device_id = ?").Bind(1, contiguous).Bind(2, device_id).Run();
-}
-
 // What one push (or the release of held ops) shares.
 struct Ingest {
   Store& store;
@@ -921,7 +898,40 @@ struct Ingest {
   core::HybridClock& clock;
   int64_t now;     // unix seconds
   int64_t now_ms;  // for the clock
+  std::map<std::string, int64_t> seqs = {};  // device -> the highest device_seq this push answered
 };
+
+// Records that the server holds an answer for (device, seq). The device's
+// marks move once per push (AdvanceSeqs), not once per op.
+void NoteSeq(Ingest& in, const std::string& device_id, int64_t seq, const std::string& op_id) {
+  in.db.Prepare("INSERT OR IGNORE INTO device_seqs (device_id, device_seq, op_id) VALUES (?, ?, ?)")
+      .Bind(1, device_id).Bind(2, seq).Bind(3, op_id).Run();
+  int64_t& highest = in.seqs[device_id];
+  highest = std::max(highest, seq);
+}
+
+// At the end of a push: each device's highest seq, and its contiguous mark
+// moved past every seq the server now holds (one ordered read up to the first gap).
+void AdvanceSeqs(Ingest& in) {
+  for (const auto& [device_id, highest] : in.seqs) {
+    in.db.Prepare(
+          "INSERT INTO device_progress (device_id, contiguous, highest, last_push) VALUES (?, 0, ?, ?) "
+          "ON CONFLICT (device_id) DO UPDATE SET highest = max(highest, excluded.highest), last_push = excluded.last_push")
+        .Bind(1, device_id).Bind(2, highest).Bind(3, in.now).Run();
+    auto get = in.db.Prepare("SELECT contiguous FROM device_progress WHERE device_id = ?");
+    get.Bind(1, device_id);
+    get.Step();
+    const int64_t before = get.Int(0);
+    int64_t contiguous = before;
+    auto held = in.db.Prepare("SELECT device_seq FROM device_seqs WHERE device_id = ? AND device_seq > ? ORDER BY device_seq");
+    held.Bind(1, device_id).Bind(2, contiguous);
+    while (held.Step() && held.Int(0) <= contiguous + 1) contiguous = held.Int(0);
+    if (contiguous != before) {
+      in.db.Prepare("UPDATE device_progress SET contiguous = ? WHERE device_id = ?").Bind(1, contiguous).Bind(2, device_id).Run();
+    }
+  }
+  in.seqs.clear();
+}
 
 std::string RoleOf(Database& db, const std::string& store_id, const std::string& staff_code) {
   auto s = db.Prepare("SELECT role FROM staff WHERE store_id = ? AND staff_code = ?");
@@ -980,7 +990,7 @@ json Rejection(Ingest& in, const json& raw, const core::Operation* op, const Err
           "VALUES (?, ?, ?, ?, ?, ?, ?)")
         .Bind(1, op_id).Bind(2, device).Bind(3, seq).Bind(4, error.code).Bind(5, error.message).Bind(6, error.field)
         .Bind(7, now).Run();
-    NoteSeq(db, device, seq, op_id, now);
+    NoteSeq(in, device, seq, op_id);
   }
   const json rejected = Rejected(op_id, error);
   AuditOp(in, raw, op, rejected);
@@ -1034,7 +1044,7 @@ json ApplyReady(Ingest& in, const core::Operation& op, const json& raw, const st
           .Bind(12, op.canonical)
           .Bind(13, core::ToCanonicalJson(*result))
           .Run();
-      NoteSeq(in.db, op.device_id, op.device_seq, op.op_id, in.now);
+      NoteSeq(in, op.device_id, op.device_seq, op.op_id);
       AuditOp(in, raw, &op, *result);
       savepoint.Release();
     }
@@ -1114,7 +1124,7 @@ json ApplyOne(Ingest& in, const json& raw) {
       wait.Reset();
       wait.Bind(1, op->op_id).Bind(2, d).Run();
     }
-    NoteSeq(in.db, op->device_id, op->device_seq, op->op_id, in.now);
+    NoteSeq(in, op->device_id, op->device_seq, op->op_id);
     return result;
   }
   return ApplyReady(in, *op, raw, staff_code);
@@ -1137,6 +1147,7 @@ core::Result<json> PushOperations(Store& store, const json& body, const PushSour
     Ingest in{store, db, source, rules_cache, clock, UnixNow(),
               std::chrono::duration_cast<std::chrono::milliseconds>(wall).count()};
     for (const json& raw : **ops) results.push_back(ApplyOne(in, raw));
+    AdvanceSeqs(in);
     stamp = core::FormatHlc(clock.Now(in.now_ms));  // sending the answer is an event too
   });
   // The server's clock: devices move their own past it.

@@ -50,8 +50,26 @@ test('a day offline: 200 items over 50 sales, a return and points, through a kil
       await page.locator(`${tid('chain-stock-age')}[data-live="${live}"]`).waitFor({ timeout: STEP });
       return page.locator(tid('chain-stock-row')).evaluateAll((els) => els.map((e) => `${e.dataset.location}=${e.dataset.qty}`));
     };
+    // A device that looked up 2,000 items before: it keeps the views of 2,000 SKUs, the newest.
+    const idbMeta = (fn, arg) => page.evaluate(([body, a]) => new Promise((resolve, reject) => {
+      const open = indexedDB.open('aisle');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('meta', 'readwrite');
+        const out = new Function('meta', 'a', body)(tx.objectStore('meta'), a);
+        tx.oncomplete = () => resolve(out?.result ?? null);
+        tx.onerror = () => reject(tx.error);
+      };
+    }), [fn, arg]);
+    await idbMeta(`for (let i = 0; i < 2000; i++) {
+      const sku = 'OLD-' + String(i).padStart(4, '0');
+      meta.put({ sku, as_of: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), cursor: 0, locations: [] }, 'chain_stock:' + sku);
+    }`);
     await scan(items[0]);
     assert.deepEqual(await chainRows('true'), chain);
+    const kept = await idbMeta("return meta.getAllKeys(IDBKeyRange.bound('chain_stock:', 'chain_stock:\\uffff'));");
+    assert.equal(kept.length, 2000);
+    assert.ok(kept.includes(`chain_stock:${sku0}`) && !kept.includes('chain_stock:OLD-0000') && kept.includes('chain_stock:OLD-0001'), 'the oldest view dropped');
     await page.screenshot({ path: join(shotsDir, 'chain-stock-en.png') });
     await page.locator(tid('chain-stock-close')).click();
     await page.locator(tid('clear-button')).click();

@@ -4,7 +4,7 @@
 // age of that view (docs/sync.md, "The device's caches").
 
 import { ApiError, NetworkError, request } from './api';
-import { getMeta, setMeta } from './db';
+import { getMeta, pruneChainStock, setMeta } from './db';
 
 export interface ChainStock {
   sku: string;
@@ -15,6 +15,8 @@ export interface ChainStock {
 }
 
 const fetchedAt = new Map<string, number>();
+/** The device keeps the views of this many SKUs at most (a few MB), the most recently read. */
+const keepViews = 2000;
 
 /** Keeps the chain's view of an item just scanned, at most once a minute per SKU and only online. */
 export function prefetchChainStock(sku: string): void {
@@ -30,6 +32,7 @@ export async function chainStock(sku: string): Promise<{ view: ChainStock | null
     const view = await request<ChainStock>('GET', `/api/v1/stock/${encodeURIComponent(sku)}`);
     await setMeta(`chain_stock:${sku}`, view);
     await setMeta('synced_at:chain', view.as_of);
+    await pruneChainStock(keepViews);
     return { view, live: true };
   } catch (e) {
     if (!(e instanceof NetworkError) && !(e instanceof ApiError && e.status >= 500)) throw e;

@@ -361,6 +361,26 @@ export async function updateMeta<T>(key: string, change: (value: T | undefined, 
   return next;
 }
 
+/**
+ * Keeps the chain-wide stock views of at most `keep` SKUs, dropping those the server read longest
+ * ago (`as_of`), in one transaction; returns how many were dropped.
+ */
+export async function pruneChainStock(keep: number): Promise<number> {
+  const tx = (await db()).transaction('meta', 'readwrite');
+  const range = IDBKeyRange.bound('chain_stock:', 'chain_stock:\uffff');
+  const count = await tx.store.count(range);
+  if (count <= keep) {
+    await tx.done;
+    return 0;
+  }
+  const [keys, views] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
+  const asOf = (i: number) => String((views[i] as { as_of?: unknown } | undefined)?.as_of ?? '');
+  const oldest = keys.map((_, i) => i).sort((a, b) => (asOf(a) < asOf(b) ? -1 : asOf(a) > asOf(b) ? 1 : 0));
+  for (const i of oldest.slice(0, count - keep)) void tx.store.delete(keys[i]!);
+  await tx.done;
+  return count - keep;
+}
+
 /** How many SKUs the device keeps a chain-wide stock view of (web/src/chain_stock.ts). */
 export async function chainStockCount(): Promise<number> {
   return (await db()).count('meta', IDBKeyRange.bound('chain_stock:', 'chain_stock:\uffff'));

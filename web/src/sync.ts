@@ -258,6 +258,9 @@ let backoffMs = minBackoffMs;
 let retryTimer: number | undefined;
 let pushing: Promise<void> | null = null;
 let again = false;
+// A live nudge that came while uploading: mostly the echo of this device's own pushes (each moves
+// the store's stock feed). Pulled once the upload ends, not once per push (docs/benchmarks.md, "Drain").
+let pullAfterPush = false;
 
 /**
  * Retries after the backoff, less a random part of up to half of it, so a store's devices coming
@@ -319,6 +322,10 @@ export function pushOutbox(): Promise<void> {
     } finally {
       pushing = null;
       await refreshCounts();
+      if (pullAfterPush) {
+        pullAfterPush = false;
+        void pullCaches();
+      }
     }
   })();
   return pushing;
@@ -345,7 +352,9 @@ export function startSync(): void {
   window.addEventListener('offline', publish);
   startLive((scope) => {
     const own = session()?.store.store_id;
-    if (['*', 'catalog', 'promotions', 'members', `stock:${own}`].includes(scope)) void pullCaches();
+    if (!['*', 'catalog', 'promotions', 'members', `stock:${own}`].includes(scope)) return;
+    if (pushing) pullAfterPush = true;
+    else void pullCaches();
   });
   window.setInterval(() => {
     void pullCaches();
