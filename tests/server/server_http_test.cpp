@@ -408,6 +408,23 @@ TEST_F(AisledTest, OneBadOpDoesNotSpoilTheBatch) {
   EXPECT_EQ(r.Json()["results"][1]["status"], "applied");
   EXPECT_EQ(Sales(), before + 1);
   EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM ops WHERE op_id = '" + Uuid(5) + "'"), 0);
+
+  // A bad op between good ones: the push's first pass is undone and applied again op by op, so
+  // the good ops around it are applied once, with their stock, audit entries and device marks.
+  json unknown = SaleOp(8, 1, price, price);
+  unknown["payload"]["lines"][0]["barcode"] = "4006381333931";
+  const int64_t moves = SqlCount(dir_, "SELECT count(*) FROM stock_movements");
+  const int64_t audited = SqlCount(dir_, "SELECT count(*) FROM audit_log");
+  r = Push(json::array({SaleOp(7, 1, price, price), unknown, SaleOp(9, 1, price, price)}));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["results"][0]["status"], "applied") << r.body;
+  EXPECT_EQ(r.Json()["results"][1]["error"]["code"], "unknown_barcode");
+  EXPECT_EQ(r.Json()["results"][2]["status"], "applied");
+  EXPECT_EQ(Sales(), before + 3);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM stock_movements"), moves + 2);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM audit_log"), audited + 3);  // two sales and a refusal
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM ops WHERE op_id IN ('" + Uuid(7) + "', '" + Uuid(8) + "', '" + Uuid(9) + "')"), 2);
+  EXPECT_EQ(SqlCount(dir_, "SELECT count(*) FROM device_seqs WHERE op_id IN ('" + Uuid(7) + "', '" + Uuid(8) + "', '" + Uuid(9) + "')"), 3);
 }
 
 TEST_F(AisledTest, BadOperationsAreRejectedAndWriteNothing) {
