@@ -62,22 +62,27 @@ export async function drainOutbox(send: (ops: Operation[]) => Promise<PushAnswer
   // so no op is in two pushes at once.
   const inflight: { ops: Operation[]; answer: Promise<PushAnswer> }[] = [];
   let after: string | undefined;
-  for (;;) {
+  const fill = async (): Promise<void> => {
     while (inflight.length < pushesInFlight) {
       const ops = fitBatch(await store.outboxBatch(batchSize, after));
-      if (ops.length === 0) break;
+      if (ops.length === 0) return;
       // A drawer's close must reach the server after every op queued before it (its Z report
       // counts them): its batch waits until the pushes in flight are answered.
-      if (inflight.length > 0 && ops.some((o) => o.type === 'drawer.closed')) break;
+      if (inflight.length > 0 && ops.some((o) => o.type === 'drawer.closed')) return;
       after = ops[ops.length - 1]!.op_id;
       const answer = send(ops);
       answer.catch(() => undefined);  // awaited below, in order; a failure there fails the drain
       inflight.push({ ops, answer });
     }
+  };
+  for (;;) {
+    await fill();
     const next = inflight.shift();
     if (!next) return true;
-    const byId = new Map(next.ops.map((o) => [o.op_id, o]));
     const { results, hlc } = await next.answer;
+    // The next push goes out before this answer is recorded, so the server always has one to apply.
+    await fill();
+    const byId = new Map(next.ops.map((o) => [o.op_id, o]));
     await store.observeHlc(hlc);
     const done: string[] = [];
     const rejected: RejectedOperation[] = [];
