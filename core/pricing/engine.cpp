@@ -390,12 +390,6 @@ class Search {
     const bool bounded = collect_ && !objectives_.empty();  // what only Hopeless reads is set up for it alone
     if (bounded) {
       for (int q : layer23_) layer23_bp_.push_back(promos_[q].p->layer() == 2 ? MemberBp(*promos_[q].p) : 0);
-      line_scope23_.assign(lines_.size(), 0);
-      for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
-        for (int32_t l : line_ids) {
-          line_scope23_[static_cast<size_t>(l)] |= promos_[layer23_[bit]].in_scope[static_cast<size_t>(l)] ? 1u << bit : 0;
-        }
-      }
     }
     // The band is for the rounding of the reached percent thresholds'
     // combined discount: a part none of them may take from is ranked by its
@@ -591,7 +585,7 @@ class Search {
         const int q = layer2_[b];
         const int64_t bp = MemberBp(*promos_[q].p);
         if (promos_[q].in_scope[static_cast<size_t>(u.line)]) {
-          bound_price -= OfBp(bound_price, bp, RoundingMode::kHalfUp);
+          if (Takes(unit, q)) bound_price -= OfBp(bound_price, bp, RoundingMode::kHalfUp);  // as SlotsBound
           if (Compatible(u, q)) {
             const int64_t d = OfBp(u.price, bp, RoundingMode::kHalfUp);
             u.price -= d;
@@ -624,6 +618,13 @@ class Search {
       return false;
     }
     int64_t before = 0;  // the most the thresholds so far can take off the whole cart
+    // The same, split: the most the amount thresholds so far can take, and
+    // the percent ones' rates summed, with a fen and a fen per unit each.
+    int64_t amounts = 0;
+    int64_t rates = 0;
+    int64_t fen = 0;
+    int64_t units = 0;  // every unit of the cart
+    for (const LineInfo& l : lines_) units += l.units;
     for (int t : thresholds_) {
       const Promotion& p = *promos_[t].p;
       int64_t list = 0;
@@ -632,13 +633,32 @@ class Search {
       }
       if (before > 0) {
         for (const Tier& tier : p.tiers) {
-          if (tier.off > tier.min - before) return false;
+          if (tier.off <= tier.min - before) continue;
+          // An amount threshold is cut short only if, with a spend S of at
+          // least tier.min, the thresholds before it leave its units less
+          // than it takes. A percent one at rate r takes of them at most
+          // r × S plus half a fen (its rounding) and a fen a unit (allocate()
+          // rounds each share down, and gives at most a fen more), an amount
+          // one at most what it takes in all. Above tier.min, what is left
+          // grows at least as fast as the discount (a repeating threshold's
+          // off × S / min included), so checking at tier.min is enough.
+          if (p.type != PromoType::kThresholdAmount || rates >= 10'000 ||
+              Int128{tier.min} * (10'000 - rates) < Int128{10'000} * (Int128{tier.off} + amounts + fen)) {
+            return false;
+          }
         }
       }
       const Tier& top = p.tiers.back();
-      before += std::min(list, p.type == PromoType::kThresholdPercent
-                                   ? OfBp(list, top.percent_bp, RoundingMode::kUp)
-                                   : (p.repeat ? top.off * (list / top.min) : top.off));
+      const int64_t most = std::min(list, p.type == PromoType::kThresholdPercent
+                                              ? OfBp(list, top.percent_bp, RoundingMode::kUp)
+                                              : (p.repeat ? top.off * (list / top.min) : top.off));
+      before += most;
+      if (p.type == PromoType::kThresholdPercent) {
+        rates += top.percent_bp;
+        fen += 1 + units;
+      } else {
+        amounts += most;
+      }
     }
     return true;
   }
@@ -749,7 +769,7 @@ class Search {
     // met again is followed only if it may now add tuples it could not.
     std::unordered_map<std::string, size_t> seen;  // state -> least tuple it was extended from
     const auto HopelessBarring = [&](const State& next, int first) {
-      return this->HopelessBarring(k, s, classes, next, first);
+      return this->HopelessBarring(k, s, classes, next, first, static_cast<int64_t>(chosen.size()));
     };
     // Returns true when the node was cut by the bound.
     auto pick = [&](auto&& self, size_t from) -> bool {
@@ -820,12 +840,16 @@ class Search {
 
   // Hopeless(k, next) when promotion layer1_[k] may no longer take the units
   // of the classes before class `first` of the state Decide started from.
-  bool HopelessBarring(size_t k, const State& s, const std::vector<Class>& classes, const State& next, int first) {
+  // `made`: the applications of that promotion `next` already has.
+  bool HopelessBarring(size_t k, const State& s, const std::vector<Class>& classes, const State& next, int first,
+                       int64_t made) {
     barred_.clear();
     for (int c = 0; c < first; ++c) barred_.push_back(s[classes[static_cast<size_t>(c)].slot].unit);
     barred_promo_ = layer1_[k];
+    made_ = made;
     const bool hopeless = Hopeless(k, next);
     barred_promo_ = -1;
+    made_ = 0;
     return hopeless;
   }
 
@@ -1082,12 +1106,17 @@ class Search {
       together *= 10'000;
     }
     floor_for_ = nullptr;  // FloorsHopeless finds the floors of s when first asked
+    limited_for_ = nullptr;  // and LimitedHopeless what it needs
     std::vector<int64_t>& least = least_;
     least.clear();
     for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
-    // Per slot, which layer-2/3 promotions with a weight in some objective could take it.
+    // Per slot, which layer-2 promotions of some objective and which
+    // layer-2/3 promotions with a weight in some objective could take it.
+    // A layer-2 promotion that may not touch a unit now never will (its
+    // history only grows), so the bounds leave it out there.
     uint32_t weighed = 0;
     for (const Objective& o : objectives_) {
+      weighed |= o.layer2;
       for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weighed |= o.weight[bit] != 0 ? 1u << bit : 0;
     }
     std::vector<uint32_t>& takes = takes_;
@@ -1113,7 +1142,10 @@ class Search {
       uint32_t weight_bits = 0;
       for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weight_bits |= o.weight[bit] != 0 ? 1u << bit : 0;
       bound += SlotsBound(s, least, o, takes, weight_bits);
-      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits)) return false;
+      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits) &&
+          !LimitedHopeless(k, s, o, takes, weight_bits)) {
+        return false;
+      }
     }
     return true;
   }
@@ -1130,7 +1162,7 @@ class Search {
     for (size_t j = 0; j < s.size(); ++j) {
       const Slot& x = s[j];
       int64_t price = prices[j];
-      for (uint32_t bits = o.layer2 & line_scope23_[static_cast<size_t>(x.unit.line)]; bits != 0; bits &= bits - 1) {
+      for (uint32_t bits = o.layer2 & takes[j]; bits != 0; bits &= bits - 1) {
         price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
       }
       for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
@@ -1160,6 +1192,162 @@ class Search {
     return SlotsBound(s, floor, o, takes, weight_bits) > o.best + o.band;
   }
 
+  // The third bound of Hopeless, for one objective (prices including tax):
+  // the second one, knowing that some of the layer-1 promotions from k on
+  // can discount only a few of the units they may use — a buy X get Y at
+  // most `get` units per application, a mix and match `count` per
+  // application, a promotion with a cap (remaining_units, max_applications)
+  // at most its applications left — M_c units in all for such a promotion c,
+  // fewer than the units it may use. A unit that c leaves alone is worth at
+  // least its floor with c left out (Floor with `skip`: the same argument,
+  // for the subset of promotions without c). So the outcome is worth at
+  // least the least, over the ways T_u of giving each unit u a set of those
+  // promotions with at most M_c units per promotion c, of the sum of the
+  // units' floors with only their own T_u of them. A Lagrangian relaxation
+  // bounds that from below for any rates λ_c ≥ 0 (weak duality): Σ_u min
+  // over T of (its floor with T + Σ_{c in T} λ_c) − Σ_c λ_c M_c, each unit's
+  // floor through the objective's layer-2 promotions. The rates start at the
+  // (M_c + 1)-th largest that c alone takes off a unit and move a few times
+  // towards the units each promotion would then discount; every one of these
+  // values is a bound, so the state is cut when one of them is hopeless. All
+  // in integers, so the cut is the same natively and in core.wasm.
+  bool LimitedHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
+                       uint32_t weight_bits) const {
+    if (!tax_inclusive_) return false;
+    if (limited_for_ != &s) SetUpLimited(k, s);
+    if (limited_.empty()) return false;
+    const size_t n = limited_.size();
+    // Each subset's floor after the objective's layer-2 promotions.
+    std::vector<int64_t>& cost = limited_cost_;
+    cost.resize(limited_floor_.size());
+    Int128 fixed = 0;  // what the weighted thresholds could take, at today's prices
+    for (size_t j = 0; j < s.size(); ++j) {
+      const Slot& x = s[j];
+      const uint32_t layer2 = o.layer2 & takes[j];
+      for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) {
+        int64_t price = limited_floor_[at];
+        for (uint32_t bits = layer2; bits != 0; bits &= bits - 1) {
+          price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
+        }
+        cost[at] = price;
+      }
+      for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
+        fixed -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
+      }
+    }
+    // The starting rates: per promotion, the (M_c + 1)-th largest of what it
+    // alone takes off a unit (0 when fewer units may take it).
+    std::vector<int64_t>& rate = limited_rate_;
+    rate.assign(n, 0);
+    std::vector<std::pair<int64_t, int64_t>>& gains = limited_gains_;  // (gain, units)
+    for (size_t c = 0; c < n; ++c) {
+      gains.clear();
+      for (size_t j = 0; j < s.size(); ++j) {
+        if (!((limited_mask_[j] >> c) & 1)) continue;
+        int64_t none = -1, alone = -1;
+        for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) {
+          if (limited_set_[at] == 0) none = cost[at];
+          if (limited_set_[at] == (1u << c)) alone = cost[at];
+        }
+        if (none >= 0 && alone >= 0) gains.emplace_back(none - alone, s[j].count);
+      }
+      std::sort(gains.begin(), gains.end(), std::greater<>());
+      int64_t before = 0;  // units with larger gains
+      for (const auto& [gain, units] : gains) {
+        if (before + units > limited_[c].second) {
+          rate[c] = std::max<int64_t>(gain, 0);
+          break;
+        }
+        before += units;
+      }
+    }
+    std::vector<int64_t>& usage = limited_usage_;
+    for (int round = 0; round < 6; ++round) {
+      usage.assign(n, 0);
+      Int128 total = 0;
+      for (size_t j = 0; j < s.size(); ++j) {
+        int64_t least = std::numeric_limits<int64_t>::max();
+        uint32_t least_set = 0;
+        for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) {
+          int64_t v = cost[at];
+          for (uint32_t bits = limited_set_[at]; bits != 0; bits &= bits - 1) v += rate[static_cast<size_t>(std::countr_zero(bits))];
+          if (v < least) {
+            least = v;
+            least_set = limited_set_[at];
+          }
+        }
+        total += Int128{least} * s[j].count;
+        for (uint32_t bits = least_set; bits != 0; bits &= bits - 1) usage[static_cast<size_t>(std::countr_zero(bits))] += s[j].count;
+      }
+      for (size_t c = 0; c < n; ++c) total -= Int128{rate[c]} * limited_[c].second;
+      if (total * 10'000 + fixed > o.best + o.band) return true;
+      bool moved = false;
+      for (size_t c = 0; c < n; ++c) {
+        if (usage[c] > limited_[c].second) {
+          rate[c] += rate[c] / 2 + 1;
+          moved = true;
+        } else if (usage[c] < limited_[c].second && rate[c] > 0) {
+          rate[c] /= 2;
+          moved = true;
+        }
+      }
+      if (!moved) break;
+    }
+    return false;
+  }
+
+  // For LimitedHopeless, once per Hopeless call: the promotions from k on
+  // that can discount fewer units than they may use (at most 8; the others
+  // count as discounting every unit), and per slot of s every subset of
+  // those that may touch it (at most 6 per slot; the others always apply)
+  // with its floor.
+  void SetUpLimited(size_t k, const State& s) const {
+    limited_for_ = &s;
+    if (floor_for_ != &s) {  // Floor's Usable() is kept per Hopeless call
+      floor_for_ = nullptr;
+      usable_.assign(layer1_.size(), -1);
+    }
+    limited_.clear();
+    limited_bit_.assign(layer1_.size(), -1);
+    limited_floor_.clear();
+    limited_set_.clear();
+    limited_at_.assign(1, 0);
+    limited_mask_.assign(s.size(), 0);
+    const auto may_use = [&](const Unit& u, int q) {
+      return promos_[q].in_scope[static_cast<size_t>(u.line)] && Compatible(u, q) && !Barred(u, q);
+    };
+    for (size_t i = k; i < layer1_.size() && limited_.size() < 8; ++i) {
+      const int q = layer1_[i];
+      const Promotion& p = *promos_[q].p;
+      if (p.type == PromoType::kBundle) continue;
+      const int64_t size = p.ApplicationSize();
+      int64_t units = 0;
+      for (const Slot& x : s) units += may_use(x.unit, q) ? x.count : 0;
+      int64_t apps = p.max_applications.value_or(INT64_MAX);
+      if (p.remaining_units) apps = std::min(apps, *p.remaining_units / size);
+      if (i == k) apps = std::max<int64_t>(0, apps - made_);
+      apps = std::min(apps, units / size);
+      const int64_t most = (p.type == PromoType::kBuyXGetY ? p.get : size) * apps;
+      if (most >= units) continue;
+      limited_bit_[i] = static_cast<int>(limited_.size());
+      limited_.emplace_back(i, most);
+    }
+    if (limited_.empty()) return;
+    for (size_t j = 0; j < s.size(); ++j) {
+      uint32_t mask = 0;
+      for (size_t c = 0; c < limited_.size(); ++c) {
+        if (std::popcount(mask) < 6 && may_use(s[j].unit, layer1_[limited_[c].first])) mask |= 1u << c;
+      }
+      limited_mask_[j] = mask;
+      for (uint32_t set = mask;; set = (set - 1) & mask) {  // every subset of mask
+        limited_set_.push_back(set);
+        limited_floor_.push_back(Floor(k, s, s[j].unit, mask & ~set));
+        if (set == 0) break;
+      }
+      limited_at_.push_back(limited_floor_.size());
+    }
+  }
+
   // The least price unit u (of state s) can have after the layer-1
   // promotions from k on. Every one that may still touch it is applied, in
   // order, to a lower bound y of its price then: each maps a price to one no
@@ -1173,13 +1361,15 @@ class Search {
   // more), where S, the sum of the application, is at most y plus size − 1
   // times the dearest unit the promotion may use today (prices only fall).
   // Prices never fall below 0 (no application takes more than a unit costs).
-  int64_t Floor(size_t k, const State& s, const Unit& u) const {
+  // With `skip`, the limited promotions (LimitedHopeless) of those bits are left out.
+  int64_t Floor(size_t k, const State& s, const Unit& u, uint32_t skip = 0) const {
     int64_t y = u.price;
     for (size_t i = k; i < layer1_.size() && y > 0; ++i) {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
       if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+      if (skip != 0 && limited_bit_[i] >= 0 && ((skip >> limited_bit_[i]) & 1) != 0) continue;
       switch (p.type) {
         case PromoType::kPercentOff: y -= OfBp(y, p.percent_bp, RoundingMode::kUp); break;
         case PromoType::kAmountOff: y -= p.amount; break;
@@ -1389,9 +1579,25 @@ class Search {
   mutable std::vector<uint32_t> takes_;
   mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
   mutable const State* floor_for_ = nullptr;
+  // LimitedHopeless, per Hopeless call (for *limited_for_): the limited
+  // promotions (index in layer1_, the most units they can discount), per
+  // layer-1 promotion its bit (-1: not limited), per slot the bits that may
+  // touch it and, from limited_at_[j] to limited_at_[j + 1], each subset of
+  // them with the slot's floor.
+  mutable const State* limited_for_ = nullptr;
+  mutable std::vector<std::pair<size_t, int64_t>> limited_;
+  mutable std::vector<int> limited_bit_;
+  mutable std::vector<uint32_t> limited_mask_;
+  mutable std::vector<size_t> limited_at_;
+  mutable std::vector<uint32_t> limited_set_;
+  mutable std::vector<int64_t> limited_floor_;
+  mutable std::vector<int64_t> limited_cost_;
+  mutable std::vector<int64_t> limited_rate_;
+  mutable std::vector<int64_t> limited_usage_;
+  mutable std::vector<std::pair<int64_t, int64_t>> limited_gains_;
+  int64_t made_ = 0;  // HopelessBarring: the applications the state already has of layer1_[k]
   mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
-  std::vector<uint32_t> line_scope23_;  // per line: the layer-2/3 promotions (bits of layer23_) it is in the scope of
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
   mutable std::vector<Unit> apply_units_;
