@@ -2228,23 +2228,33 @@ class PartsSearch {
   }
 
   // The least total any completion of the parts chosen so far can reach.
-  int64_t Bound(size_t i, const std::vector<Int128>& score, const std::vector<int64_t>& inside) const {
-    int64_t bound = INT64_MAX;
+  // Whether a branch at part i (with `apps` layer-1 applications so far)
+  // may still lead to a complete choice that beats the best so far: for some
+  // combination of the tiers its thresholds could reach, the least total it
+  // can lead to is lower, or equal with fewer applications — counting, with
+  // the layer-1 ones, one per threshold the combination reaches (a reached
+  // threshold touches its units: it is an application).
+  bool MayBeat(size_t i, int64_t apps, const std::vector<Int128>& score, const std::vector<int64_t>& inside) const {
     for (size_t c = 0; c < combinations_.size(); ++c) {
       const TierCombination& combination = combinations_[c];
       bool reachable = true;
       int64_t off = 0;
+      int64_t reached = 0;
       for (size_t t = 0; t < thresholds_.size(); ++t) {
         const int64_t most = inside[t] + rest_inside_[i][t];  // the most it could count
         reachable = reachable && most >= combination.min[t];
         const Promotion& p = *promos_[thresholds_[t]].p;
         off += p.repeat && combination.min[t] > 0 ? combination.off[t] * (most / combination.min[t])
                                                   : combination.off[t];
+        reached += combination.min[t] > 0 ? 1 : 0;
       }
       if (!reachable) continue;
-      bound = std::min(bound, LeastTotal(score[c] + rest_score_[i][c], combination) - off);
+      const int64_t bound = LeastTotal(score[c] + rest_score_[i][c], combination) - off;
+      if (bound < best_.total || (bound == best_.total && apps + rest_apps_[i] + reached <= best_.applications)) {
+        return true;
+      }
     }
-    return bound;
+    return false;
   }
 
   void Descend(size_t i, int64_t apps, const std::vector<Int128>& score, const std::vector<int64_t>& inside,
@@ -2252,8 +2262,7 @@ class PartsSearch {
     if (++steps_ > ctx_.step_budget) exhausted_ = true;
     if (exhausted_ && best_.leaf) return;
     if (best_.leaf) {
-      const int64_t bound = Bound(i, score, inside);
-      if (bound > best_.total || (bound == best_.total && apps + rest_apps_[i] > best_.applications)) return;
+      if (!MayBeat(i, apps, score, inside)) return;
     }
     if (i == choices_.size()) {
       State all;
