@@ -1198,7 +1198,9 @@ class Search {
   // most `get` units per application, a mix and match `count` per
   // application, a promotion with a cap (remaining_units, max_applications)
   // at most its applications left — M_c units in all for such a promotion c,
-  // fewer than the units it may use. A unit that c leaves alone is worth at
+  // at most half the units it may use (a promotion that may discount more is
+  // counted as discounting every unit: the bound costs about a quarter more
+  // per step, and for those it rarely cut). A unit that c leaves alone is worth at
   // least its floor with c left out (Floor with `skip`: the same argument,
   // for the subset of promotions without c). So the outcome is worth at
   // least the least, over the ways T_u of giving each unit u a set of those
@@ -1207,32 +1209,53 @@ class Search {
   // bounds that from below for any rates λ_c ≥ 0 (weak duality): Σ_u min
   // over T of (its floor with T + Σ_{c in T} λ_c) − Σ_c λ_c M_c, each unit's
   // floor through the objective's layer-2 promotions. The rates start at the
-  // (M_c + 1)-th largest that c alone takes off a unit and move a few times
-  // towards the units each promotion would then discount; every one of these
-  // values is a bound, so the state is cut when one of them is hopeless. All
-  // in integers, so the cut is the same natively and in core.wasm.
+  // (M_c + 1)-th largest that c alone takes off a unit and move (at most six
+  // times, while the bound rises) towards the units each promotion would then
+  // discount; every one of these values is a bound, so the state is cut when
+  // one of them is hopeless. All in integers, so the cut is the same natively
+  // and in core.wasm.
   bool LimitedHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
                        uint32_t weight_bits) const {
     if (!tax_inclusive_) return false;
     if (limited_for_ != &s) SetUpLimited(k, s);
     if (limited_.empty()) return false;
     const size_t n = limited_.size();
-    // Each subset's floor after the objective's layer-2 promotions.
-    std::vector<int64_t>& cost = limited_cost_;
-    cost.resize(limited_floor_.size());
+    const auto after_layer2 = [&](size_t j, int64_t price) {
+      for (uint32_t bits = o.layer2 & takes[j]; bits != 0; bits &= bits - 1) {
+        price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
+      }
+      return price;
+    };
     Int128 fixed = 0;  // what the weighted thresholds could take, at today's prices
+    Int128 most = 0;   // the bound can be no more than every unit without the limited promotions
     for (size_t j = 0; j < s.size(); ++j) {
       const Slot& x = s[j];
-      const uint32_t layer2 = o.layer2 & takes[j];
-      for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) {
-        int64_t price = limited_floor_[at];
-        for (uint32_t bits = layer2; bits != 0; bits &= bits - 1) {
-          price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
-        }
-        cost[at] = price;
-      }
       for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
         fixed -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
+      }
+      most += Int128{after_layer2(j, limited_none_[j])} * x.count;
+    }
+    if (most * 10'000 + fixed <= o.best + o.band) return false;  // then no rates can cut
+    if (limited_at_.size() != s.size() + 1) {  // every subset's floor, once per Hopeless call
+      for (size_t j = 0; j < s.size(); ++j) {
+        const uint32_t mask = limited_mask_[j];
+        for (uint32_t set = mask;; set = (set - 1) & mask) {  // every subset of mask
+          limited_set_.push_back(set);
+          limited_floor_.push_back(Floor(k, s, s[j].unit, mask & ~set));
+          if (set == 0) break;
+        }
+        limited_at_.push_back(limited_floor_.size());
+      }
+      limited_cost_layer2_ = ~0u;
+    }
+    // Each subset's floor after the objective's layer-2 promotions (the same
+    // for the objectives with the same ones).
+    std::vector<int64_t>& cost = limited_cost_;
+    if (limited_cost_layer2_ != o.layer2) {
+      limited_cost_layer2_ = o.layer2;
+      cost.resize(limited_floor_.size());
+      for (size_t j = 0; j < s.size(); ++j) {
+        for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) cost[at] = after_layer2(j, limited_floor_[at]);
       }
     }
     // The starting rates: per promotion, the (M_c + 1)-th largest of what it
@@ -1262,6 +1285,7 @@ class Search {
       }
     }
     std::vector<int64_t>& usage = limited_usage_;
+    Int128 last = std::numeric_limits<Int128>::min();  // the previous round's bound
     for (int round = 0; round < 6; ++round) {
       usage.assign(n, 0);
       Int128 total = 0;
@@ -1281,6 +1305,8 @@ class Search {
       }
       for (size_t c = 0; c < n; ++c) total -= Int128{rate[c]} * limited_[c].second;
       if (total * 10'000 + fixed > o.best + o.band) return true;
+      if (total <= last) break;  // the rates no longer raise the bound
+      last = total;
       bool moved = false;
       for (size_t c = 0; c < n; ++c) {
         if (usage[c] > limited_[c].second) {
@@ -1297,10 +1323,11 @@ class Search {
   }
 
   // For LimitedHopeless, once per Hopeless call: the promotions from k on
-  // that can discount fewer units than they may use (at most 8; the others
-  // count as discounting every unit), and per slot of s every subset of
-  // those that may touch it (at most 6 per slot; the others always apply)
-  // with its floor.
+  // that can discount at most half the units they may use (at most 8; the
+  // others count as discounting every unit), per slot of s those that may
+  // touch it (at most 6 per slot; the others always apply) and its floor
+  // with none of them; LimitedHopeless adds every subset's floor when first
+  // needed.
   void SetUpLimited(size_t k, const State& s) const {
     limited_for_ = &s;
     if (floor_for_ != &s) {  // Floor's Usable() is kept per Hopeless call
@@ -1319,8 +1346,9 @@ class Search {
     for (size_t i = k; i < layer1_.size() && limited_.size() < 8; ++i) {
       const int q = layer1_[i];
       const Promotion& p = *promos_[q].p;
-      if (p.type == PromoType::kBundle) continue;
       const int64_t size = p.ApplicationSize();
+      // A bundle is not counted; a single-unit promotion without a cap may take every unit.
+      if (p.type == PromoType::kBundle || (size == 1 && !p.max_applications && !p.remaining_units)) continue;
       int64_t units = 0;
       for (const Slot& x : s) units += may_use(x.unit, q) ? x.count : 0;
       int64_t apps = p.max_applications.value_or(INT64_MAX);
@@ -1328,23 +1356,19 @@ class Search {
       if (i == k) apps = std::max<int64_t>(0, apps - made_);
       apps = std::min(apps, units / size);
       const int64_t most = (p.type == PromoType::kBuyXGetY ? p.get : size) * apps;
-      if (most >= units) continue;
+      if (2 * most > units) continue;
       limited_bit_[i] = static_cast<int>(limited_.size());
       limited_.emplace_back(i, most);
     }
     if (limited_.empty()) return;
+    limited_none_.clear();
     for (size_t j = 0; j < s.size(); ++j) {
       uint32_t mask = 0;
       for (size_t c = 0; c < limited_.size(); ++c) {
         if (std::popcount(mask) < 6 && may_use(s[j].unit, layer1_[limited_[c].first])) mask |= 1u << c;
       }
       limited_mask_[j] = mask;
-      for (uint32_t set = mask;; set = (set - 1) & mask) {  // every subset of mask
-        limited_set_.push_back(set);
-        limited_floor_.push_back(Floor(k, s, s[j].unit, mask & ~set));
-        if (set == 0) break;
-      }
-      limited_at_.push_back(limited_floor_.size());
+      limited_none_.push_back(Floor(k, s, s[j].unit, mask));  // the subsets' floors: when first needed
     }
   }
 
@@ -1591,7 +1615,9 @@ class Search {
   mutable std::vector<size_t> limited_at_;
   mutable std::vector<uint32_t> limited_set_;
   mutable std::vector<int64_t> limited_floor_;
+  mutable std::vector<int64_t> limited_none_;  // per slot: its floor with none of them
   mutable std::vector<int64_t> limited_cost_;
+  mutable uint32_t limited_cost_layer2_ = ~0u;  // the layer-2 promotions limited_cost_ is for
   mutable std::vector<int64_t> limited_rate_;
   mutable std::vector<int64_t> limited_usage_;
   mutable std::vector<std::pair<int64_t, int64_t>> limited_gains_;
