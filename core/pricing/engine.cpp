@@ -769,7 +769,7 @@ class Search {
     // met again is followed only if it may now add tuples it could not.
     std::unordered_map<std::string, size_t> seen;  // state -> least tuple it was extended from
     const auto HopelessBarring = [&](const State& next, int first) {
-      return this->HopelessBarring(k, s, classes, next, first, static_cast<int64_t>(chosen.size()));
+      return this->HopelessBarring(k, s, classes, next, first);
     };
     // Returns true when the node was cut by the bound.
     auto pick = [&](auto&& self, size_t from) -> bool {
@@ -840,16 +840,12 @@ class Search {
 
   // Hopeless(k, next) when promotion layer1_[k] may no longer take the units
   // of the classes before class `first` of the state Decide started from.
-  // `made`: the applications of that promotion `next` already has.
-  bool HopelessBarring(size_t k, const State& s, const std::vector<Class>& classes, const State& next, int first,
-                       int64_t made) {
+  bool HopelessBarring(size_t k, const State& s, const std::vector<Class>& classes, const State& next, int first) {
     barred_.clear();
     for (int c = 0; c < first; ++c) barred_.push_back(s[classes[static_cast<size_t>(c)].slot].unit);
     barred_promo_ = layer1_[k];
-    made_ = made;
     const bool hopeless = Hopeless(k, next);
     barred_promo_ = -1;
-    made_ = 0;
     return hopeless;
   }
 
@@ -1106,7 +1102,6 @@ class Search {
       together *= 10'000;
     }
     floor_for_ = nullptr;  // FloorsHopeless finds the floors of s when first asked
-    limited_for_ = nullptr;  // and LimitedHopeless what it needs
     std::vector<int64_t>& least = least_;
     least.clear();
     for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
@@ -1142,10 +1137,7 @@ class Search {
       uint32_t weight_bits = 0;
       for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weight_bits |= o.weight[bit] != 0 ? 1u << bit : 0;
       bound += SlotsBound(s, least, o, takes, weight_bits);
-      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits) &&
-          !LimitedHopeless(k, s, o, takes, weight_bits)) {
-        return false;
-      }
+      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits)) return false;
     }
     return true;
   }
@@ -1192,186 +1184,6 @@ class Search {
     return SlotsBound(s, floor, o, takes, weight_bits) > o.best + o.band;
   }
 
-  // The third bound of Hopeless, for one objective (prices including tax):
-  // the second one, knowing that some of the layer-1 promotions from k on
-  // can discount only a few of the units they may use — a buy X get Y at
-  // most `get` units per application, a mix and match `count` per
-  // application, a promotion with a cap (remaining_units, max_applications)
-  // at most its applications left — M_c units in all for such a promotion c,
-  // at most half the units it may use (a promotion that may discount more is
-  // counted as discounting every unit: the bound costs about a quarter more
-  // per step, and for those it rarely cut). A unit that c leaves alone is worth at
-  // least its floor with c left out (Floor with `skip`: the same argument,
-  // for the subset of promotions without c). So the outcome is worth at
-  // least the least, over the ways T_u of giving each unit u a set of those
-  // promotions with at most M_c units per promotion c, of the sum of the
-  // units' floors with only their own T_u of them. A Lagrangian relaxation
-  // bounds that from below for any rates λ_c ≥ 0 (weak duality): Σ_u min
-  // over T of (its floor with T + Σ_{c in T} λ_c) − Σ_c λ_c M_c, each unit's
-  // floor through the objective's layer-2 promotions. The rates start at the
-  // (M_c + 1)-th largest that c alone takes off a unit and move (at most six
-  // times, while the bound rises) towards the units each promotion would then
-  // discount; every one of these values is a bound, so the state is cut when
-  // one of them is hopeless. All in integers, so the cut is the same natively
-  // and in core.wasm.
-  bool LimitedHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
-                       uint32_t weight_bits) const {
-    if (!tax_inclusive_) return false;
-    if (limited_for_ != &s) SetUpLimited(k, s);
-    if (limited_.empty()) return false;
-    const size_t n = limited_.size();
-    const auto after_layer2 = [&](size_t j, int64_t price) {
-      for (uint32_t bits = o.layer2 & takes[j]; bits != 0; bits &= bits - 1) {
-        price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
-      }
-      return price;
-    };
-    Int128 fixed = 0;  // what the weighted thresholds could take, at today's prices
-    Int128 most = 0;   // the bound can be no more than every unit without the limited promotions
-    for (size_t j = 0; j < s.size(); ++j) {
-      const Slot& x = s[j];
-      for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
-        fixed -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
-      }
-      most += Int128{after_layer2(j, limited_none_[j])} * x.count;
-    }
-    if (most * 10'000 + fixed <= o.best + o.band) return false;  // then no rates can cut
-    if (limited_at_.size() != s.size() + 1) {  // every subset's floor, once per Hopeless call
-      for (size_t j = 0; j < s.size(); ++j) {
-        const uint32_t mask = limited_mask_[j];
-        for (uint32_t set = mask;; set = (set - 1) & mask) {  // every subset of mask
-          limited_set_.push_back(set);
-          limited_floor_.push_back(Floor(k, s, s[j].unit, mask & ~set));
-          if (set == 0) break;
-        }
-        limited_at_.push_back(limited_floor_.size());
-      }
-      limited_cost_layer2_ = ~0u;
-    }
-    // Each subset's floor after the objective's layer-2 promotions (the same
-    // for the objectives with the same ones).
-    std::vector<int64_t>& cost = limited_cost_;
-    if (limited_cost_layer2_ != o.layer2) {
-      limited_cost_layer2_ = o.layer2;
-      cost.resize(limited_floor_.size());
-      for (size_t j = 0; j < s.size(); ++j) {
-        for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) cost[at] = after_layer2(j, limited_floor_[at]);
-      }
-    }
-    // The starting rates: per promotion, the (M_c + 1)-th largest of what it
-    // alone takes off a unit (0 when fewer units may take it).
-    std::vector<int64_t>& rate = limited_rate_;
-    rate.assign(n, 0);
-    std::vector<std::pair<int64_t, int64_t>>& gains = limited_gains_;  // (gain, units)
-    for (size_t c = 0; c < n; ++c) {
-      gains.clear();
-      for (size_t j = 0; j < s.size(); ++j) {
-        if (!((limited_mask_[j] >> c) & 1)) continue;
-        int64_t none = -1, alone = -1;
-        for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) {
-          if (limited_set_[at] == 0) none = cost[at];
-          if (limited_set_[at] == (1u << c)) alone = cost[at];
-        }
-        if (none >= 0 && alone >= 0) gains.emplace_back(none - alone, s[j].count);
-      }
-      std::sort(gains.begin(), gains.end(), std::greater<>());
-      int64_t before = 0;  // units with larger gains
-      for (const auto& [gain, units] : gains) {
-        if (before + units > limited_[c].second) {
-          rate[c] = std::max<int64_t>(gain, 0);
-          break;
-        }
-        before += units;
-      }
-    }
-    std::vector<int64_t>& usage = limited_usage_;
-    Int128 last = std::numeric_limits<Int128>::min();  // the previous round's bound
-    for (int round = 0; round < 6; ++round) {
-      usage.assign(n, 0);
-      Int128 total = 0;
-      for (size_t j = 0; j < s.size(); ++j) {
-        int64_t least = std::numeric_limits<int64_t>::max();
-        uint32_t least_set = 0;
-        for (size_t at = limited_at_[j]; at < limited_at_[j + 1]; ++at) {
-          int64_t v = cost[at];
-          for (uint32_t bits = limited_set_[at]; bits != 0; bits &= bits - 1) v += rate[static_cast<size_t>(std::countr_zero(bits))];
-          if (v < least) {
-            least = v;
-            least_set = limited_set_[at];
-          }
-        }
-        total += Int128{least} * s[j].count;
-        for (uint32_t bits = least_set; bits != 0; bits &= bits - 1) usage[static_cast<size_t>(std::countr_zero(bits))] += s[j].count;
-      }
-      for (size_t c = 0; c < n; ++c) total -= Int128{rate[c]} * limited_[c].second;
-      if (total * 10'000 + fixed > o.best + o.band) return true;
-      if (total <= last) break;  // the rates no longer raise the bound
-      last = total;
-      bool moved = false;
-      for (size_t c = 0; c < n; ++c) {
-        if (usage[c] > limited_[c].second) {
-          rate[c] += rate[c] / 2 + 1;
-          moved = true;
-        } else if (usage[c] < limited_[c].second && rate[c] > 0) {
-          rate[c] /= 2;
-          moved = true;
-        }
-      }
-      if (!moved) break;
-    }
-    return false;
-  }
-
-  // For LimitedHopeless, once per Hopeless call: the promotions from k on
-  // that can discount at most half the units they may use (at most 8; the
-  // others count as discounting every unit), per slot of s those that may
-  // touch it (at most 6 per slot; the others always apply) and its floor
-  // with none of them; LimitedHopeless adds every subset's floor when first
-  // needed.
-  void SetUpLimited(size_t k, const State& s) const {
-    limited_for_ = &s;
-    if (floor_for_ != &s) {  // Floor's Usable() is kept per Hopeless call
-      floor_for_ = nullptr;
-      usable_.assign(layer1_.size(), -1);
-    }
-    limited_.clear();
-    limited_bit_.assign(layer1_.size(), -1);
-    limited_floor_.clear();
-    limited_set_.clear();
-    limited_at_.assign(1, 0);
-    limited_mask_.assign(s.size(), 0);
-    const auto may_use = [&](const Unit& u, int q) {
-      return promos_[q].in_scope[static_cast<size_t>(u.line)] && Compatible(u, q) && !Barred(u, q);
-    };
-    for (size_t i = k; i < layer1_.size() && limited_.size() < 8; ++i) {
-      const int q = layer1_[i];
-      const Promotion& p = *promos_[q].p;
-      const int64_t size = p.ApplicationSize();
-      // A bundle is not counted; a single-unit promotion without a cap may take every unit.
-      if (p.type == PromoType::kBundle || (size == 1 && !p.max_applications && !p.remaining_units)) continue;
-      int64_t units = 0;
-      for (const Slot& x : s) units += may_use(x.unit, q) ? x.count : 0;
-      int64_t apps = p.max_applications.value_or(INT64_MAX);
-      if (p.remaining_units) apps = std::min(apps, *p.remaining_units / size);
-      if (i == k) apps = std::max<int64_t>(0, apps - made_);
-      apps = std::min(apps, units / size);
-      const int64_t most = (p.type == PromoType::kBuyXGetY ? p.get : size) * apps;
-      if (2 * most > units) continue;
-      limited_bit_[i] = static_cast<int>(limited_.size());
-      limited_.emplace_back(i, most);
-    }
-    if (limited_.empty()) return;
-    limited_none_.clear();
-    for (size_t j = 0; j < s.size(); ++j) {
-      uint32_t mask = 0;
-      for (size_t c = 0; c < limited_.size(); ++c) {
-        if (std::popcount(mask) < 6 && may_use(s[j].unit, layer1_[limited_[c].first])) mask |= 1u << c;
-      }
-      limited_mask_[j] = mask;
-      limited_none_.push_back(Floor(k, s, s[j].unit, mask));  // the subsets' floors: when first needed
-    }
-  }
-
   // The least price unit u (of state s) can have after the layer-1
   // promotions from k on. Every one that may still touch it is applied, in
   // order, to a lower bound y of its price then: each maps a price to one no
@@ -1385,15 +1197,13 @@ class Search {
   // more), where S, the sum of the application, is at most y plus size − 1
   // times the dearest unit the promotion may use today (prices only fall).
   // Prices never fall below 0 (no application takes more than a unit costs).
-  // With `skip`, the limited promotions (LimitedHopeless) of those bits are left out.
-  int64_t Floor(size_t k, const State& s, const Unit& u, uint32_t skip = 0) const {
+  int64_t Floor(size_t k, const State& s, const Unit& u) const {
     int64_t y = u.price;
     for (size_t i = k; i < layer1_.size() && y > 0; ++i) {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
       if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
-      if (skip != 0 && limited_bit_[i] >= 0 && ((skip >> limited_bit_[i]) & 1) != 0) continue;
       switch (p.type) {
         case PromoType::kPercentOff: y -= OfBp(y, p.percent_bp, RoundingMode::kUp); break;
         case PromoType::kAmountOff: y -= p.amount; break;
@@ -1603,25 +1413,6 @@ class Search {
   mutable std::vector<uint32_t> takes_;
   mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
   mutable const State* floor_for_ = nullptr;
-  // LimitedHopeless, per Hopeless call (for *limited_for_): the limited
-  // promotions (index in layer1_, the most units they can discount), per
-  // layer-1 promotion its bit (-1: not limited), per slot the bits that may
-  // touch it and, from limited_at_[j] to limited_at_[j + 1], each subset of
-  // them with the slot's floor.
-  mutable const State* limited_for_ = nullptr;
-  mutable std::vector<std::pair<size_t, int64_t>> limited_;
-  mutable std::vector<int> limited_bit_;
-  mutable std::vector<uint32_t> limited_mask_;
-  mutable std::vector<size_t> limited_at_;
-  mutable std::vector<uint32_t> limited_set_;
-  mutable std::vector<int64_t> limited_floor_;
-  mutable std::vector<int64_t> limited_none_;  // per slot: its floor with none of them
-  mutable std::vector<int64_t> limited_cost_;
-  mutable uint32_t limited_cost_layer2_ = ~0u;  // the layer-2 promotions limited_cost_ is for
-  mutable std::vector<int64_t> limited_rate_;
-  mutable std::vector<int64_t> limited_usage_;
-  mutable std::vector<std::pair<int64_t, int64_t>> limited_gains_;
-  int64_t made_ = 0;  // HopelessBarring: the applications the state already has of layer1_[k]
   mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
