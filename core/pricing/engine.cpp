@@ -2044,7 +2044,6 @@ class PartsSearch {
     return true;
   }
 
-  // The least total any completion of the parts chosen so far can reach.
   // Whether a branch at part i (with `apps` layer-1 applications so far)
   // may still lead to a complete choice that beats the best so far: for some
   // combination of the tiers its thresholds could reach, the least total it
