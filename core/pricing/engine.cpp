@@ -390,12 +390,6 @@ class Search {
     const bool bounded = collect_ && !objectives_.empty();  // what only Hopeless reads is set up for it alone
     if (bounded) {
       for (int q : layer23_) layer23_bp_.push_back(promos_[q].p->layer() == 2 ? MemberBp(*promos_[q].p) : 0);
-      line_scope23_.assign(lines_.size(), 0);
-      for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
-        for (int32_t l : line_ids) {
-          line_scope23_[static_cast<size_t>(l)] |= promos_[layer23_[bit]].in_scope[static_cast<size_t>(l)] ? 1u << bit : 0;
-        }
-      }
     }
     // The band is for the rounding of the reached percent thresholds'
     // combined discount: a part none of them may take from is ranked by its
@@ -591,7 +585,7 @@ class Search {
         const int q = layer2_[b];
         const int64_t bp = MemberBp(*promos_[q].p);
         if (promos_[q].in_scope[static_cast<size_t>(u.line)]) {
-          bound_price -= OfBp(bound_price, bp, RoundingMode::kHalfUp);
+          if (Takes(unit, q)) bound_price -= OfBp(bound_price, bp, RoundingMode::kHalfUp);  // as SlotsBound
           if (Compatible(u, q)) {
             const int64_t d = OfBp(u.price, bp, RoundingMode::kHalfUp);
             u.price -= d;
@@ -624,6 +618,13 @@ class Search {
       return false;
     }
     int64_t before = 0;  // the most the thresholds so far can take off the whole cart
+    // The same, split: the most the amount thresholds so far can take, and
+    // the percent ones' rates summed, with a fen and a fen per unit each.
+    int64_t amounts = 0;
+    int64_t rates = 0;
+    int64_t fen = 0;
+    int64_t units = 0;  // every unit of the cart
+    for (const LineInfo& l : lines_) units += l.units;
     for (int t : thresholds_) {
       const Promotion& p = *promos_[t].p;
       int64_t list = 0;
@@ -632,13 +633,32 @@ class Search {
       }
       if (before > 0) {
         for (const Tier& tier : p.tiers) {
-          if (tier.off > tier.min - before) return false;
+          if (tier.off <= tier.min - before) continue;
+          // An amount threshold is cut short only if, with a spend S of at
+          // least tier.min, the thresholds before it leave its units less
+          // than it takes. A percent one at rate r takes of them at most
+          // r × S plus half a fen (its rounding) and a fen a unit (allocate()
+          // rounds each share down, and gives at most a fen more), an amount
+          // one at most what it takes in all. Above tier.min, what is left
+          // grows at least as fast as the discount (a repeating threshold's
+          // off × S / min included), so checking at tier.min is enough.
+          if (p.type != PromoType::kThresholdAmount || rates >= 10'000 ||
+              Int128{tier.min} * (10'000 - rates) < Int128{10'000} * (Int128{tier.off} + amounts + fen)) {
+            return false;
+          }
         }
       }
       const Tier& top = p.tiers.back();
-      before += std::min(list, p.type == PromoType::kThresholdPercent
-                                   ? OfBp(list, top.percent_bp, RoundingMode::kUp)
-                                   : (p.repeat ? top.off * (list / top.min) : top.off));
+      const int64_t most = std::min(list, p.type == PromoType::kThresholdPercent
+                                              ? OfBp(list, top.percent_bp, RoundingMode::kUp)
+                                              : (p.repeat ? top.off * (list / top.min) : top.off));
+      before += most;
+      if (p.type == PromoType::kThresholdPercent) {
+        rates += top.percent_bp;
+        fen += 1 + units;
+      } else {
+        amounts += most;
+      }
     }
     return true;
   }
@@ -1085,9 +1105,13 @@ class Search {
     std::vector<int64_t>& least = least_;
     least.clear();
     for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
-    // Per slot, which layer-2/3 promotions with a weight in some objective could take it.
+    // Per slot, which layer-2 promotions of some objective and which
+    // layer-2/3 promotions with a weight in some objective could take it.
+    // A layer-2 promotion that may not touch a unit now never will (its
+    // history only grows), so the bounds leave it out there.
     uint32_t weighed = 0;
     for (const Objective& o : objectives_) {
+      weighed |= o.layer2;
       for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weighed |= o.weight[bit] != 0 ? 1u << bit : 0;
     }
     std::vector<uint32_t>& takes = takes_;
@@ -1130,7 +1154,7 @@ class Search {
     for (size_t j = 0; j < s.size(); ++j) {
       const Slot& x = s[j];
       int64_t price = prices[j];
-      for (uint32_t bits = o.layer2 & line_scope23_[static_cast<size_t>(x.unit.line)]; bits != 0; bits &= bits - 1) {
+      for (uint32_t bits = o.layer2 & takes[j]; bits != 0; bits &= bits - 1) {
         price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
       }
       for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
@@ -1391,7 +1415,6 @@ class Search {
   mutable const State* floor_for_ = nullptr;
   mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
-  std::vector<uint32_t> line_scope23_;  // per line: the layer-2/3 promotions (bits of layer23_) it is in the scope of
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
   mutable std::vector<Unit> apply_units_;
@@ -2021,24 +2044,33 @@ class PartsSearch {
     return true;
   }
 
-  // The least total any completion of the parts chosen so far can reach.
-  int64_t Bound(size_t i, const std::vector<Int128>& score, const std::vector<int64_t>& inside) const {
-    int64_t bound = INT64_MAX;
+  // Whether a branch at part i (with `apps` layer-1 applications so far)
+  // may still lead to a complete choice that beats the best so far: for some
+  // combination of the tiers its thresholds could reach, the least total it
+  // can lead to is lower, or equal with fewer applications — counting, with
+  // the layer-1 ones, one per threshold the combination reaches (a reached
+  // threshold touches its units: it is an application).
+  bool MayBeat(size_t i, int64_t apps, const std::vector<Int128>& score, const std::vector<int64_t>& inside) const {
     for (size_t c = 0; c < combinations_.size(); ++c) {
       const TierCombination& combination = combinations_[c];
       bool reachable = true;
       int64_t off = 0;
+      int64_t reached = 0;
       for (size_t t = 0; t < thresholds_.size(); ++t) {
         const int64_t most = inside[t] + rest_inside_[i][t];  // the most it could count
         reachable = reachable && most >= combination.min[t];
         const Promotion& p = *promos_[thresholds_[t]].p;
         off += p.repeat && combination.min[t] > 0 ? combination.off[t] * (most / combination.min[t])
                                                   : combination.off[t];
+        reached += combination.min[t] > 0 ? 1 : 0;
       }
       if (!reachable) continue;
-      bound = std::min(bound, LeastTotal(score[c] + rest_score_[i][c], combination) - off);
+      const int64_t bound = LeastTotal(score[c] + rest_score_[i][c], combination) - off;
+      if (bound < best_.total || (bound == best_.total && apps + rest_apps_[i] + reached <= best_.applications)) {
+        return true;
+      }
     }
-    return bound;
+    return false;
   }
 
   void Descend(size_t i, int64_t apps, const std::vector<Int128>& score, const std::vector<int64_t>& inside,
@@ -2046,8 +2078,7 @@ class PartsSearch {
     if (++steps_ > ctx_.step_budget) exhausted_ = true;
     if (exhausted_ && best_.leaf) return;
     if (best_.leaf) {
-      const int64_t bound = Bound(i, score, inside);
-      if (bound > best_.total || (bound == best_.total && apps + rest_apps_[i] > best_.applications)) return;
+      if (!MayBeat(i, apps, score, inside)) return;
     }
     if (i == choices_.size()) {
       State all;
