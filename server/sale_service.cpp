@@ -170,11 +170,19 @@ void RecordUnitCap(Database& db, const core::Operation& op, const pricing::Adjus
 // Applications of a per-member capped promotion (per_member) a member's sale
 // took: the same, per member — the member's count in the answer and the
 // members feed (devices keep it with the member), and cap_exceeded with the
-// member when their offline sales together had it more often than allowed.
+// member when their offline sales together had it more often than allowed. A
+// sale that had it with a member tier but no member_id cannot be counted: it
+// is raised with member_id null.
 void RecordMemberCap(Database& db, const core::Operation& op, const pricing::Adjustment& adj,
                      const std::string& member_id, const std::string& sale_id, int64_t now, json& result) {
-  if (adj.applications == 0 || member_id.empty()) return;
+  if (adj.applications == 0) return;
   const std::string& id = adj.promotion->id;
+  if (member_id.empty()) {
+    RaiseException(db, op, "cap_exceeded", {{"promotion_id", id}, {"sale_id", sale_id}, {"member_id", nullptr},
+                                            {"per_member", *adj.promotion->per_member}, {"applications", adj.applications},
+                                            {"units", adj.applications}, {"over", adj.applications}}, now, result);
+    return;
+  }
   db.Prepare(
         "INSERT OR IGNORE INTO member_promotion_usage (promotion_id, sale_id, member_id, applications, created_at) "
         "VALUES (?, ?, ?, ?, ?)")

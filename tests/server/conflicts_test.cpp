@@ -242,6 +242,19 @@ TEST_F(ConflictsTest, OfflineSalesPastAPerMemberCapAreKeptAndRaiseCapExceededFor
   EXPECT_EQ(d["discount"], 0);
   EXPECT_EQ(anonymous["price_differences"], 0) << anonymous;
   EXPECT_EQ(Exceptions("cap_exceeded").size(), 1U);
+
+  // A member's tier but no member id: the offer cannot be counted for anyone, so the manager sees it.
+  json e;
+  json tiered = Request(rules, 1, price, now, json::object());
+  tiered["context"]["member_tier"] = tier;
+  const json untracked = Push(SaleOp(15, "phone-c", tiered, e));
+  EXPECT_EQ(e["discount"], 500);
+  ASSERT_EQ(untracked["status"], "accepted_with_exception") << untracked;
+  const json all = Exceptions("cap_exceeded");
+  ASSERT_EQ(all.size(), 2U) << all;
+  const json& nobody = all[0]["detail"]["member_id"].is_null() ? all[0] : all[1];
+  EXPECT_TRUE(nobody["detail"]["member_id"].is_null()) << all;
+  EXPECT_EQ(nobody["detail"]["over"], 1);
 }
 
 TEST_F(ConflictsTest, ASalePricedWithRulesAlreadyReplacedRaisesPriceDriftAndOneReplacedLaterDoesNot) {

@@ -15,8 +15,9 @@ export interface ChainStock {
 }
 
 const fetchedAt = new Map<string, number>();
-/** The device keeps the views of this many SKUs at most (a few MB), the most recently read. */
-const keepViews = 2000;
+/** The device keeps the views of 2,000 SKUs at most (a few MB), the most recently read: past that, 1,800. */
+const mostViews = 2000;
+const keepViews = 1800;
 
 /** Keeps the chain's view of an item just scanned, at most once a minute per SKU and only online. */
 export function prefetchChainStock(sku: string): void {
@@ -32,7 +33,7 @@ export async function chainStock(sku: string): Promise<{ view: ChainStock | null
     const view = await request<ChainStock>('GET', `/api/v1/stock/${encodeURIComponent(sku)}`);
     await setMeta(`chain_stock:${sku}`, view);
     await setMeta('synced_at:chain', view.as_of);
-    await pruneChainStock(keepViews);
+    await pruneChainStock(mostViews, keepViews);
     return { view, live: true };
   } catch (e) {
     if (!(e instanceof NetworkError) && !(e instanceof ApiError && e.status >= 500)) throw e;

@@ -232,7 +232,8 @@ export async function applyMembersPage(changes: MemberChange[], cursor: number):
       } else if (c.kind === 'member_promotion' && c.member_id && c.promotion_id && typeof c.applications === 'number') {
         const old = await findEntry<StoredMember>(tx, 'members', c.member_id);
         if (old?.item && c.seq > old.as_of) {
-          const promotions = { ...old.item.promotions, [c.promotion_id]: c.applications };
+          // A total, and totals only grow: a page read before a newer push answer never lowers it.
+          const promotions = { ...old.item.promotions, [c.promotion_id]: Math.max(old.item.promotions?.[c.promotion_id] ?? 0, c.applications) };
           await putEntry(tx, 'members', c.member_id, { ...old.item, promotions }, c.seq);
         }
       }
@@ -241,24 +242,6 @@ export async function applyMembersPage(changes: MemberChange[], cursor: number):
     await tx.done;
   });
   if (changes.length > 0) phoneIndex = null;
-}
-
-/**
- * What a push answer said a member has now had of per-member capped promotions (totals, which only
- * grow): kept with the member at once, so the device never prices with less than the server
- * counted while the members feed catches up (the entry's feed position is left as it is).
- */
-export async function noteMemberApplications(memberId: string, counts: Record<string, number>): Promise<void> {
-  await withWarmChunks('members', [memberId], async () => {
-    const tx = await cacheTx();
-    const old = await findEntry<StoredMember>(tx, 'members', memberId);
-    if (old?.item) {
-      const promotions = { ...old.item.promotions };
-      for (const [id, n] of Object.entries(counts)) promotions[id] = Math.max(promotions[id] ?? 0, n);
-      await putEntry(tx, 'members', memberId, { ...old.item, promotions }, old.as_of, { before: old });
-    }
-    await tx.done;
-  });
 }
 
 // Phone number → member id, built in memory from the members cache at the first phone lookup
@@ -362,23 +345,22 @@ export async function updateMeta<T>(key: string, change: (value: T | undefined, 
 }
 
 /**
- * Keeps the chain-wide stock views of at most `keep` SKUs, dropping those the server read longest
- * ago (`as_of`), in one transaction; returns how many were dropped.
+ * Keeps the chain-wide stock views of at most `most` SKUs: past that, drops those the server read
+ * longest ago (`as_of`) down to `keep`, in one transaction (so the reading and sorting is done once
+ * per `most - keep` new items, not for each); returns how many were dropped.
  */
-export async function pruneChainStock(keep: number): Promise<number> {
-  const tx = (await db()).transaction('meta', 'readwrite');
+export async function pruneChainStock(most: number, keep: number): Promise<number> {
   const range = IDBKeyRange.bound('chain_stock:', 'chain_stock:\uffff');
+  if ((await (await db()).count('meta', range)) <= most) return 0;
+  const tx = (await db()).transaction('meta', 'readwrite');
   const count = await tx.store.count(range);
-  if (count <= keep) {
-    await tx.done;
-    return 0;
-  }
   const [keys, views] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
   const asOf = (i: number) => String((views[i] as { as_of?: unknown } | undefined)?.as_of ?? '');
   const oldest = keys.map((_, i) => i).sort((a, b) => (asOf(a) < asOf(b) ? -1 : asOf(a) > asOf(b) ? 1 : 0));
-  for (const i of oldest.slice(0, count - keep)) void tx.store.delete(keys[i]!);
+  const drop = Math.max(0, count - keep);
+  for (const i of oldest.slice(0, drop)) void tx.store.delete(keys[i]!);
   await tx.done;
-  return count - keep;
+  return drop;
 }
 
 /** How many SKUs the device keeps a chain-wide stock view of (web/src/chain_stock.ts). */

@@ -103,10 +103,11 @@ export async function drainOutbox(send: (ops: Operation[]) => Promise<PushAnswer
         rejected.push({ op_id: r.op_id, op, error: r.error ?? null, rejected_at: now });
       }
     }
+    // The server's totals are kept before the ops they count are forgotten, then the queued
+    // counts of those ops go (no moment, nor crash, where the device counts less than the server).
+    await settlePromotionUse(counts, members);
     await store.acknowledge(done, rejected);
-    // The members' counts first: the queued applications are forgotten only once these hold them.
-    for (const [member, had] of members) await store.noteMemberApplications(member, had);
-    await settlePromotionUse(counts);
+    await settlePromotionUse({});
     if (done.length + rejected.length > 0) await store.setMeta('last_push_at', new Date().toISOString());
     await afterBatch();
     if (done.length + rejected.length === 0) return false;

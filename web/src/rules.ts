@@ -23,9 +23,11 @@ interface PromotionUsage {
   pending: Record<string, Record<string, number>>;
   /**
    * Per-member caps (`per_member`): applications this device's queued sales gave a member, per op.
-   * What the server already has comes with the member (the members cache: Member.promotions).
+   * What the server already has comes with the member (the members cache: Member.promotions) and,
+   * from push answers, in `memberTotals` (so it counts before the members feed brings it).
    */
   members?: Record<string, { member_id: string; applications: Record<string, number> }>;
+  memberTotals?: Record<string, Record<string, number>>;
 }
 let usage: PromotionUsage = { feed: {}, pending: {} };
 
@@ -33,6 +35,11 @@ let usage: PromotionUsage = { feed: {}, pending: {} };
 export interface CapCounts {
   promotion_used: Record<string, number>;
   member_applications: Record<string, number>;
+}
+
+/** Reads the promotion usage again (another tab or the service worker changed it). */
+export async function reloadPromotionUse(): Promise<void> {
+  usage = (await getMeta<PromotionUsage>('promotion_usage')) ?? usage;
 }
 
 /** Reads the stored rules and promotion usage into memory (once at start). */
@@ -52,7 +59,7 @@ export function capCounts(member?: { member_id: string; promotions?: Record<stri
   for (const units of Object.values(usage.pending)) {
     for (const [id, n] of Object.entries(units)) used[id] = (used[id] ?? 0) + n;
   }
-  const had: Record<string, number> = { ...(member?.promotions ?? {}) };
+  const had = higher(member?.promotions ?? {}, (member && usage.memberTotals?.[member.member_id]) || {});
   for (const queued of Object.values(usage.members ?? {})) {
     if (queued.member_id !== member?.member_id) continue;
     for (const [id, n] of Object.entries(queued.applications)) had[id] = (had[id] ?? 0) + n;
@@ -89,23 +96,28 @@ export async function notePromotionUse(
 }
 
 /**
- * After an upload: the chain-wide counts that came back in the answers (`counts`, after each sale),
- * and only the pending entries whose op is still queued — an op the server has (this tab's upload
- * or another's) or rejected counts no more, so the device never counts a sale twice or forever.
+ * After an upload: the chain-wide counts that came back in the answers (`counts`, after each sale)
+ * and members' totals (`memberCounts`: [member id, {promotion: applications}]), and only the
+ * pending entries whose op is still queued — an op the server has (this tab's upload or another's)
+ * or rejected counts no more, so the device never counts a sale twice or forever. The uploader
+ * calls it with the answers' totals before it forgets the ops they replace, then again after.
  */
-export async function settlePromotionUse(counts: Record<string, number>): Promise<void> {
+export async function settlePromotionUse(counts: Record<string, number>, memberCounts: readonly [string, Record<string, number>][] = []): Promise<void> {
   // Most uploads carry no capped promotion: no transaction then (a 10,000-sale drain has 20 batches).
-  if (Object.keys(counts).length === 0 && Object.keys(usage.pending).length === 0 && Object.keys(usage.members ?? {}).length === 0) return;
+  const nothingQueued = Object.keys(usage.pending).length === 0 && Object.keys(usage.members ?? {}).length === 0;
+  if (Object.keys(counts).length === 0 && memberCounts.length === 0 && nothingQueued) return;
   await changeUsage(async (u, queued) => {
     const pending: PromotionUsage['pending'] = {};
     for (const [opId, units] of Object.entries(u.pending)) if (await queued(opId)) pending[opId] = units;
     const members: NonNullable<PromotionUsage['members']> = {};
     for (const [opId, given] of Object.entries(u.members ?? {})) if (await queued(opId)) members[opId] = given;
-    return { feed: higher(u.feed, counts), pending, members };
+    const memberTotals = { ...u.memberTotals };
+    for (const [member, had] of memberCounts) memberTotals[member] = higher(memberTotals[member] ?? {}, had);
+    return { feed: higher(u.feed, counts), pending, members, memberTotals };
   });
 }
 
-/** Counts only grow (a return gives no units back), so the higher of two is the newer. */
+/** Counts only grow (a return gives nothing back to a cap), so the higher of two is the newer. */
 function higher(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out = { ...a };
   for (const [id, n] of Object.entries(b)) out[id] = Math.max(out[id] ?? 0, n);

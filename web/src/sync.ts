@@ -10,7 +10,7 @@ import { ApiError, NetworkError, onReachability, pull, push, snapshot, type Pull
 import * as store from './db';
 import { liveNow, startLive } from './live';
 import { drainOutbox, outboxChannelName, outboxSyncTag, withLock, withOutboxLock } from './outbox';
-import { currentRules, promotionsCursor, saveFeedUsage, saveRules, settlePromotionUse, type RulesDocument } from './rules';
+import { currentRules, promotionsCursor, reloadPromotionUse, saveFeedUsage, saveRules, settlePromotionUse, type RulesDocument } from './rules';
 import { requestToken, session } from './session';
 
 /** One cache the device sells from, how big it is and when it was last brought up to date. */
@@ -75,7 +75,7 @@ function publish(): void {
 // Tabs of the app on one device share the outbox: a tab whose counts changed tells the others, and
 // so does the service worker after a background sync (the cap counts of what it uploaded go too).
 const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(outboxChannelName) : null;
-if (tabs) tabs.onmessage = () => void settlePromotionUse({}).then(refreshCounts);
+if (tabs) tabs.onmessage = () => void reloadPromotionUse().then(() => settlePromotionUse({})).then(refreshCounts);
 
 const syncedAt = (cache: CacheKind) => store.getMeta<string>(`synced_at:${cache}`).then((v) => v ?? null);
 
@@ -264,11 +264,13 @@ let pullAfterPush = false;
 
 /**
  * Retries after the backoff, less a random part of up to half of it, so a store's devices coming
- * back together do not all retry at once. Also asks the browser for a background sync, so the
- * service worker uploads when the network returns even if the page is closed by then (sw.ts).
+ * back together do not all retry at once. At the first failure of a streak it also asks the
+ * browser for a background sync, so the service worker uploads when the network returns even if
+ * the page is closed by then (sw.ts); not at every retry, since the browser runs a sync at once
+ * when it thinks it is online.
  */
 function scheduleRetry(): void {
-  void requestBackgroundSync();
+  if (backoffMs === minBackoffMs) void requestBackgroundSync();
   if (retryTimer !== undefined) return;
   retryTimer = window.setTimeout(() => {
     retryTimer = undefined;
@@ -350,6 +352,11 @@ export function startSync(): void {
     void pullCaches();
   });
   window.addEventListener('offline', publish);
+  // Leaving the app (another app in front, the screen off, the tab closed) with ops waiting: the
+  // browser's background sync may still upload them (it gives up after a few tries; see docs/web.md).
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden' && status.pending > 0) void requestBackgroundSync();
+  });
   startLive((scope) => {
     const own = session()?.store.store_id;
     if (!['*', 'catalog', 'promotions', 'members', `stock:${own}`].includes(scope)) return;
