@@ -209,7 +209,7 @@ type StoredMember = Omit<Member, 'points_as_of'>;
  * (`{"kind": "points", "member_id", "delta"}`) is added unless the member's balance already
  * includes it (its seq is not after the cursor the balance is as of). A per-member promotion count
  * (`{"kind": "member_promotion", "member_id", "promotion_id", "applications"}`) is the member's
- * total: it replaces the one held, unless the member's record is already newer.
+ * total: the higher of it and the one held is kept.
  */
 export async function applyMembersPage(changes: MemberChange[], cursor: number): Promise<void> {
   const keys = changes.map((c) => c.member?.member_id ?? c.member_id ?? '');
