@@ -104,14 +104,18 @@ test('two offline devices sell the last unit with the same coupon; the manager r
       version: `${current.version}+cap`,
       promotions: current.rules.promotions.map((p) => (p.id === 'LIPSTICK-FLASH' ? { ...p, remaining_units: 1 } : p)),
     };
-    assert.equal((await api(base, 'POST', '/api/v1/pricing/rules', capped, hq.json.token)).status, 201);
+    // HQ publishes rules; the live nudge brings the new version to the device (its sync screen names
+    // it), and the next sale is priced with it.
+    const publish = async (rules) => {
+      assert.equal((await api(base, 'POST', '/api/v1/pricing/rules', rules, hq.json.token)).status, 201);
+      await page.locator(tid('menu-button')).click();
+      await page.locator(tid('menu-sync')).click();
+      await page.locator(tid('cache-promotions')).filter({ hasText: rules.version }).waitFor({ timeout: STEP });
+      await page.locator(tid('menu-button')).click();
+      await page.locator(tid('menu-sell')).click();
+    };
+    await publish(capped);
     const [flashBarcode, flashPrice] = sql("SELECT barcode, price FROM products WHERE sku = 'SKU-002001'").split('|');
-    // The live nudge brings the new version (the sync screen names it); the sale is priced with it.
-    await page.locator(tid('menu-button')).click();
-    await page.locator(tid('menu-sync')).click();
-    await page.locator(tid('cache-promotions')).filter({ hasText: capped.version }).waitFor({ timeout: STEP });
-    await page.locator(tid('menu-button')).click();
-    await page.locator(tid('menu-sell')).click();
     const flashLine = page.locator(`${tid('cart-line')}[data-barcode="${flashBarcode}"]`);
     await scan(page, flashBarcode);
     await flashLine.and(page.locator('[data-gross="9900"]')).waitFor({ timeout: STEP });
@@ -142,12 +146,7 @@ test('two offline devices sell the last unit with the same coupon; the manager r
       promotions: [...capped.promotions, { id: 'MEMBER-ONCE', name: { zh: '会员专享半价（每人一次）', en: 'Members: half price, once each' },
         type: 'percent_off', scope: { skus: [onceSku] }, percent_bp: 5000, stacking: 'exclusive', per_member: 1 }],
     };
-    assert.equal((await api(base, 'POST', '/api/v1/pricing/rules', once, hq.json.token)).status, 201);
-    await page.locator(tid('menu-button')).click();
-    await page.locator(tid('menu-sync')).click();
-    await page.locator(tid('cache-promotions')).filter({ hasText: once.version }).waitFor({ timeout: STEP });
-    await page.locator(tid('menu-button')).click();
-    await page.locator(tid('menu-sell')).click();
+    await publish(once);
     const onceLine = page.locator(`${tid('cart-line')}[data-barcode="${onceBarcode}"]`);
     const memberScansTheItem = async () => {
       await page.locator(tid('barcode-input')).fill('13800000002');
