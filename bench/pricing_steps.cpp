@@ -2,8 +2,11 @@
 // load-independent measure of the search's work (docs/benchmarks.md). Prints
 // per case the total steps, the carts not proven optimal and a hash of every
 // answer (line gross and tax, each promotion's discount per line, each
-// adjustment), and with --carts one row per cart.
-// Usage: pricing_steps [--carts] [--case LINES PROMOTIONS] [--cart I] [--budget N]
+// adjustment), and with --carts one row per cart (with --time, also the least
+// of 5 pricings' wall time in microseconds, or of --reps N).
+// Usage: pricing_steps [--carts] [--time [--reps N]] [--case LINES PROMOTIONS] [--cart I] [--budget N]
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -61,12 +64,16 @@ int main(int argc, char** argv) {
   int only_lines = 0, only_promos = 0, only_cart = -1;
   int64_t budget = 0;
   bool show = false;
+  bool timed = false;
+  int reps = 5;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--carts")) per_cart = true;
     else if (!std::strcmp(argv[i], "--case") && i + 2 < argc) { only_lines = std::atoi(argv[++i]); only_promos = std::atoi(argv[++i]); }
     else if (!std::strcmp(argv[i], "--cart") && i + 1 < argc) only_cart = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--budget") && i + 1 < argc) budget = std::atoll(argv[++i]);
     else if (!std::strcmp(argv[i], "--show")) show = true;
+    else if (!std::strcmp(argv[i], "--time")) timed = true;
+    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
   }
   const int cases[][2] = {{100, 1000}, {50, 1000}, {10, 10000}};
   for (const auto& c : cases) {
@@ -109,15 +116,23 @@ int main(int argc, char** argv) {
                       static_cast<long long>(p.count), static_cast<long long>(p.remaining_units.value_or(-1)), ls.c_str());
         }
       }
+      double least_us = 0;
+      for (int rep = 0; timed && rep < reps; ++rep) {
+        const auto start = std::chrono::steady_clock::now();
+        auto once = PriceWithRules(carts[static_cast<size_t>(i)], chain.rules(), ctx);
+        const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+        least_us = rep == 0 ? us : std::min(least_us, us);
+      }
       auto r = PriceWithRules(carts[static_cast<size_t>(i)], chain.rules(), ctx);
       if (!r) { std::printf("cart %d: error\n", i); continue; }
       const uint64_t h = HashResult(*r);
       all.Add(static_cast<int64_t>(h));
       steps += r->steps;
       not_optimal += r->optimal ? 0 : 1;
-      if (per_cart) std::printf("%d/%d cart %3d steps %8lld optimal %d total %lld hash %016llx\n", c[0], c[1], i,
+      if (per_cart) std::printf("%d/%d cart %3d steps %8lld optimal %d total %lld hash %016llx%s\n", c[0], c[1], i,
                                 static_cast<long long>(r->steps), r->optimal ? 1 : 0,
-                                static_cast<long long>(r->total), static_cast<unsigned long long>(h));
+                                static_cast<long long>(r->total), static_cast<unsigned long long>(h),
+                                timed ? (" us " + std::to_string(static_cast<long long>(least_us))).c_str() : "");
     }
     std::printf("%d x %d: steps %lld not_optimal %lld hash %016llx\n", c[0], c[1], static_cast<long long>(steps),
                 static_cast<long long>(not_optimal), static_cast<unsigned long long>(all.h));
