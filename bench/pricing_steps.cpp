@@ -4,7 +4,10 @@
 // answer (line gross and tax, each promotion's discount per line, each
 // adjustment), and with --carts one row per cart (with --time, also the least
 // of 5 pricings' wall time in microseconds, or of --reps N).
+// --stacking E G prices the same carts against a chain whose item promotions
+// are E % exclusive and G % in a group (the benchmarks' chain: 15 25).
 // Usage: pricing_steps [--carts] [--time [--reps N]] [--case LINES PROMOTIONS] [--cart I] [--budget N]
+//                      [--stacking E G]
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -66,19 +69,21 @@ int main(int argc, char** argv) {
   bool show = false;
   bool timed = false;
   int reps = 5;
+  aisle::bench::StackingMix mix;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--carts")) per_cart = true;
     else if (!std::strcmp(argv[i], "--case") && i + 2 < argc) { only_lines = std::atoi(argv[++i]); only_promos = std::atoi(argv[++i]); }
     else if (!std::strcmp(argv[i], "--cart") && i + 1 < argc) only_cart = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--budget") && i + 1 < argc) budget = std::atoll(argv[++i]);
     else if (!std::strcmp(argv[i], "--show")) show = true;
+    else if (!std::strcmp(argv[i], "--stacking") && i + 2 < argc) { mix.exclusive = std::atoi(argv[++i]); mix.group = std::atoi(argv[++i]); }
     else if (!std::strcmp(argv[i], "--time")) timed = true;
     else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
   }
   const int cases[][2] = {{100, 1000}, {50, 1000}, {10, 10000}};
   for (const auto& c : cases) {
     if (only_lines && (c[0] != only_lines || c[1] != only_promos)) continue;
-    const aisle::bench::SyntheticChain chain(c[1], 42);
+    const aisle::bench::SyntheticChain chain(c[1], 42, mix);
     std::vector<Cart> carts;
     std::mt19937_64 rng(7);
     for (int i = 0; i < 200; ++i) carts.push_back(chain.RandomCart(c[0], rng));

@@ -40,7 +40,7 @@ Scope RandomScope(std::mt19937_64& rng, bool multi_unit) {
 
 }  // namespace
 
-SyntheticChain::SyntheticChain(int promotions, uint64_t seed) {
+SyntheticChain::SyntheticChain(int promotions, uint64_t seed, StackingMix mix) {
   std::mt19937_64 rng(seed);
   Rules rules;
   rules.version = "bench";
@@ -50,9 +50,9 @@ SyntheticChain::SyntheticChain(int promotions, uint64_t seed) {
     const int r = Pick(rng, 100);
     p.priority = Pick(rng, 10);
     const int mode = Pick(rng, 100);
-    if (mode < 15) {
+    if (mode < mix.exclusive) {
       p.stacking = Stacking::kExclusive;
-    } else if (mode < 40) {
+    } else if (mode < mix.exclusive + mix.group) {
       p.stacking = Stacking::kGroup;
       p.group = std::string(1, static_cast<char>('a' + Pick(rng, 3)));
     }

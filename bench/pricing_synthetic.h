@@ -13,9 +13,18 @@
 
 namespace aisle::bench {
 
+// How the chain's item promotions stack, in percent of them: `exclusive`
+// exclusive, `group` in one of three groups, the rest stackable. The
+// benchmarks' chain is {15, 25}; other mixes show how much of the search's
+// work comes from stacking (pricing_steps --stacking).
+struct StackingMix {
+  int exclusive = 15;
+  int group = 25;
+};
+
 class SyntheticChain {
  public:
-  SyntheticChain(int promotions, uint64_t seed);
+  SyntheticChain(int promotions, uint64_t seed, StackingMix mix = {});
   const core::pricing::CompiledRules& rules() const { return *rules_; }
   core::pricing::Context context() const;
   // A cart of `lines` different SKUs, 1-3 units each (a few weighed lines).
