@@ -1102,6 +1102,7 @@ class Search {
       together *= 10'000;
     }
     floor_for_ = nullptr;  // FloorsHopeless finds the floors of s when first asked
+    last_for_ = nullptr;   // and LastTogetherHopeless its groups
     std::vector<int64_t>& least = least_;
     least.clear();
     for (const Slot& x : s) least.push_back(x.unit.price - MostOff(k, x.unit));
@@ -1137,7 +1138,10 @@ class Search {
       uint32_t weight_bits = 0;
       for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weight_bits |= o.weight[bit] != 0 ? 1u << bit : 0;
       bound += SlotsBound(s, least, o, takes, weight_bits);
-      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits)) return false;
+      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits) &&
+          !LastTogetherHopeless(k, s, o, takes, weight_bits)) {
+        return false;
+      }
     }
     return true;
   }
@@ -1184,8 +1188,110 @@ class Search {
     return SlotsBound(s, floor, o, takes, weight_bits) > o.best + o.band;
   }
 
+  // The third bound of Hopeless, for one objective, when prices include
+  // tax: the second bound, except for the units of a multi-unit promotion
+  // (buy X get Y, mix and match) that is the last layer-1 promotion any of
+  // the units it may use can take. Those units are counted together: at
+  // least their floors just before it (Floor up to it) summed, less the
+  // most it could take off units at those floors (as MostOffTogether counts
+  // it). That is a lower bound of what they come to after it, because their
+  // sum less the most it could take off them never falls when a price
+  // rises (a unit dearer by d lets it take at most d more), and their
+  // prices before it are at least those floors. The second bound instead
+  // lowers every such unit as if each were the one discounted: a buy 2 get
+  // 1 free after a mix and match made each of its units free there.
+  // Through the objective's one layer-2 promotion (rate r) they come to at
+  // least (1 − r) × that sum less half a fen a unit (its rounding).
+  bool LastTogetherHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
+                            uint32_t weight_bits) const {
+    if (!tax_inclusive_ || std::popcount(o.layer2) > 1) return false;
+    if (last_for_ != &s) {  // the groups of this state, once per Hopeless call
+      last_for_ = &s;
+      LastTogether(k, s);
+    }
+    if (last_groups_.empty()) return false;
+    // The units outside the groups as the second bound counts them; the
+    // groups' units at 0 there (what thresholds could take of them is
+    // still counted, at today's prices, by SlotsBound).
+    std::vector<int64_t>& prices = last_prices_;
+    prices = floor_;
+    for (const LastGroup& g : last_groups_) {
+      for (size_t j : g.slots) prices[j] = 0;
+    }
+    Int128 bound = SlotsBound(s, prices, o, takes, weight_bits);
+    for (const LastGroup& g : last_groups_) {
+      int64_t rate = 0;
+      for (size_t j : g.slots) {
+        if (o.layer2 & takes[j]) rate = layer23_bp_[static_cast<size_t>(std::countr_zero(o.layer2))];
+      }
+      bound += Int128{10'000 - rate} * g.least - (rate > 0 ? Int128{5'000} * g.units : 0);
+    }
+    return bound > o.best + o.band;
+  }
+
+  // The units counted together by LastTogetherHopeless.
+  struct LastGroup {
+    std::vector<size_t> slots;  // of the state
+    int64_t least = 0;          // the least they come to after the promotion
+    int64_t units = 0;
+  };
+
+  // Finds last_groups_ for state s before layer-1 promotion k: each
+  // multi-unit promotion (not a bundle) from k on whose usable units no
+  // later layer-1 promotion may touch, with its units and their least sum.
+  void LastTogether(size_t k, const State& s) const {
+    last_groups_.clear();
+    for (size_t i = k; i < layer1_.size(); ++i) {
+      const int q = layer1_[i];
+      const ActivePromo& ap = promos_[q];
+      const Promotion& p = *ap.p;
+      if (p.type != PromoType::kBuyXGetY && p.type != PromoType::kMixMatch) continue;
+      LastGroup g;
+      bool last = true;
+      std::vector<int64_t>& units = unit_prices_;  // the floors before it, dearest first
+      units.clear();
+      for (size_t j = 0; j < s.size() && last; ++j) {
+        const Unit& u = s[j].unit;
+        if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+        for (size_t later = i + 1; later < layer1_.size() && last; ++later) {
+          last = !(promos_[layer1_[later]].in_scope[static_cast<size_t>(u.line)] && Compatible(u, layer1_[later]));
+        }
+        const int64_t floor = Floor(k, s, u, i);
+        g.slots.push_back(j);
+        g.units += s[j].count;
+        g.least += floor * s[j].count;
+        units.insert(units.end(), static_cast<size_t>(s[j].count), floor);
+      }
+      if (!last || g.slots.empty()) continue;
+      std::sort(units.begin(), units.end(), std::greater<>());
+      g.least -= MostOffAt(p, units);
+      last_groups_.push_back(std::move(g));
+    }
+  }
+
+  // The most multi-unit promotion p (buy X get Y or mix and match) could
+  // take off units priced `units` (dearest first), as MostOffTogether
+  // counts it.
+  static int64_t MostOffAt(const Promotion& p, const std::vector<int64_t>& units) {
+    const int64_t size = p.ApplicationSize();
+    int64_t max_apps = p.max_applications.value_or(INT64_MAX);
+    if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
+    int64_t off = 0;
+    for (int64_t a = 0; a < max_apps && static_cast<size_t>((a + 1) * size) <= units.size(); ++a) {
+      const auto first = units.begin() + a * size;
+      if (p.type == PromoType::kBuyXGetY) {
+        for (int64_t g = size - p.get; g < size; ++g) off += OfBp(first[g], p.get_percent_bp, RoundingMode::kUp);
+      } else {
+        const int64_t sum = std::accumulate(first, first + size, int64_t{0});
+        if (sum <= p.price) break;
+        off += sum - p.price;
+      }
+    }
+    return off;
+  }
+
   // The least price unit u (of state s) can have after the layer-1
-  // promotions from k on. Every one that may still touch it is applied, in
+  // promotions from k on (before promotion `until`, an index in layer1_, if given). Every one that may still touch it is applied, in
   // order, to a lower bound y of its price then: each maps a price to one no
   // higher, and does so monotonically, so applying all of them to the least
   // price leaves no more than any subset of them applied to any higher price
@@ -1197,9 +1303,9 @@ class Search {
   // more), where S, the sum of the application, is at most y plus size − 1
   // times the dearest unit the promotion may use today (prices only fall).
   // Prices never fall below 0 (no application takes more than a unit costs).
-  int64_t Floor(size_t k, const State& s, const Unit& u) const {
+  int64_t Floor(size_t k, const State& s, const Unit& u, size_t until = SIZE_MAX) const {
     int64_t y = u.price;
-    for (size_t i = k; i < layer1_.size() && y > 0; ++i) {
+    for (size_t i = k; i < std::min(until, layer1_.size()) && y > 0; ++i) {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
@@ -1414,6 +1520,9 @@ class Search {
   mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
   mutable const State* floor_for_ = nullptr;
   mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
+  mutable const State* last_for_ = nullptr;  // LastTogetherHopeless: the state last_groups_ are for
+  mutable std::vector<LastGroup> last_groups_;
+  mutable std::vector<int64_t> last_prices_;
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
