@@ -160,15 +160,17 @@ void Normalize(State& s, const Histories& histories) {
 
 // Spreads `amount` over units with allocate() semantics (largest remainder,
 // ties to the earlier unit) when slot i stands for counts[i] units of weight
-// weights[i]: returns per slot the share of each unit and how many of its
-// units (the first ones) get one more.
-std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights,
-                                                           const std::vector<int64_t>& counts) {
+// weights[i]: writes into `out`, per slot, the share of each unit and how
+// many of its units (the first ones) get one more. `remainder` and `order`
+// are scratch space, kept by the caller so that no call allocates.
+void AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights, const std::vector<int64_t>& counts,
+                       std::vector<std::pair<int64_t, int64_t>>& out, std::vector<Int128>& remainder,
+                       std::vector<size_t>& order) {
   Int128 total = 0;
   for (size_t i = 0; i < weights.size(); ++i) total += Int128{weights[i]} * counts[i];
-  std::vector<std::pair<int64_t, int64_t>> out(weights.size(), {0, 0});
-  if (total == 0) return out;
-  std::vector<Int128> remainder(weights.size());
+  out.assign(weights.size(), {0, 0});
+  if (total == 0) return;
+  remainder.resize(weights.size());
   Int128 given = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Int128 exact = Int128{amount} * weights[i];
@@ -181,7 +183,7 @@ std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const
     }
     given += Int128{out[i].first} * counts[i];
   }
-  std::vector<size_t> order(weights.size());
+  order.resize(weights.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
   Int128 left = Int128{amount} - given;
@@ -190,7 +192,6 @@ std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const
     out[order[k]].second = static_cast<int64_t>(n);
     left -= n;
   }
-  return out;
 }
 
 // Per line, the sum of its units, added in state order (slots are sorted by line).
@@ -1256,14 +1257,23 @@ class Search {
     if (collect_) {
       collected_.push_back(s);  // Solve's memory already keeps a state from reaching here twice
       if (!objectives_.empty()) {
-        std::map<uint32_t, std::shared_ptr<const State>> after;  // per layer-2 choice
+        // Per layer-2 choice of the objectives, the leaf after it, made
+        // once (into buffers kept between leaves: after_[0, made)).
+        size_t made = 0;
         std::vector<Int128>& scores = scores_.emplace_back();
         for (Objective& o : objectives_) {
-          auto& a = after[o.layer2];
-          if (!a) a = Finish(s, o.layer2).leaf;
-          LineSums line_sum;
+          size_t a = 0;
+          while (a < made && after_[a].first != o.layer2) ++a;
+          if (a == made) {
+            if (after_.size() == made) after_.emplace_back();
+            after_[a].first = o.layer2;
+            Layers23(s, o.layer2, after_[a].second);
+            ++made;
+          }
+          LineSums& line_sum = leaf_sums_;
+          line_sum.sums.clear();
           Int128 score = 0;
-          for (const Slot& x : *a) {
+          for (const Slot& x : after_[a].second) {
             const int64_t sum = x.unit.price * x.count;
             line_sum.Add(x.unit.line, sum);
             for (size_t bit = 0; bit < o.weight.size(); ++bit) {
@@ -1300,28 +1310,45 @@ class Search {
   }
 
   Outcome Finish(const State& s, uint32_t mask) const {
-    State u = s;  // sorted in unit order, again after each promotion
+    auto leaf = std::make_shared<State>();
+    Layers23(s, mask, *leaf);
+    return Score(std::move(leaf));
+  }
+
+ public:
+  // Layers 2 and 3 of `mask` on state s, into `u`, sorted in unit order
+  // (again after each promotion). Leaf and PartsSearch::ScoredFor ask it of
+  // every outcome and need the state only, not its score: `u` and the
+  // buffers are kept by the caller and here, so a call allocates nothing
+  // once they have grown.
+  void Layers23(const State& s, uint32_t mask, State& u) const {
+    u.assign(s.begin(), s.end());
+    std::vector<size_t>& take = finish_take_;
+    // Per taken slot: each unit's discount, and how many of its units get one fen more.
+    std::vector<std::pair<int64_t, int64_t>>& discount = finish_discount_;
+    std::vector<int64_t>& weights = finish_weights_;
+    std::vector<int64_t>& counts = finish_counts_;
+    State& split = finish_split_;
     for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
       if (!(mask & (1u << bit))) continue;
       const int q = layer23_[bit];
       const Promotion& p = *promos_[q].p;
-      std::vector<size_t> take;
+      take.clear();
       for (size_t j = 0; j < u.size(); ++j) {
         if (promos_[q].in_scope[static_cast<size_t>(u[j].unit.line)] && Compatible(u[j].unit, q)) take.push_back(j);
       }
       if (take.empty()) continue;
-      // Per taken slot: each unit's discount, and how many of its units get one fen more.
-      std::vector<std::pair<int64_t, int64_t>> discount(take.size(), {0, 0});
       if (p.type == PromoType::kMemberTier) {
         const int64_t bp = MemberBp(p);
+        discount.assign(take.size(), {0, 0});
         for (size_t i = 0; i < take.size(); ++i) {
           discount[i].first = OfBp(u[take[i]].unit.price, bp, RoundingMode::kHalfUp);
         }
       } else {
         int64_t spend = 0;
         int64_t current = 0;
-        std::vector<int64_t> weights;
-        std::vector<int64_t> counts;
+        weights.clear();
+        counts.clear();
         for (size_t j : take) {
           spend += SpendPrice(u[j].unit, p.layer()) * u[j].count;
           current += u[j].unit.price * u[j].count;
@@ -1344,10 +1371,10 @@ class Search {
         } else {
           total_discount = OfBp(current, tier->percent_bp, RoundingMode::kHalfUp);
         }
-        discount = AllocateOverSlots(total_discount, weights, counts);
+        AllocateOverSlots(total_discount, weights, counts, discount, apply_remainder_, apply_order_);
       }
       // Apply; a slot whose first units take one fen more splits in two.
-      State split;
+      split.clear();
       for (size_t i = 0; i < take.size(); ++i) {
         Slot& x = u[take[i]];
         const auto [d, extra] = discount[i];
@@ -1355,33 +1382,27 @@ class Search {
           Slot more{x.unit, extra};
           more.unit.price -= d + 1;
           more.unit.history = histories_.Extend(more.unit.history, q, d + 1);
-          split.push_back(std::move(more));
+          split.push_back(more);
         }
         x.count -= extra;
         x.unit.price -= d;
         x.unit.history = histories_.Extend(x.unit.history, q, d);
       }
-      u.insert(u.end(), std::make_move_iterator(split.begin()), std::make_move_iterator(split.end()));
+      u.insert(u.end(), split.begin(), split.end());
       Normalize(u, histories_);
     }
-    return Score(std::make_shared<const State>(std::move(u)));
   }
 
+ private:
+  // The total of a leaf (its lines' sums, with tax when prices exclude it)
+  // and its tie-break. The leaf is sorted by line (Normalize), so a line's
+  // units are adjacent: one sum per line, no per-cart-line arrays.
   Outcome Score(std::shared_ptr<const State> leaf) const {
     Outcome o;
-    std::vector<int64_t> line_sum(lines_.size(), 0);
-    std::vector<bool> present(lines_.size(), false);
-    for (const Slot& x : *leaf) {
-      line_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
-      present[static_cast<size_t>(x.unit.line)] = true;
-    }
-    o.total = 0;
-    for (size_t l = 0; l < lines_.size(); ++l) {
-      if (!present[l]) continue;
-      o.total += tax_inclusive_
-                     ? line_sum[l]
-                     : line_sum[l] + OfBp(line_sum[l], lines_[l].line->tax_rate_bp, RoundingMode::kHalfUp);
-    }
+    LineSums& line_sum = score_sums_;
+    line_sum.sums.clear();
+    for (const Slot& x : *leaf) line_sum.Add(x.unit.line, x.unit.price * x.count);
+    o.total = WithTax(line_sum);
     Tally tally(*leaf, promos_, histories_);
     o.applications = tally.applications;
     o.ranks = std::move(tally.ranks);
@@ -1420,7 +1441,15 @@ class Search {
   mutable std::vector<Unit> apply_units_;
   mutable std::vector<int64_t> apply_discount_;
   mutable std::vector<size_t> apply_order_;
-  mutable std::vector<Int128> apply_remainder_;
+  mutable std::vector<Int128> apply_remainder_;  // and AllocateOverSlots
+  mutable std::vector<size_t> finish_take_;  // Layers23
+  mutable std::vector<std::pair<int64_t, int64_t>> finish_discount_;
+  mutable std::vector<int64_t> finish_weights_;
+  mutable std::vector<int64_t> finish_counts_;
+  mutable State finish_split_;
+  mutable LineSums score_sums_;  // Score
+  std::vector<std::pair<uint32_t, State>> after_;  // Leaf: per layer-2 choice of the objectives, the leaf after it
+  LineSums leaf_sums_;
   mutable std::string key_;  // Key
   mutable std::vector<std::array<int64_t, 3>> key_settled_;
   mutable std::vector<int64_t> key_sums_;
@@ -1965,8 +1994,9 @@ class PartsSearch {
         Scored x;
         x.state = &o;
         x.inside.assign(layer23.size(), 0);
-        const Outcome after = full_.Evaluate(o, layer2);
-        for (const Slot& slot : *after.leaf) {
+        State& after = scored_after_;
+        full_.Layers23(o, layer2, after);
+        for (const Slot& slot : after) {
           const int64_t sum = slot.unit.price * slot.count;
           x.cost += sum;
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
@@ -2128,6 +2158,7 @@ class PartsSearch {
   std::vector<std::vector<int64_t>> rest_inside_;
   std::vector<int64_t> rest_apps_;
   std::vector<const State*> chosen_;
+  State scored_after_;  // ScoredFor: an outcome after layer 2 (kept between outcomes)
 };
 
 }  // namespace
