@@ -2186,7 +2186,7 @@ CompiledRules::CompiledRules(Rules rules) : rules_(std::move(rules)) {
 std::vector<int> CompiledRules::Candidates(const std::string& sku, const std::string& category,
                                            const std::string& brand) const {
   std::vector<int> out = for_all_;
-  const auto add = [&](const std::map<std::string, std::vector<int>, std::less<>>& index, const std::string& key) {
+  const auto add = [&](const std::unordered_map<std::string, std::vector<int>>& index, const std::string& key) {
     if (key.empty()) return;
     if (auto it = index.find(key); it != index.end()) out.insert(out.end(), it->second.begin(), it->second.end());
   };
@@ -2251,15 +2251,21 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     info.unit_base = weighed ? *gross : info.unit_price;
   }
 
-  // Active promotions that can touch a line, in application order.
-  std::vector<int> candidate_ids;
-  for (const LineInfo& info : lines) {
+  // Active promotions that can touch a line, in application order. Only
+  // the lines the index names for a promotion can match its scope (a
+  // scope, or a bundle group, that matches a line indexes the line's SKU,
+  // category or brand, or is `all`), so its scope is tested on those alone,
+  // not on every line of the cart: `touches` pairs each candidate with
+  // those lines, sorted by promotion then line.
+  std::vector<std::pair<int, int32_t>> touches;
+  for (size_t l = 0; l < lines.size(); ++l) {
+    const LineInfo& info = lines[l];
     if (info.overridden) continue;
-    auto c = compiled.Candidates(info.line->sku, info.line->category, info.line->brand);
-    candidate_ids.insert(candidate_ids.end(), c.begin(), c.end());
+    for (int c : compiled.Candidates(info.line->sku, info.line->category, info.line->brand)) {
+      touches.emplace_back(c, static_cast<int32_t>(l));
+    }
   }
-  std::sort(candidate_ids.begin(), candidate_ids.end());
-  candidate_ids.erase(std::unique(candidate_ids.begin(), candidate_ids.end()), candidate_ids.end());
+  std::sort(touches.begin(), touches.end());
   std::vector<ActivePromo> promos;
   // A capped promotion other sales already used units of (ctx.promotion_used),
   // or one with a per-member cap (what ctx.member_applications leaves of it is
@@ -2270,7 +2276,10 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     return it != counts.end() && it->first == id ? it->second : int64_t{0};
   };
   std::deque<Promotion> capped;
-  for (int id : candidate_ids) {
+  for (auto next = touches.begin(); next != touches.end();) {
+    const int id = next->first;
+    const auto from = next;  // [from, next): the lines promotion id may touch
+    while (next != touches.end() && next->first == id) ++next;
     const Promotion& own = rules.promotions[static_cast<size_t>(id)];
     const Promotion* priced = &own;
     const int64_t units_used = own.remaining_units ? used_of(ctx.promotion_used, own.id) : 0;
@@ -2289,8 +2298,8 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     ap.named = &own;
     if (p.type == PromoType::kBundle) ap.group_scope.assign(p.groups.size(), std::vector<bool>(lines.size(), false));
     bool any = false;
-    for (size_t l = 0; l < lines.size(); ++l) {
-      if (lines[l].overridden) continue;
+    for (auto t = from; t != next; ++t) {
+      const size_t l = static_cast<size_t>(t->second);
       if (p.type == PromoType::kBundle) {
         for (size_t g = 0; g < p.groups.size(); ++g) {
           ap.group_scope[g][l] = LineMatches(p.groups[g], p, *lines[l].line);
