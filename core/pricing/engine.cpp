@@ -408,7 +408,11 @@ class Search {
     }
     summarize_ = Summarizes();
     keeps_.assign(layer1_.size(), 0);
-    if (bounded) singles_by_line_.assign(lines_.size(), {});
+    // Per line of the cart, sized once; only the part's lines are read (MostOff), so only they are reset.
+    if (bounded && singles_by_line_.size() != lines_.size()) singles_by_line_.resize(lines_.size());
+    for (int32_t l : line_ids) {
+      if (bounded) singles_by_line_[static_cast<size_t>(l)].clear();
+    }
     for (size_t i = 0; i < layer1_.size() && bounded; ++i) {
       const ActivePromo& ap = promos_[layer1_[i]];
       if (ap.p->ApplicationSize() != 1) continue;
@@ -437,6 +441,37 @@ class Search {
   }
 
   bool exhausted() const { return exhausted_; }
+
+  // Forgets the part walked last, so that the next Outcomes() or Run()
+  // starts as a new Search would: one Search serves every part of a
+  // component (most parts are one line, and a fresh Search's containers
+  // cost more than walking them). Buffers keep their capacity; what does
+  // not depend on the part (CartUnits, CartListInScope) is kept.
+  void Reset() {
+    exhausted_ = false;
+    layer1_.clear();
+    layer23_.clear();
+    layer2_.clear();
+    thresholds_.clear();
+    summarize_ = false;
+    barred_.clear();
+    barred_promo_ = -1;
+    floor_for_ = nullptr;
+    layer23_bp_.clear();
+    keeps_.clear();
+    summary_size_ = 0;
+    // clear() keeps the buckets and zeroes them all: after a large part, a
+    // fresh map costs the small parts that follow less.
+    if (unit_info_.bucket_count() > 1024) unit_info_ = {};
+    unit_info_.clear();
+    summaries_.clear();
+    if (memo_.bucket_count() > 1024) memo_ = {};
+    memo_.clear();
+    collect_ = false;
+    collected_.clear();
+    objectives_.clear();
+    scores_.clear();
+  }
 
  private:
   bool Step() {
@@ -624,14 +659,10 @@ class Search {
     int64_t amounts = 0;
     int64_t rates = 0;
     int64_t fen = 0;
-    int64_t units = 0;  // every unit of the cart
-    for (const LineInfo& l : lines_) units += l.units;
+    const int64_t units = CartUnits();  // every unit of the cart
     for (int t : thresholds_) {
       const Promotion& p = *promos_[t].p;
-      int64_t list = 0;
-      for (size_t l = 0; l < lines_.size(); ++l) {
-        if (promos_[t].in_scope[l]) list += lines_[l].unit_base * lines_[l].units;
-      }
+      const int64_t list = CartListInScope(t);
       if (before > 0) {
         for (const Tier& tier : p.tiers) {
           if (tier.off <= tier.min - before) continue;
@@ -662,6 +693,28 @@ class Search {
       }
     }
     return true;
+  }
+
+  // What Summarizes asks of the whole cart, the same for every part: its
+  // units, and the list prices of the units in promotion t's scope. Found
+  // once per Search (which serves every part of a component, see Reset).
+  int64_t CartUnits() const {
+    if (cart_units_ < 0) {
+      cart_units_ = 0;
+      for (const LineInfo& l : lines_) cart_units_ += l.units;
+    }
+    return cart_units_;
+  }
+  int64_t CartListInScope(int t) const {
+    if (cart_list_.empty()) cart_list_.assign(promos_.size(), -1);
+    int64_t& list = cart_list_[static_cast<size_t>(t)];
+    if (list < 0) {
+      list = 0;
+      for (size_t l = 0; l < lines_.size(); ++l) {
+        if (promos_[t].in_scope[l]) list += lines_[l].unit_base * lines_[l].units;
+      }
+    }
+    return list;
   }
 
   // Best outcome from layer-1 promotion k on, for state s (remembered).
@@ -1471,6 +1524,8 @@ class Search {
   std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
   std::vector<Objective> objectives_;
   std::vector<std::vector<Int128>> scores_;  // per collected outcome, per objective
+  mutable int64_t cart_units_ = -1;      // CartUnits(), -1 until asked
+  mutable std::vector<int64_t> cart_list_;  // per promotion: CartListInScope(), -1 until asked
 };
 
 // Union-find over lines, for the independent components.
@@ -1537,7 +1592,8 @@ class PartsSearch {
   PartsSearch(const std::vector<LineInfo>& lines, const std::vector<ActivePromo>& promos, bool tax_inclusive,
               const Context& ctx, int64_t& steps, Histories& histories)
       : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), ctx_(ctx), steps_(steps),
-        histories_(histories), full_(lines, promos, tax_inclusive, ctx, steps, histories) {}
+        histories_(histories), full_(lines, promos, tax_inclusive, ctx, steps, histories),
+        part_(lines, promos, tax_inclusive, ctx, steps, histories) {}
 
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     full_.Prepare(line_ids, promo_ids);
@@ -1594,7 +1650,8 @@ class PartsSearch {
         }
       }
       for (int q : full_.layer23()) part_promos.push_back(q);
-      Search part(lines_, promos_, tax_inclusive_, ctx_, steps_, histories_);
+      Search& part = part_;
+      part.Reset();
       const size_t j = outcomes_.size();
       if (j < part_objectives_.size()) {
         outcomes_.push_back(part.Outcomes(part_lines, part_promos, part_objectives_[j]));
@@ -2141,6 +2198,7 @@ class PartsSearch {
   int64_t& steps_;
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
+  Search part_;  // each part's walk in turn (Reset between parts)
   uint32_t required_ = 0;  // Required()
   std::vector<std::vector<Int128>> part_bests_;       // first pass: per part, per objective, its best
   std::vector<std::vector<Objective>> part_objectives_;  // second pass: per part, its objectives (Slack)
