@@ -218,6 +218,7 @@ struct LineInfo {
 struct ActivePromo {
   const Promotion* p = nullptr;
   int rank = 0;  // position in id order, for the tie-break
+  int layer = 0;  // p->layer(), which the search asks often
   std::vector<bool> in_scope;                 // per line
   std::vector<std::vector<bool>> group_scope;  // bundle: per group, per line
   // Its stacking, for Compatible: exclusive, and its group (-1: none).
@@ -386,11 +387,11 @@ class Search {
 
   // Sets the promotions up and returns the starting state of the lines.
   State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
-    for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
-    for (int q : layer23_) (promos_[q].p->layer() == 2 ? layer2_ : thresholds_).push_back(q);
+    for (int q : promo_ids) (promos_[q].layer == 1 ? layer1_ : layer23_).push_back(q);
+    for (int q : layer23_) (promos_[q].layer == 2 ? layer2_ : thresholds_).push_back(q);
     const bool bounded = collect_ && !objectives_.empty();  // what only Hopeless reads is set up for it alone
     if (bounded) {
-      for (int q : layer23_) layer23_bp_.push_back(promos_[q].p->layer() == 2 ? MemberBp(*promos_[q].p) : 0);
+      for (int q : layer23_) layer23_bp_.push_back(promos_[q].layer == 2 ? MemberBp(*promos_[q].p) : 0);
     }
     // The band is for the rounding of the reached percent thresholds'
     // combined discount: a part none of them may take from is ranked by its
@@ -424,7 +425,7 @@ class Search {
       const ActivePromo& ap = promos_[layer1_[i]];
       for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
         const ActivePromo& b = promos_[layer23_[bit]];
-        if (b.p->layer() != 2 || ap.exclusive || b.exclusive || b.group >= 0) continue;
+        if (b.layer != 2 || ap.exclusive || b.exclusive || b.group >= 0) continue;
         const bool inside = std::all_of(line_ids.begin(), line_ids.end(), [&](int32_t l) {
           return !ap.in_scope[static_cast<size_t>(l)] || b.in_scope[static_cast<size_t>(l)];
         });
@@ -489,13 +490,13 @@ class Search {
     if (t.highest < 0) return true;  // untouched
     const ActivePromo& p = promos_[q];
     if (!t.wide_groups) {  // the same answer as the walk below, from the history's traits
-      if (p.exclusive || t.exclusive || (t.no_threshold && p.p->layer() == 3)) return false;
+      if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
       if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
       if (q > t.highest) return true;
       const History& h = histories_[u.history];
       return std::none_of(h.begin(), h.end(), [&](const auto& x) { return x.first == q; });
     }
-    const bool threshold = p.p->layer() == 3;
+    const bool threshold = p.layer == 3;
     for (const auto& [other, discount] : histories_[u.history]) {
       const ActivePromo& o = promos_[other];
       if (other == q || o.exclusive || p.exclusive) return false;
@@ -650,7 +651,7 @@ class Search {
   bool Summarizes() const {
     if (!collect_ || objectives_.empty() || !tax_inclusive_ || layer2_.size() > 4) return false;
     // A coupon's spend follows how the thresholds before it spread their discounts: no summaries.
-    if (std::any_of(thresholds_.begin(), thresholds_.end(), [&](int q) { return promos_[q].p->layer() == 4; })) {
+    if (std::any_of(thresholds_.begin(), thresholds_.end(), [&](int q) { return promos_[q].layer == 4; })) {
       return false;
     }
     int64_t before = 0;  // the most the thresholds so far can take off the whole cart
@@ -1357,7 +1358,7 @@ class Search {
   int64_t SpendPrice(const Unit& unit, int layer) const {
     int64_t price = unit.price;
     for (const auto& [q, d] : histories_[unit.history]) {
-      if (promos_[q].p->layer() >= layer) price += d;
+      if (promos_[q].layer >= layer) price += d;
     }
     return price;
   }
@@ -1403,7 +1404,7 @@ class Search {
         weights.clear();
         counts.clear();
         for (size_t j : take) {
-          spend += SpendPrice(u[j].unit, p.layer()) * u[j].count;
+          spend += SpendPrice(u[j].unit, promos_[q].layer) * u[j].count;
           current += u[j].unit.price * u[j].count;
           weights.push_back(u[j].unit.price);
           counts.push_back(u[j].count);
@@ -1608,7 +1609,7 @@ class PartsSearch {
       // tell: the second pass (bounded by Slack) always follows.
       const std::vector<int>& layer23 = full_.layer23();
       const bool coupons =
-          std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; });
+          std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].layer == 4; });
       if (exhausted_ || (!coupons && Enough(line_ids))) return best_;
       // The second pass keeps, of each part, the outcomes that could still
       // be in a choice as good as the answer (Slack), knowing each part's
@@ -1630,7 +1631,7 @@ class PartsSearch {
     Components comp(lines_.size());
     for (int q : promo_ids) {
       const Promotion& p = *promos_[q].p;
-      if (p.layer() != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
+      if (promos_[q].layer != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
       int32_t first = -1;
       for (int32_t l : line_ids) {
         if (!promos_[q].in_scope[static_cast<size_t>(l)]) continue;
@@ -1643,7 +1644,7 @@ class PartsSearch {
     for (const auto& [root, part_lines] : parts) {
       std::vector<int> part_promos;
       for (int q : promo_ids) {
-        if (promos_[q].p->layer() != 1) continue;
+        if (promos_[q].layer != 1) continue;
         if (std::any_of(part_lines.begin(), part_lines.end(),
                         [&](int32_t l) { return promos_[q].in_scope[static_cast<size_t>(l)]; })) {
           part_promos.push_back(q);
@@ -1737,7 +1738,7 @@ class PartsSearch {
     if (!tax_inclusive_ || layer23.size() > 16) return 0;
     int bit = -1;
     for (size_t b = 0; b < layer23.size(); ++b) {
-      if (promos_[layer23[b]].p->layer() != 2) continue;
+      if (promos_[layer23[b]].layer != 2) continue;
       if (bit >= 0) return 0;
       bit = static_cast<int>(b);
     }
@@ -1832,7 +1833,7 @@ class PartsSearch {
       o.layer2 = 0;
       o.weight.assign(layer23.size(), 0);
       for (size_t bit = 0; bit < layer23.size(); ++bit) {
-        if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 2) o.layer2 |= 1u << bit;
+        if ((mask & (1u << bit)) && promos_[layer23[bit]].layer == 2) o.layer2 |= 1u << bit;
       }
       for (size_t t = 0; t < thresholds_.size(); ++t) o.weight[threshold_bits_[t]] = c.percent_bp[t];
       o.band = Int128{10'000} * c.percent_thresholds;
@@ -1930,7 +1931,7 @@ class PartsSearch {
     uint32_t layer2 = 0;
     const std::vector<int>& layer23 = full_.layer23();
     for (size_t bit = 0; bit < layer23.size(); ++bit) {
-      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 2) layer2 |= 1u << bit;
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].layer == 2) layer2 |= 1u << bit;
     }
     return layer2;
   }
@@ -1941,7 +1942,7 @@ class PartsSearch {
     std::vector<int> thresholds;
     threshold_bits_.clear();
     for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
-      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() >= 3) {  // thresholds and coupons
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].layer >= 3) {  // thresholds and coupons
         thresholds.push_back(layer23[bit]);
         threshold_bits_.push_back(bit);
       }
@@ -2058,14 +2059,14 @@ class PartsSearch {
           x.cost += sum;
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
             const int q = layer23[bit];
-            const bool reaches = promos_[q].p->layer() == 2
+            const bool reaches = promos_[q].layer == 2
                                      ? std::any_of(histories_[slot.unit.history].begin(),
                                                    histories_[slot.unit.history].end(),
                                                    [&](const auto& h) { return h.first == q; })
                                      : full_.Takes(slot.unit, q);
             if (!reaches) continue;
             x.reaches |= 1u << bit;
-            if (promos_[q].p->layer() >= 3) x.inside[bit] += sum;
+            if (promos_[q].layer >= 3) x.inside[bit] += sum;
           }
         }
         Tally tally(o, promos_, histories_);
@@ -2352,7 +2353,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     }
     const Promotion& p = *priced;
     if (!Active(p, ctx)) continue;
-    ActivePromo ap{&p, 0, std::vector<bool>(lines.size(), false), {}};
+    ActivePromo ap{&p, 0, p.layer(), std::vector<bool>(lines.size(), false), {}};
     ap.named = &own;
     if (p.type == PromoType::kBundle) ap.group_scope.assign(p.groups.size(), std::vector<bool>(lines.size(), false));
     bool any = false;
@@ -2396,7 +2397,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     } else if (it->member_only && ctx.member_tier.empty()) {
       out.reason = "member_only";
     } else {
-      ActivePromo ap{&*it, 0, std::vector<bool>(lines.size(), false), {}};
+      ActivePromo ap{&*it, 0, it->layer(), std::vector<bool>(lines.size(), false), {}};
       ap.coupon = static_cast<int>(i);
       bool any = false;
       for (size_t l = 0; l < lines.size(); ++l) {
