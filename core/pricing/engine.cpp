@@ -121,6 +121,93 @@ class Histories {
   std::map<std::vector<int32_t>, int32_t> by_promotions_;
 };
 
+// A hash table from keys (byte strings as Search::Key writes them) to
+// values, holding every key in one buffer: a walk remembers thousands of
+// states, and a node and a string allocated per state cost more than the
+// lookup. Open addressing, at most half full.
+template <typename V>
+class KeyTable {
+ public:
+  // The value of `key`, or nullptr. Valid until the next insertion.
+  V* Find(std::string_view key) {
+    if (slots_.empty()) return nullptr;
+    const uint64_t h = Hash(key);
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const uint32_t e = slots_[i];
+      if (e == 0) return nullptr;
+      if (Same(entries_[e - 1], h, key)) return &values_[e - 1];
+    }
+  }
+  // The value of `key`, inserted as `fresh` when absent (second: true).
+  // Valid until the next insertion.
+  std::pair<V*, bool> TryEmplace(std::string_view key, V fresh) {
+    if (2 * (entries_.size() + 1) > slots_.size()) Grow();
+    const uint64_t h = Hash(key);
+    size_t i = h & (slots_.size() - 1);
+    for (;; i = (i + 1) & (slots_.size() - 1)) {
+      const uint32_t e = slots_[i];
+      if (e == 0) break;
+      if (Same(entries_[e - 1], h, key)) return {&values_[e - 1], false};
+    }
+    entries_.push_back(Entry{h, bytes_.size(), key.size()});
+    bytes_.append(key);
+    values_.push_back(std::move(fresh));
+    slots_[i] = static_cast<uint32_t>(entries_.size());
+    return {&values_.back(), true};
+  }
+  size_t size() const { return values_.size(); }
+  // The value inserted `i`-th (0: first).
+  V& at(size_t i) { return values_[i]; }
+  // Forgets every key; a large table is given back (zeroing it again for
+  // each small walk that follows would cost more than a new one).
+  void Clear() {
+    entries_.clear();
+    bytes_.clear();
+    values_.clear();
+    if (slots_.size() > 4096) {
+      slots_ = {};
+    } else {
+      std::fill(slots_.begin(), slots_.end(), 0);
+    }
+  }
+
+ private:
+  struct Entry {
+    uint64_t hash;
+    size_t offset;  // in bytes_
+    size_t size;
+  };
+  static uint64_t Hash(std::string_view key) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ key.size();
+    size_t i = 0;
+    for (; i + 8 <= key.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, key.data() + i, sizeof w);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+      h ^= h >> 32;
+    }
+    for (; i < key.size(); ++i) h = (h ^ static_cast<unsigned char>(key[i])) * 0x100000001B3ull;
+    h ^= h >> 29;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 32);
+  }
+  bool Same(const Entry& e, uint64_t h, std::string_view key) const {
+    return e.hash == h && e.size == key.size() && std::memcmp(bytes_.data() + e.offset, key.data(), key.size()) == 0;
+  }
+  void Grow() {
+    slots_.assign(slots_.empty() ? 64 : slots_.size() * 2, 0);
+    for (size_t e = 0; e < entries_.size(); ++e) {
+      size_t i = entries_[e].hash & (slots_.size() - 1);
+      while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = static_cast<uint32_t>(e + 1);
+    }
+  }
+  std::vector<uint32_t> slots_;  // entry index + 1; 0: empty
+  std::vector<Entry> entries_;
+  std::string bytes_;  // every key, one after another
+  std::vector<V> values_;  // per entry
+};
+
 // One unit of a line and what has happened to it so far.
 struct Unit {
   int32_t line = 0;
@@ -368,7 +455,7 @@ class Search {
     std::vector<State> kept;
     for (size_t j = 0; j < collected_.size(); ++j) {
       for (size_t o = 0; o < objectives_.size(); ++o) {
-        if (scores_[j][o] <= objectives_[o].best + objectives_[o].band) {
+        if (scores_[j * objectives_.size() + o] <= objectives_[o].best + objectives_[o].band) {
           kept.push_back(std::move(collected_[j]));
           break;
         }
@@ -409,6 +496,7 @@ class Search {
     }
     summarize_ = Summarizes();
     keeps_.assign(layer1_.size(), 0);
+    if (frames_.size() < layer1_.size()) frames_.resize(layer1_.size());  // before the walk: never while Decide holds one
     // Per line of the cart, sized once; only the part's lines are read (MostOff), so only they are reset.
     if (bounded && singles_by_line_.size() != lines_.size()) singles_by_line_.resize(lines_.size());
     for (int32_t l : line_ids) {
@@ -466,8 +554,7 @@ class Search {
     if (unit_info_.bucket_count() > 1024) unit_info_ = {};
     unit_info_.clear();
     summaries_.clear();
-    if (memo_.bucket_count() > 1024) memo_ = {};
-    memo_.clear();
+    memo_.Clear();
     collect_ = false;
     collected_.clear();
     objectives_.clear();
@@ -721,14 +808,17 @@ class Search {
   // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
     Step();  // a state seen before counts too: reaching it cost an Apply
-    if (auto it = memo_.find(Key(k, s)); it != memo_.end()) return it->second;
+    if (const Outcome* known = memo_.Find(Key(k, s))) return *known;
     // A hopeless state is not remembered: met again, it is found hopeless
     // again (the objectives' bests only fall), for less than remembering it.
     if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) return Outcome{0, 0, {}, empty_};
-    std::string key = key_;  // Decide below writes other keys into key_
+    // Remembered now, its outcome set below (Decide writes other keys into
+    // key_; the walk below it is at later promotions, with other keys).
+    const size_t at = memo_.size();
+    memo_.TryEmplace(key_, Outcome{});
     Outcome best;
     best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
-    memo_.emplace(std::move(key), best);
+    memo_.at(at) = best;
     return best;
   }
 
@@ -748,12 +838,28 @@ class Search {
     std::span<const int> operator[](size_t t) const { return {flat.data() + t * width, width}; }
   };
 
+  // Decide's workspace at one layer-1 promotion, kept between calls
+  // (frames_[k]: Decide(k) recurses only through Solve(k + 1), so one call
+  // per promotion is active at a time).
+  struct Frame {
+    std::vector<Class> classes;
+    Tuples tuples;
+    std::vector<int> tuple;
+    std::vector<int64_t> used;
+    std::vector<size_t> chosen;
+    std::vector<int64_t> taken;
+    KeyTable<size_t> seen;
+    std::deque<State> next;  // per number of applications chosen: the state they leave
+  };
+
   // Enumerates the sets of applications of layer-1 promotion k.
   Outcome Decide(size_t k, const State& s) {
     const int q = layer1_[k];
     const ActivePromo& ap = promos_[q];
     const Promotion& p = *ap.p;
-    std::vector<Class> classes;
+    Frame& frame = frames_[k];
+    std::vector<Class>& classes = frame.classes;
+    classes.clear();
     for (size_t i = 0; i < s.size(); ++i) {
       if (Compatible(s[i].unit, q) && ap.in_scope[static_cast<size_t>(s[i].unit.line)]) {
         classes.push_back({i, s[i].count});
@@ -761,10 +867,13 @@ class Search {
     }
     // Every tuple of classes one application may use, in lexicographic order.
     const size_t size = static_cast<size_t>(p.ApplicationSize());
-    Tuples tuples;
+    Tuples& tuples = frame.tuples;
     tuples.width = size;
-    std::vector<int> tuple;
-    std::vector<int64_t> used(classes.size(), 0);
+    tuples.flat.clear();
+    std::vector<int>& tuple = frame.tuple;
+    tuple.clear();
+    std::vector<int64_t>& used = frame.used;
+    used.assign(classes.size(), 0);
     const auto avail = [&](int c) { return classes[c].count - used[c]; };
     // Bundle: position i takes a unit of group i; other types: non-decreasing classes.
     // An application that discounts nothing is left out when leaving it out
@@ -814,37 +923,41 @@ class Search {
     const int64_t max_apps = std::min<int64_t>(p.max_applications.value_or(INT64_MAX),
                                                p.remaining_units ? *p.remaining_units / static_cast<int64_t>(size)
                                                                  : INT64_MAX);
-    std::vector<size_t> chosen;  // tuple indices, in the order added
-    std::vector<int64_t> taken(classes.size(), 0);
+    std::vector<size_t>& chosen = frame.chosen;  // tuple indices, in the order added
+    chosen.clear();
+    std::vector<int64_t>& taken = frame.taken;
+    taken.assign(classes.size(), 0);
     Outcome best;
     const bool bounded = collect_ && !objectives_.empty();
     // Each set of applications is tried once (tuples added in
     // non-decreasing order). Sets that leave the units in the same state
     // (a buy X get Y paired differently) lead to the same outcomes: a state
     // met again is followed only if it may now add tuples it could not.
-    std::unordered_map<std::string, size_t> seen;  // state -> least tuple it was extended from
+    KeyTable<size_t>& seen = frame.seen;  // state -> least tuple it was extended from
+    seen.Clear();
     const auto HopelessBarring = [&](const State& next, int first) {
       return this->HopelessBarring(k, s, classes, next, first);
     };
     // Returns true when the node was cut by the bound.
     auto pick = [&](auto&& self, size_t from) -> bool {
-      State next = Apply(s, classes, tuples, chosen, q);
+      // Into a buffer per depth, kept between calls (a deque: deeper ones
+      // are added without moving this one).
+      if (frame.next.size() <= chosen.size()) frame.next.resize(chosen.size() + 1);
+      State& next = frame.next[chosen.size()];
+      Apply(s, classes, tuples, chosen, q, next);
       bool again = false;
       size_t until = tuples.size();  // the tuples to extend it with: [from, until)
       if (!chosen.empty()) {
-        const std::string& key = Key(k, next);
-        auto it = seen.find(key);
-        const bool fresh = it == seen.end();
-        if (fresh) it = seen.emplace(key, from).first;
-        if (!fresh && it->second <= from) {
+        const auto [least, fresh] = seen.TryEmplace(Key(k, next), from);
+        if (!fresh && *least <= from) {
           Step();
           return false;
         }
         again = !fresh;
-        // Met again: it was extended with every tuple from it->second on
+        // Met again: it was extended with every tuple from *least on
         // (those children are known), so only the ones before are new.
-        if (again) until = it->second;
-        it->second = from;
+        if (again) until = *least;
+        *least = from;
         // With a bound: no more applications of q, nor any later promotion,
         // can bring this state within reach (Hopeless at k+1 follows). The
         // tuples still to come start at the class this one starts at or
@@ -933,10 +1046,10 @@ class Search {
     }
   }
 
-  // The state after applying the chosen applications of promotion q.
-  State Apply(const State& s, const std::vector<Class>& classes, const Tuples& tuples,
-              const std::vector<size_t>& chosen, int q) const {
-    State next = s;
+  // The state after applying the chosen applications of promotion q, into `next`.
+  void Apply(const State& s, const std::vector<Class>& classes, const Tuples& tuples,
+             const std::vector<size_t>& chosen, int q, State& next) const {
+    next.assign(s.begin(), s.end());
     next.reserve(s.size() + (chosen.empty() ? 0 : chosen.size() * tuples[chosen[0]].size()));
     const Promotion& p = *promos_[q].p;
     std::vector<int>& cls = apply_classes_;
@@ -992,7 +1105,6 @@ class Search {
       }
     }
     Normalize(next, histories_);
-    return next;
   }
 
   // allocate() of `amount` (>= 0) over the units weighted by their prices
@@ -1314,7 +1426,6 @@ class Search {
         // Per layer-2 choice of the objectives, the leaf after it, made
         // once (into buffers kept between leaves: after_[0, made)).
         size_t made = 0;
-        std::vector<Int128>& scores = scores_.emplace_back();
         for (Objective& o : objectives_) {
           size_t a = 0;
           while (a < made && after_[a].first != o.layer2) ++a;
@@ -1335,7 +1446,7 @@ class Search {
             }
           }
           score += Int128{WithTax(line_sum)} * 10'000;
-          scores.push_back(score);
+          scores_.push_back(score);
           o.best = std::min(o.best, score);
         }
       }
@@ -1520,11 +1631,12 @@ class Search {
   size_t summary_size_ = 0;
   mutable std::unordered_map<Unit, UnitInfo, UnitHash> unit_info_;
   mutable std::vector<int64_t> summaries_;
-  std::unordered_map<std::string, Outcome> memo_;
+  KeyTable<Outcome> memo_;
+  std::vector<Frame> frames_;  // per layer-1 promotion (Decide), sized in Prepare
   bool collect_ = false;
   std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
   std::vector<Objective> objectives_;
-  std::vector<std::vector<Int128>> scores_;  // per collected outcome, per objective
+  std::vector<Int128> scores_;  // per collected outcome, per objective (j × objectives_.size() + o)
   mutable int64_t cart_units_ = -1;      // CartUnits(), -1 until asked
   mutable std::vector<int64_t> cart_list_;  // per promotion: CartListInScope(), -1 until asked
 };
