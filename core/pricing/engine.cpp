@@ -272,7 +272,10 @@ void AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights, cons
   }
   order.resize(weights.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+  // Largest remainder first, ties to the earlier slot (std::stable_sort would allocate a buffer).
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return remainder[a] != remainder[b] ? remainder[a] > remainder[b] : a < b;
+  });
   Int128 left = Int128{amount} - given;
   for (size_t k = 0; k < order.size() && left > 0; ++k) {
     const Int128 n = std::min<Int128>(left, counts[order[k]]);
@@ -495,6 +498,21 @@ class Search {
       o.band = Int128{10'000} * reached + o.extra;
     }
     summarize_ = Summarizes();
+    // What Hopeless asks of the objectives and promotions at every state,
+    // found once: per objective the bits of its weighted promotions, all
+    // the bits any objective reads, and the multi-unit layer-1 promotions.
+    weight_bits_.clear();
+    weighed_ = 0;
+    for (const Objective& o : objectives_) {
+      uint32_t bits = 0;
+      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) bits |= o.weight[bit] != 0 ? 1u << bit : 0;
+      weight_bits_.push_back(bits);
+      weighed_ |= o.layer2 | bits;
+    }
+    multi_unit_.clear();
+    for (size_t i = 0; i < layer1_.size(); ++i) {
+      if (promos_[layer1_[i]].p->ApplicationSize() != 1) multi_unit_.push_back(i);
+    }
     keeps_.assign(layer1_.size(), 0);
     if (frames_.size() < layer1_.size()) frames_.resize(layer1_.size());  // before the walk: never while Decide holds one
     // Per line of the cart, sized once; only the part's lines are read (MostOff), so only they are reset.
@@ -1129,7 +1147,10 @@ class Search {
     }
     order.resize(units.size());
     std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+    // Largest remainder first, ties to the earlier unit (std::stable_sort would allocate a buffer).
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return remainder[a] != remainder[b] ? remainder[a] > remainder[b] : a < b;
+    });
     for (size_t k = 0; given < amount; ++k, ++given) out[order[k]] += 1;
   }
 
@@ -1250,8 +1271,8 @@ class Search {
     Int128 together = 0;
     std::vector<std::array<int64_t, 3>>& multi = multi_;  // (layer1_ index, most off, units)
     multi.clear();
-    for (size_t i = k; i < layer1_.size(); ++i) {
-      if (promos_[layer1_[i]].p->ApplicationSize() == 1) continue;
+    for (auto it = std::lower_bound(multi_unit_.begin(), multi_unit_.end(), k); it != multi_unit_.end(); ++it) {
+      const size_t i = *it;
       int64_t units = 0;
       const int64_t off = MostOffTogether(i, s, units);
       together += off;
@@ -1276,22 +1297,19 @@ class Search {
     // layer-2/3 promotions with a weight in some objective could take it.
     // A layer-2 promotion that may not touch a unit now never will (its
     // history only grows), so the bounds leave it out there.
-    uint32_t weighed = 0;
-    for (const Objective& o : objectives_) {
-      weighed |= o.layer2;
-      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weighed |= o.weight[bit] != 0 ? 1u << bit : 0;
-    }
+    const uint32_t weighed = weighed_;
     std::vector<uint32_t>& takes = takes_;
     takes.assign(s.size(), 0);
     for (uint32_t bits = weighed; bits != 0; bits &= bits - 1) {
       const int bit = std::countr_zero(bits);
       for (size_t j = 0; j < s.size(); ++j) takes[j] |= Takes(s[j].unit, layer23_[static_cast<size_t>(bit)]) ? 1u << bit : 0;
     }
-    for (const Objective& o : objectives_) {
+    for (size_t oi = 0; oi < objectives_.size(); ++oi) {
+      const Objective& o = objectives_[oi];
       if (o.best == std::numeric_limits<Int128>::max()) return false;
       Int128 bound = -together;
       if (tax_inclusive_ && std::has_single_bit(o.layer2)) {
-        const int64_t rate = MemberBp(*promos_[layer23_[static_cast<size_t>(std::countr_zero(o.layer2))]].p);
+        const int64_t rate = layer23_bp_[static_cast<size_t>(std::countr_zero(o.layer2))];
         bound = 0;
         for (const auto& [i, off, units] : multi) {
           if (keeps_[static_cast<size_t>(i)] & o.layer2) {
@@ -1301,8 +1319,7 @@ class Search {
           }
         }
       }
-      uint32_t weight_bits = 0;
-      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weight_bits |= o.weight[bit] != 0 ? 1u << bit : 0;
+      const uint32_t weight_bits = weight_bits_[oi];
       bound += SlotsBound(s, least, o, takes, weight_bits);
       if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits)) return false;
     }
@@ -1623,6 +1640,9 @@ class Search {
   // of layer23_) that every unit it may discount keeps: in their scope, and
   // neither it nor they exclusive, nor in one group.
   std::vector<uint32_t> keeps_;
+  std::vector<uint32_t> weight_bits_;  // per objective: its layer-2/3 promotions with a weight (bits of layer23_)
+  uint32_t weighed_ = 0;               // every objective's layer-2 and weighted bits
+  std::vector<size_t> multi_unit_;     // the layer-1 promotions of more than one unit (indices in layer1_), ascending
   mutable std::vector<std::pair<int, int64_t>> grouped_;
   mutable LineSums line_sum_;
   mutable std::vector<int64_t> unit_prices_;
