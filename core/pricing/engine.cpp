@@ -21,6 +21,66 @@ __extension__ using Int128 = __int128;
 // ---------------------------------------------------------------------------
 // Units and their states.
 
+// An insert-only hash map from a small trivially copyable key to a value,
+// in one array (open addressing, at most half full): the walk looks units
+// and histories up at every state, where std::unordered_map's node per
+// entry and prime modulo cost more than the lookup. `Hash` need not mix
+// well: its result is multiplied by a 64-bit odd constant and the top bits
+// taken.
+template <typename K, typename V, typename Hash>
+class FlatMap {
+ public:
+  // The value of `key`, inserted value-initialized when absent (second:
+  // true). Valid until the next insertion.
+  std::pair<V*, bool> TryEmplace(const K& key) {
+    if (2 * (size_ + 1) > cells_.size()) Grow();
+    for (size_t i = Index(key);; i = (i + 1) & (cells_.size() - 1)) {
+      Cell& c = cells_[i];
+      if (!c.used) {
+        c = Cell{key, V{}, true};
+        ++size_;
+        return {&c.value, true};
+      }
+      if (c.key == key) return {&c.value, false};
+    }
+  }
+  // Forgets every entry; a large table is given back (see KeyTable::Clear).
+  void Clear() {
+    size_ = 0;
+    if (cells_.size() > 4096) {
+      cells_ = {};
+      shift_ = 64;
+    } else {
+      for (Cell& c : cells_) c.used = false;
+    }
+  }
+
+ private:
+  struct Cell {
+    K key;
+    V value;
+    bool used = false;
+  };
+  size_t Index(const K& key) const {
+    return static_cast<size_t>((static_cast<uint64_t>(Hash()(key)) * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+  void Grow() {
+    std::vector<Cell> old = std::move(cells_);
+    const size_t n = old.empty() ? 64 : old.size() * 2;
+    cells_.assign(n, Cell{});
+    shift_ = 64 - std::countr_zero(n);
+    for (const Cell& c : old) {
+      if (!c.used) continue;
+      size_t i = Index(c.key);
+      while (cells_[i].used) i = (i + 1) & (n - 1);
+      cells_[i] = c;
+    }
+  }
+  std::vector<Cell> cells_;
+  size_t size_ = 0;
+  int shift_ = 64;
+};
+
 // What has happened to a unit: (active promotion, discount), in order.
 using History = std::vector<std::pair<int32_t, int64_t>>;
 
@@ -54,8 +114,9 @@ class Histories {
 
   // The id of history `id` followed by (q, discount).
   int32_t Extend(int32_t id, int32_t q, int64_t discount) {
-    const auto [it, fresh] = next_.try_emplace(Next{id, q, discount}, static_cast<int32_t>(list_.size()));
+    const auto [next, fresh] = next_.TryEmplace(Next{id, q, discount});
     if (fresh) {
+      *next = static_cast<int32_t>(list_.size());
       History h = list_[static_cast<size_t>(id)];
       h.emplace_back(q, discount);
       list_.push_back(std::move(h));
@@ -72,7 +133,7 @@ class Histories {
       }
       traits_.push_back(t);
     }
-    return it->second;
+    return *next;
   }
 
   // The unit order of docs/pricing.md, for two units of one line at one
@@ -116,7 +177,7 @@ class Histories {
   std::deque<History> list_;  // a deque: references stay valid as it grows
   std::vector<Traits> traits_;  // per history
   std::vector<PromoTraits> promos_;
-  std::unordered_map<Next, int32_t, Hash> next_;
+  FlatMap<Next, int32_t, Hash> next_;
   std::vector<int32_t> promotions_;                   // per history: Promotions(), -1 until asked
   std::map<std::vector<int32_t>, int32_t> by_promotions_;
 };
@@ -567,10 +628,7 @@ class Search {
     layer23_bp_.clear();
     keeps_.clear();
     summary_size_ = 0;
-    // clear() keeps the buckets and zeroes them all: after a large part, a
-    // fresh map costs the small parts that follow less.
-    if (unit_info_.bucket_count() > 1024) unit_info_ = {};
-    unit_info_.clear();
+    unit_info_.Clear();
     summaries_.clear();
     memo_.Clear();
     collect_ = false;
@@ -691,9 +749,9 @@ class Search {
   };
 
   const UnitInfo& Info(const Unit& u) const {
-    auto [it, fresh] = unit_info_.try_emplace(u);
+    auto [found, fresh] = unit_info_.TryEmplace(u);
     if (fresh) {
-      UnitInfo& info = it->second;
+      UnitInfo& info = *found;  // valid: nothing below adds to unit_info_
       for (size_t i = layer1_.size(); i-- > 0;) {
         if (promos_[layer1_[i]].in_scope[static_cast<size_t>(u.line)] && Compatible(u, layer1_[i])) {
           info.last = static_cast<int64_t>(i);
@@ -704,7 +762,7 @@ class Search {
       summaries_.resize(summaries_.size() + summary_size_, 0);
       Summarize(u, &summaries_[info.summary]);
     }
-    return it->second;
+    return *found;
   }
 
   // What layers 2-3 and the bounds will ask of a settled unit, which Key
@@ -1649,7 +1707,7 @@ class Search {
   mutable std::vector<std::vector<int64_t>> group_prices_;
   std::shared_ptr<const State> empty_ = std::make_shared<const State>();  // collect mode's outcomes
   size_t summary_size_ = 0;
-  mutable std::unordered_map<Unit, UnitInfo, UnitHash> unit_info_;
+  mutable FlatMap<Unit, UnitInfo, UnitHash> unit_info_;
   mutable std::vector<int64_t> summaries_;
   KeyTable<Outcome> memo_;
   std::vector<Frame> frames_;  // per layer-1 promotion (Decide), sized in Prepare
