@@ -493,6 +493,7 @@ class Search {
   // (indices into promos_, in application order): the best answer it meets,
   // which with ctx.greedy is the greedy one.
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
+    objectives_.clear();  // none (a Search that gave Outcomes() before keeps its last ones, see Reset)
     return Solve(0, Prepare(line_ids, promo_ids));
   }
 
@@ -507,10 +508,12 @@ class Search {
   // objectives' bits refer to.
   // `bests`, if given, receives each objective's best.
   std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
-                              std::vector<Objective> objectives = {}, std::vector<Int128>* bests = nullptr) {
+                              const std::vector<Objective>& objectives = {}, std::vector<Int128>* bests = nullptr) {
     collect_ = true;
-    objectives_ = std::move(objectives);
-    Run(line_ids, promo_ids);
+    // Copied into the objectives of the part before (Reset keeps them):
+    // their weights' storage is reused.
+    objectives_ = objectives;
+    Solve(0, Prepare(line_ids, promo_ids));
     if (bests != nullptr) {
       bests->clear();
       for (const Objective& o : objectives_) bests->push_back(o.best);
@@ -633,8 +636,8 @@ class Search {
     memo_.Clear();
     collect_ = false;
     collected_.clear();
-    objectives_.clear();
     scores_.clear();
+    // objectives_ is kept for its storage: Outcomes() sets it, Run() clears it.
   }
 
  private:
@@ -2223,7 +2226,13 @@ class PartsSearch {
       rest_apps_[i] = rest_apps_[i + 1] + apps;
     }
     chosen_.clear();
-    Descend(0, 0, std::vector<Int128>(combinations_.size(), 0), std::vector<int64_t>(thresholds_.size(), 0), mask);
+    // Per depth of Descend, the sums of the outcomes chosen above it, each
+    // written from the one above (sized before the descent: never while it holds one).
+    descend_score_.resize(n + 1);
+    descend_inside_.resize(n + 1);
+    descend_score_[0].assign(combinations_.size(), 0);
+    descend_inside_[0].assign(thresholds_.size(), 0);
+    Descend(0, 0, descend_score_[0], descend_inside_[0], mask);
   }
 
   // The parts' outcomes scored after the layer-2 promotions `layer2`
@@ -2359,7 +2368,8 @@ class PartsSearch {
       if (!MayBeat(i, apps, score, inside)) return;
     }
     if (i == choices_.size()) {
-      State all;
+      State& all = descend_all_;
+      all.clear();
       for (const State* s : chosen_) all.insert(all.end(), s->begin(), s->end());
       Normalize(all, histories_);
       // Pricing a whole component exactly costs about a step per 16 slots (its
@@ -2371,8 +2381,10 @@ class PartsSearch {
       return;
     }
     for (const PartOutcome& po : choices_[i]) {
-      std::vector<Int128> next_score = score;
-      std::vector<int64_t> next_inside = inside;
+      std::vector<Int128>& next_score = descend_score_[i + 1];
+      std::vector<int64_t>& next_inside = descend_inside_[i + 1];
+      next_score.assign(score.begin(), score.end());
+      next_inside.assign(inside.begin(), inside.end());
       for (size_t c = 0; c < next_score.size(); ++c) next_score[c] += po.score[c];
       for (size_t t = 0; t < next_inside.size(); ++t) next_inside[t] += po.inside[t];
       chosen_.push_back(po.s->state);
@@ -2408,6 +2420,9 @@ class PartsSearch {
   std::vector<int64_t> rest_apps_;
   std::vector<const State*> chosen_;
   State scored_after_;  // ScoredFor: an outcome after layer 2 (kept between outcomes)
+  std::vector<std::vector<Int128>> descend_score_;  // Descend: per depth, see SolveMask
+  std::vector<std::vector<int64_t>> descend_inside_;
+  State descend_all_;  // Descend: a complete choice's units
 };
 
 }  // namespace
