@@ -21,6 +21,66 @@ __extension__ using Int128 = __int128;
 // ---------------------------------------------------------------------------
 // Units and their states.
 
+// An insert-only hash map from a small trivially copyable key to a value,
+// in one array (open addressing, at most half full): the walk looks units
+// and histories up at every state, where std::unordered_map's node per
+// entry and prime modulo cost more than the lookup. `Hash` need not mix
+// well: its result is multiplied by a 64-bit odd constant and the top bits
+// taken.
+template <typename K, typename V, typename Hash>
+class FlatMap {
+ public:
+  // The value of `key`, inserted value-initialized when absent (second:
+  // true). Valid until the next insertion.
+  std::pair<V*, bool> TryEmplace(const K& key) {
+    if (2 * (size_ + 1) > cells_.size()) Grow();
+    for (size_t i = Index(key);; i = (i + 1) & (cells_.size() - 1)) {
+      Cell& c = cells_[i];
+      if (!c.used) {
+        c = Cell{key, V{}, true};
+        ++size_;
+        return {&c.value, true};
+      }
+      if (c.key == key) return {&c.value, false};
+    }
+  }
+  // Forgets every entry; a large table is given back (see KeyTable::Clear).
+  void Clear() {
+    size_ = 0;
+    if (cells_.size() > 4096) {
+      cells_ = {};
+      shift_ = 64;
+    } else {
+      for (Cell& c : cells_) c.used = false;
+    }
+  }
+
+ private:
+  struct Cell {
+    K key;
+    V value;
+    bool used = false;
+  };
+  size_t Index(const K& key) const {
+    return static_cast<size_t>((static_cast<uint64_t>(Hash()(key)) * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+  void Grow() {
+    std::vector<Cell> old = std::move(cells_);
+    const size_t n = old.empty() ? 64 : old.size() * 2;
+    cells_.assign(n, Cell{});
+    shift_ = 64 - std::countr_zero(n);
+    for (const Cell& c : old) {
+      if (!c.used) continue;
+      size_t i = Index(c.key);
+      while (cells_[i].used) i = (i + 1) & (n - 1);
+      cells_[i] = c;
+    }
+  }
+  std::vector<Cell> cells_;
+  size_t size_ = 0;
+  int shift_ = 64;
+};
+
 // What has happened to a unit: (active promotion, discount), in order.
 using History = std::vector<std::pair<int32_t, int64_t>>;
 
@@ -54,8 +114,9 @@ class Histories {
 
   // The id of history `id` followed by (q, discount).
   int32_t Extend(int32_t id, int32_t q, int64_t discount) {
-    const auto [it, fresh] = next_.try_emplace(Next{id, q, discount}, static_cast<int32_t>(list_.size()));
+    const auto [next, fresh] = next_.TryEmplace(Next{id, q, discount});
     if (fresh) {
+      *next = static_cast<int32_t>(list_.size());
       History h = list_[static_cast<size_t>(id)];
       h.emplace_back(q, discount);
       list_.push_back(std::move(h));
@@ -72,7 +133,7 @@ class Histories {
       }
       traits_.push_back(t);
     }
-    return it->second;
+    return *next;
   }
 
   // The unit order of docs/pricing.md, for two units of one line at one
@@ -116,9 +177,96 @@ class Histories {
   std::deque<History> list_;  // a deque: references stay valid as it grows
   std::vector<Traits> traits_;  // per history
   std::vector<PromoTraits> promos_;
-  std::unordered_map<Next, int32_t, Hash> next_;
+  FlatMap<Next, int32_t, Hash> next_;
   std::vector<int32_t> promotions_;                   // per history: Promotions(), -1 until asked
   std::map<std::vector<int32_t>, int32_t> by_promotions_;
+};
+
+// A hash table from keys (byte strings as Search::Key writes them) to
+// values, holding every key in one buffer: a walk remembers thousands of
+// states, and a node and a string allocated per state cost more than the
+// lookup. Open addressing, at most half full.
+template <typename V>
+class KeyTable {
+ public:
+  // The value of `key`, or nullptr. Valid until the next insertion.
+  V* Find(std::string_view key) {
+    if (slots_.empty()) return nullptr;
+    const uint64_t h = Hash(key);
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const uint32_t e = slots_[i];
+      if (e == 0) return nullptr;
+      if (Same(entries_[e - 1], h, key)) return &values_[e - 1];
+    }
+  }
+  // The value of `key`, inserted as `fresh` when absent (second: true).
+  // Valid until the next insertion.
+  std::pair<V*, bool> TryEmplace(std::string_view key, V fresh) {
+    if (2 * (entries_.size() + 1) > slots_.size()) Grow();
+    const uint64_t h = Hash(key);
+    size_t i = h & (slots_.size() - 1);
+    for (;; i = (i + 1) & (slots_.size() - 1)) {
+      const uint32_t e = slots_[i];
+      if (e == 0) break;
+      if (Same(entries_[e - 1], h, key)) return {&values_[e - 1], false};
+    }
+    entries_.push_back(Entry{h, bytes_.size(), key.size()});
+    bytes_.append(key);
+    values_.push_back(std::move(fresh));
+    slots_[i] = static_cast<uint32_t>(entries_.size());
+    return {&values_.back(), true};
+  }
+  size_t size() const { return values_.size(); }
+  // The value inserted `i`-th (0: first).
+  V& at(size_t i) { return values_[i]; }
+  // Forgets every key; a large table is given back (zeroing it again for
+  // each small walk that follows would cost more than a new one).
+  void Clear() {
+    entries_.clear();
+    bytes_.clear();
+    values_.clear();
+    if (slots_.size() > 4096) {
+      slots_ = {};
+    } else {
+      std::fill(slots_.begin(), slots_.end(), 0);
+    }
+  }
+
+ private:
+  struct Entry {
+    uint64_t hash;
+    size_t offset;  // in bytes_
+    size_t size;
+  };
+  static uint64_t Hash(std::string_view key) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ key.size();
+    size_t i = 0;
+    for (; i + 8 <= key.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, key.data() + i, sizeof w);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+      h ^= h >> 32;
+    }
+    for (; i < key.size(); ++i) h = (h ^ static_cast<unsigned char>(key[i])) * 0x100000001B3ull;
+    h ^= h >> 29;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 32);
+  }
+  bool Same(const Entry& e, uint64_t h, std::string_view key) const {
+    return e.hash == h && e.size == key.size() && std::memcmp(bytes_.data() + e.offset, key.data(), key.size()) == 0;
+  }
+  void Grow() {
+    slots_.assign(slots_.empty() ? 64 : slots_.size() * 2, 0);
+    for (size_t e = 0; e < entries_.size(); ++e) {
+      size_t i = entries_[e].hash & (slots_.size() - 1);
+      while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = static_cast<uint32_t>(e + 1);
+    }
+  }
+  std::vector<uint32_t> slots_;  // entry index + 1; 0: empty
+  std::vector<Entry> entries_;
+  std::string bytes_;  // every key, one after another
+  std::vector<V> values_;  // per entry
 };
 
 // One unit of a line and what has happened to it so far.
@@ -160,15 +308,17 @@ void Normalize(State& s, const Histories& histories) {
 
 // Spreads `amount` over units with allocate() semantics (largest remainder,
 // ties to the earlier unit) when slot i stands for counts[i] units of weight
-// weights[i]: returns per slot the share of each unit and how many of its
-// units (the first ones) get one more.
-std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights,
-                                                           const std::vector<int64_t>& counts) {
+// weights[i]: writes into `out`, per slot, the share of each unit and how
+// many of its units (the first ones) get one more. `remainder` and `order`
+// are scratch space, kept by the caller so that no call allocates.
+void AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights, const std::vector<int64_t>& counts,
+                       std::vector<std::pair<int64_t, int64_t>>& out, std::vector<Int128>& remainder,
+                       std::vector<size_t>& order) {
   Int128 total = 0;
   for (size_t i = 0; i < weights.size(); ++i) total += Int128{weights[i]} * counts[i];
-  std::vector<std::pair<int64_t, int64_t>> out(weights.size(), {0, 0});
-  if (total == 0) return out;
-  std::vector<Int128> remainder(weights.size());
+  out.assign(weights.size(), {0, 0});
+  if (total == 0) return;
+  remainder.resize(weights.size());
   Int128 given = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Int128 exact = Int128{amount} * weights[i];
@@ -181,16 +331,18 @@ std::vector<std::pair<int64_t, int64_t>> AllocateOverSlots(int64_t amount, const
     }
     given += Int128{out[i].first} * counts[i];
   }
-  std::vector<size_t> order(weights.size());
+  order.resize(weights.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+  // Largest remainder first, ties to the earlier slot (std::stable_sort would allocate a buffer).
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return remainder[a] != remainder[b] ? remainder[a] > remainder[b] : a < b;
+  });
   Int128 left = Int128{amount} - given;
   for (size_t k = 0; k < order.size() && left > 0; ++k) {
     const Int128 n = std::min<Int128>(left, counts[order[k]]);
     out[order[k]].second = static_cast<int64_t>(n);
     left -= n;
   }
-  return out;
 }
 
 // Per line, the sum of its units, added in state order (slots are sorted by line).
@@ -217,6 +369,7 @@ struct LineInfo {
 struct ActivePromo {
   const Promotion* p = nullptr;
   int rank = 0;  // position in id order, for the tie-break
+  int layer = 0;  // p->layer(), which the search asks often
   std::vector<bool> in_scope;                 // per line
   std::vector<std::vector<bool>> group_scope;  // bundle: per group, per line
   // Its stacking, for Compatible: exclusive, and its group (-1: none).
@@ -340,6 +493,7 @@ class Search {
   // (indices into promos_, in application order): the best answer it meets,
   // which with ctx.greedy is the greedy one.
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
+    objectives_.clear();  // none (a Search that gave Outcomes() before keeps its last ones, see Reset)
     return Solve(0, Prepare(line_ids, promo_ids));
   }
 
@@ -354,10 +508,12 @@ class Search {
   // objectives' bits refer to.
   // `bests`, if given, receives each objective's best.
   std::vector<State> Outcomes(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
-                              std::vector<Objective> objectives = {}, std::vector<Int128>* bests = nullptr) {
+                              const std::vector<Objective>& objectives = {}, std::vector<Int128>* bests = nullptr) {
     collect_ = true;
-    objectives_ = std::move(objectives);
-    Run(line_ids, promo_ids);
+    // Copied into the objectives of the part before (Reset keeps them):
+    // their weights' storage is reused.
+    objectives_ = objectives;
+    Solve(0, Prepare(line_ids, promo_ids));
     if (bests != nullptr) {
       bests->clear();
       for (const Objective& o : objectives_) bests->push_back(o.best);
@@ -366,7 +522,7 @@ class Search {
     std::vector<State> kept;
     for (size_t j = 0; j < collected_.size(); ++j) {
       for (size_t o = 0; o < objectives_.size(); ++o) {
-        if (scores_[j][o] <= objectives_[o].best + objectives_[o].band) {
+        if (scores_[j * objectives_.size() + o] <= objectives_[o].best + objectives_[o].band) {
           kept.push_back(std::move(collected_[j]));
           break;
         }
@@ -385,11 +541,11 @@ class Search {
 
   // Sets the promotions up and returns the starting state of the lines.
   State Prepare(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
-    for (int q : promo_ids) (promos_[q].p->layer() == 1 ? layer1_ : layer23_).push_back(q);
-    for (int q : layer23_) (promos_[q].p->layer() == 2 ? layer2_ : thresholds_).push_back(q);
+    for (int q : promo_ids) (promos_[q].layer == 1 ? layer1_ : layer23_).push_back(q);
+    for (int q : layer23_) (promos_[q].layer == 2 ? layer2_ : thresholds_).push_back(q);
     const bool bounded = collect_ && !objectives_.empty();  // what only Hopeless reads is set up for it alone
     if (bounded) {
-      for (int q : layer23_) layer23_bp_.push_back(promos_[q].p->layer() == 2 ? MemberBp(*promos_[q].p) : 0);
+      for (int q : layer23_) layer23_bp_.push_back(promos_[q].layer == 2 ? MemberBp(*promos_[q].p) : 0);
     }
     // The band is for the rounding of the reached percent thresholds'
     // combined discount: a part none of them may take from is ranked by its
@@ -406,8 +562,28 @@ class Search {
       o.band = Int128{10'000} * reached + o.extra;
     }
     summarize_ = Summarizes();
+    // What Hopeless asks of the objectives and promotions at every state,
+    // found once: per objective the bits of its weighted promotions, all
+    // the bits any objective reads, and the multi-unit layer-1 promotions.
+    weight_bits_.clear();
+    weighed_ = 0;
+    for (const Objective& o : objectives_) {
+      uint32_t bits = 0;
+      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) bits |= o.weight[bit] != 0 ? 1u << bit : 0;
+      weight_bits_.push_back(bits);
+      weighed_ |= o.layer2 | bits;
+    }
+    multi_unit_.clear();
+    for (size_t i = 0; i < layer1_.size(); ++i) {
+      if (promos_[layer1_[i]].p->ApplicationSize() != 1) multi_unit_.push_back(i);
+    }
     keeps_.assign(layer1_.size(), 0);
-    if (bounded) singles_by_line_.assign(lines_.size(), {});
+    if (frames_.size() < layer1_.size()) frames_.resize(layer1_.size());  // before the walk: never while Decide holds one
+    // Per line of the cart, sized once; only the part's lines are read (MostOff), so only they are reset.
+    if (bounded && singles_by_line_.size() != lines_.size()) singles_by_line_.resize(lines_.size());
+    for (int32_t l : line_ids) {
+      if (bounded) singles_by_line_[static_cast<size_t>(l)].clear();
+    }
     for (size_t i = 0; i < layer1_.size() && bounded; ++i) {
       const ActivePromo& ap = promos_[layer1_[i]];
       if (ap.p->ApplicationSize() != 1) continue;
@@ -419,7 +595,7 @@ class Search {
       const ActivePromo& ap = promos_[layer1_[i]];
       for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
         const ActivePromo& b = promos_[layer23_[bit]];
-        if (b.p->layer() != 2 || ap.exclusive || b.exclusive || b.group >= 0) continue;
+        if (b.layer != 2 || ap.exclusive || b.exclusive || b.group >= 0) continue;
         const bool inside = std::all_of(line_ids.begin(), line_ids.end(), [&](int32_t l) {
           return !ap.in_scope[static_cast<size_t>(l)] || b.in_scope[static_cast<size_t>(l)];
         });
@@ -437,6 +613,33 @@ class Search {
 
   bool exhausted() const { return exhausted_; }
 
+  // Forgets the part walked last, so that the next Outcomes() or Run()
+  // starts as a new Search would: one Search serves every part of a
+  // component (most parts are one line, and a fresh Search's containers
+  // cost more than walking them). Buffers keep their capacity; what does
+  // not depend on the part (CartUnits, CartListInScope) is kept.
+  void Reset() {
+    exhausted_ = false;
+    layer1_.clear();
+    layer23_.clear();
+    layer2_.clear();
+    thresholds_.clear();
+    summarize_ = false;
+    barred_.clear();
+    barred_promo_ = -1;
+    floor_for_ = nullptr;
+    layer23_bp_.clear();
+    keeps_.clear();
+    summary_size_ = 0;
+    unit_info_.Clear();
+    summaries_.clear();
+    memo_.Clear();
+    collect_ = false;
+    collected_.clear();
+    scores_.clear();
+    // objectives_ is kept for its storage: Outcomes() sets it, Run() clears it.
+  }
+
  private:
   bool Step() {
     if (++steps_ > budget_) exhausted_ = true;
@@ -453,13 +656,13 @@ class Search {
     if (t.highest < 0) return true;  // untouched
     const ActivePromo& p = promos_[q];
     if (!t.wide_groups) {  // the same answer as the walk below, from the history's traits
-      if (p.exclusive || t.exclusive || (t.no_threshold && p.p->layer() == 3)) return false;
+      if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
       if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
       if (q > t.highest) return true;
       const History& h = histories_[u.history];
       return std::none_of(h.begin(), h.end(), [&](const auto& x) { return x.first == q; });
     }
-    const bool threshold = p.p->layer() == 3;
+    const bool threshold = p.layer == 3;
     for (const auto& [other, discount] : histories_[u.history]) {
       const ActivePromo& o = promos_[other];
       if (other == q || o.exclusive || p.exclusive) return false;
@@ -549,9 +752,9 @@ class Search {
   };
 
   const UnitInfo& Info(const Unit& u) const {
-    auto [it, fresh] = unit_info_.try_emplace(u);
+    auto [found, fresh] = unit_info_.TryEmplace(u);
     if (fresh) {
-      UnitInfo& info = it->second;
+      UnitInfo& info = *found;  // valid: nothing below adds to unit_info_
       for (size_t i = layer1_.size(); i-- > 0;) {
         if (promos_[layer1_[i]].in_scope[static_cast<size_t>(u.line)] && Compatible(u, layer1_[i])) {
           info.last = static_cast<int64_t>(i);
@@ -562,7 +765,7 @@ class Search {
       summaries_.resize(summaries_.size() + summary_size_, 0);
       Summarize(u, &summaries_[info.summary]);
     }
-    return it->second;
+    return *found;
   }
 
   // What layers 2-3 and the bounds will ask of a settled unit, which Key
@@ -614,7 +817,7 @@ class Search {
   bool Summarizes() const {
     if (!collect_ || objectives_.empty() || !tax_inclusive_ || layer2_.size() > 4) return false;
     // A coupon's spend follows how the thresholds before it spread their discounts: no summaries.
-    if (std::any_of(thresholds_.begin(), thresholds_.end(), [&](int q) { return promos_[q].p->layer() == 4; })) {
+    if (std::any_of(thresholds_.begin(), thresholds_.end(), [&](int q) { return promos_[q].layer == 4; })) {
       return false;
     }
     int64_t before = 0;  // the most the thresholds so far can take off the whole cart
@@ -623,14 +826,10 @@ class Search {
     int64_t amounts = 0;
     int64_t rates = 0;
     int64_t fen = 0;
-    int64_t units = 0;  // every unit of the cart
-    for (const LineInfo& l : lines_) units += l.units;
+    const int64_t units = CartUnits();  // every unit of the cart
     for (int t : thresholds_) {
       const Promotion& p = *promos_[t].p;
-      int64_t list = 0;
-      for (size_t l = 0; l < lines_.size(); ++l) {
-        if (promos_[t].in_scope[l]) list += lines_[l].unit_base * lines_[l].units;
-      }
+      const int64_t list = CartListInScope(t);
       if (before > 0) {
         for (const Tier& tier : p.tiers) {
           if (tier.off <= tier.min - before) continue;
@@ -663,17 +862,42 @@ class Search {
     return true;
   }
 
+  // What Summarizes asks of the whole cart, the same for every part: its
+  // units, and the list prices of the units in promotion t's scope. Found
+  // once per Search (which serves every part of a component, see Reset).
+  int64_t CartUnits() const {
+    if (cart_units_ < 0) {
+      cart_units_ = 0;
+      for (const LineInfo& l : lines_) cart_units_ += l.units;
+    }
+    return cart_units_;
+  }
+  int64_t CartListInScope(int t) const {
+    if (cart_list_.empty()) cart_list_.assign(promos_.size(), -1);
+    int64_t& list = cart_list_[static_cast<size_t>(t)];
+    if (list < 0) {
+      list = 0;
+      for (size_t l = 0; l < lines_.size(); ++l) {
+        if (promos_[t].in_scope[l]) list += lines_[l].unit_base * lines_[l].units;
+      }
+    }
+    return list;
+  }
+
   // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
     Step();  // a state seen before counts too: reaching it cost an Apply
-    if (auto it = memo_.find(Key(k, s)); it != memo_.end()) return it->second;
+    if (const Outcome* known = memo_.Find(Key(k, s))) return *known;
     // A hopeless state is not remembered: met again, it is found hopeless
     // again (the objectives' bests only fall), for less than remembering it.
     if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) return Outcome{0, 0, {}, empty_};
-    std::string key = key_;  // Decide below writes other keys into key_
+    // Remembered now, its outcome set below (Decide writes other keys into
+    // key_; the walk below it is at later promotions, with other keys).
+    const size_t at = memo_.size();
+    memo_.TryEmplace(key_, Outcome{});
     Outcome best;
     best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
-    memo_.emplace(std::move(key), best);
+    memo_.at(at) = best;
     return best;
   }
 
@@ -693,12 +917,28 @@ class Search {
     std::span<const int> operator[](size_t t) const { return {flat.data() + t * width, width}; }
   };
 
+  // Decide's workspace at one layer-1 promotion, kept between calls
+  // (frames_[k]: Decide(k) recurses only through Solve(k + 1), so one call
+  // per promotion is active at a time).
+  struct Frame {
+    std::vector<Class> classes;
+    Tuples tuples;
+    std::vector<int> tuple;
+    std::vector<int64_t> used;
+    std::vector<size_t> chosen;
+    std::vector<int64_t> taken;
+    KeyTable<size_t> seen;
+    std::deque<State> next;  // per number of applications chosen: the state they leave
+  };
+
   // Enumerates the sets of applications of layer-1 promotion k.
   Outcome Decide(size_t k, const State& s) {
     const int q = layer1_[k];
     const ActivePromo& ap = promos_[q];
     const Promotion& p = *ap.p;
-    std::vector<Class> classes;
+    Frame& frame = frames_[k];
+    std::vector<Class>& classes = frame.classes;
+    classes.clear();
     for (size_t i = 0; i < s.size(); ++i) {
       if (Compatible(s[i].unit, q) && ap.in_scope[static_cast<size_t>(s[i].unit.line)]) {
         classes.push_back({i, s[i].count});
@@ -706,10 +946,13 @@ class Search {
     }
     // Every tuple of classes one application may use, in lexicographic order.
     const size_t size = static_cast<size_t>(p.ApplicationSize());
-    Tuples tuples;
+    Tuples& tuples = frame.tuples;
     tuples.width = size;
-    std::vector<int> tuple;
-    std::vector<int64_t> used(classes.size(), 0);
+    tuples.flat.clear();
+    std::vector<int>& tuple = frame.tuple;
+    tuple.clear();
+    std::vector<int64_t>& used = frame.used;
+    used.assign(classes.size(), 0);
     const auto avail = [&](int c) { return classes[c].count - used[c]; };
     // Bundle: position i takes a unit of group i; other types: non-decreasing classes.
     // An application that discounts nothing is left out when leaving it out
@@ -759,37 +1002,41 @@ class Search {
     const int64_t max_apps = std::min<int64_t>(p.max_applications.value_or(INT64_MAX),
                                                p.remaining_units ? *p.remaining_units / static_cast<int64_t>(size)
                                                                  : INT64_MAX);
-    std::vector<size_t> chosen;  // tuple indices, in the order added
-    std::vector<int64_t> taken(classes.size(), 0);
+    std::vector<size_t>& chosen = frame.chosen;  // tuple indices, in the order added
+    chosen.clear();
+    std::vector<int64_t>& taken = frame.taken;
+    taken.assign(classes.size(), 0);
     Outcome best;
     const bool bounded = collect_ && !objectives_.empty();
     // Each set of applications is tried once (tuples added in
     // non-decreasing order). Sets that leave the units in the same state
     // (a buy X get Y paired differently) lead to the same outcomes: a state
     // met again is followed only if it may now add tuples it could not.
-    std::unordered_map<std::string, size_t> seen;  // state -> least tuple it was extended from
+    KeyTable<size_t>& seen = frame.seen;  // state -> least tuple it was extended from
+    seen.Clear();
     const auto HopelessBarring = [&](const State& next, int first) {
       return this->HopelessBarring(k, s, classes, next, first);
     };
     // Returns true when the node was cut by the bound.
     auto pick = [&](auto&& self, size_t from) -> bool {
-      State next = Apply(s, classes, tuples, chosen, q);
+      // Into a buffer per depth, kept between calls (a deque: deeper ones
+      // are added without moving this one).
+      if (frame.next.size() <= chosen.size()) frame.next.resize(chosen.size() + 1);
+      State& next = frame.next[chosen.size()];
+      Apply(s, classes, tuples, chosen, q, next);
       bool again = false;
       size_t until = tuples.size();  // the tuples to extend it with: [from, until)
       if (!chosen.empty()) {
-        const std::string& key = Key(k, next);
-        auto it = seen.find(key);
-        const bool fresh = it == seen.end();
-        if (fresh) it = seen.emplace(key, from).first;
-        if (!fresh && it->second <= from) {
+        const auto [least, fresh] = seen.TryEmplace(Key(k, next), from);
+        if (!fresh && *least <= from) {
           Step();
           return false;
         }
         again = !fresh;
-        // Met again: it was extended with every tuple from it->second on
+        // Met again: it was extended with every tuple from *least on
         // (those children are known), so only the ones before are new.
-        if (again) until = it->second;
-        it->second = from;
+        if (again) until = *least;
+        *least = from;
         // With a bound: no more applications of q, nor any later promotion,
         // can bring this state within reach (Hopeless at k+1 follows). The
         // tuples still to come start at the class this one starts at or
@@ -878,10 +1125,10 @@ class Search {
     }
   }
 
-  // The state after applying the chosen applications of promotion q.
-  State Apply(const State& s, const std::vector<Class>& classes, const Tuples& tuples,
-              const std::vector<size_t>& chosen, int q) const {
-    State next = s;
+  // The state after applying the chosen applications of promotion q, into `next`.
+  void Apply(const State& s, const std::vector<Class>& classes, const Tuples& tuples,
+             const std::vector<size_t>& chosen, int q, State& next) const {
+    next.assign(s.begin(), s.end());
     next.reserve(s.size() + (chosen.empty() ? 0 : chosen.size() * tuples[chosen[0]].size()));
     const Promotion& p = *promos_[q].p;
     std::vector<int>& cls = apply_classes_;
@@ -937,7 +1184,6 @@ class Search {
       }
     }
     Normalize(next, histories_);
-    return next;
   }
 
   // allocate() of `amount` (>= 0) over the units weighted by their prices
@@ -962,7 +1208,10 @@ class Search {
     }
     order.resize(units.size());
     std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+    // Largest remainder first, ties to the earlier unit (std::stable_sort would allocate a buffer).
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return remainder[a] != remainder[b] ? remainder[a] > remainder[b] : a < b;
+    });
     for (size_t k = 0; given < amount; ++k, ++given) out[order[k]] += 1;
   }
 
@@ -1083,8 +1332,8 @@ class Search {
     Int128 together = 0;
     std::vector<std::array<int64_t, 3>>& multi = multi_;  // (layer1_ index, most off, units)
     multi.clear();
-    for (size_t i = k; i < layer1_.size(); ++i) {
-      if (promos_[layer1_[i]].p->ApplicationSize() == 1) continue;
+    for (auto it = std::lower_bound(multi_unit_.begin(), multi_unit_.end(), k); it != multi_unit_.end(); ++it) {
+      const size_t i = *it;
       int64_t units = 0;
       const int64_t off = MostOffTogether(i, s, units);
       together += off;
@@ -1110,22 +1359,19 @@ class Search {
     // layer-2/3 promotions with a weight in some objective could take it.
     // A layer-2 promotion that may not touch a unit now never will (its
     // history only grows), so the bounds leave it out there.
-    uint32_t weighed = 0;
-    for (const Objective& o : objectives_) {
-      weighed |= o.layer2;
-      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weighed |= o.weight[bit] != 0 ? 1u << bit : 0;
-    }
+    const uint32_t weighed = weighed_;
     std::vector<uint32_t>& takes = takes_;
     takes.assign(s.size(), 0);
     for (uint32_t bits = weighed; bits != 0; bits &= bits - 1) {
       const int bit = std::countr_zero(bits);
       for (size_t j = 0; j < s.size(); ++j) takes[j] |= Takes(s[j].unit, layer23_[static_cast<size_t>(bit)]) ? 1u << bit : 0;
     }
-    for (const Objective& o : objectives_) {
+    for (size_t oi = 0; oi < objectives_.size(); ++oi) {
+      const Objective& o = objectives_[oi];
       if (o.best == std::numeric_limits<Int128>::max()) return false;
       Int128 bound = -together;
       if (tax_inclusive_ && std::has_single_bit(o.layer2)) {
-        const int64_t rate = MemberBp(*promos_[layer23_[static_cast<size_t>(std::countr_zero(o.layer2))]].p);
+        const int64_t rate = layer23_bp_[static_cast<size_t>(std::countr_zero(o.layer2))];
         bound = 0;
         for (const auto& [i, off, units] : multi) {
           if (keeps_[static_cast<size_t>(i)] & o.layer2) {
@@ -1135,8 +1381,7 @@ class Search {
           }
         }
       }
-      uint32_t weight_bits = 0;
-      for (size_t bit = 0; bit < o.weight.size() && bit < 32; ++bit) weight_bits |= o.weight[bit] != 0 ? 1u << bit : 0;
+      const uint32_t weight_bits = weight_bits_[oi];
       bound += SlotsBound(s, least, o, takes, weight_bits);
       if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits) &&
           !LastTogetherHopeless(k, s, o, takes, weight_bits)) {
@@ -1362,14 +1607,22 @@ class Search {
     if (collect_) {
       collected_.push_back(s);  // Solve's memory already keeps a state from reaching here twice
       if (!objectives_.empty()) {
-        std::map<uint32_t, std::shared_ptr<const State>> after;  // per layer-2 choice
-        std::vector<Int128>& scores = scores_.emplace_back();
+        // Per layer-2 choice of the objectives, the leaf after it, made
+        // once (into buffers kept between leaves: after_[0, made)).
+        size_t made = 0;
         for (Objective& o : objectives_) {
-          auto& a = after[o.layer2];
-          if (!a) a = Finish(s, o.layer2).leaf;
-          LineSums line_sum;
+          size_t a = 0;
+          while (a < made && after_[a].first != o.layer2) ++a;
+          if (a == made) {
+            if (after_.size() == made) after_.emplace_back();
+            after_[a].first = o.layer2;
+            Layers23(s, o.layer2, after_[a].second);
+            ++made;
+          }
+          LineSums& line_sum = leaf_sums_;
+          line_sum.sums.clear();
           Int128 score = 0;
-          for (const Slot& x : *a) {
+          for (const Slot& x : after_[a].second) {
             const int64_t sum = x.unit.price * x.count;
             line_sum.Add(x.unit.line, sum);
             for (size_t bit = 0; bit < o.weight.size(); ++bit) {
@@ -1377,7 +1630,7 @@ class Search {
             }
           }
           score += Int128{WithTax(line_sum)} * 10'000;
-          scores.push_back(score);
+          scores_.push_back(score);
           o.best = std::min(o.best, score);
         }
       }
@@ -1400,36 +1653,53 @@ class Search {
   int64_t SpendPrice(const Unit& unit, int layer) const {
     int64_t price = unit.price;
     for (const auto& [q, d] : histories_[unit.history]) {
-      if (promos_[q].p->layer() >= layer) price += d;
+      if (promos_[q].layer >= layer) price += d;
     }
     return price;
   }
 
   Outcome Finish(const State& s, uint32_t mask) const {
-    State u = s;  // sorted in unit order, again after each promotion
+    auto leaf = std::make_shared<State>();
+    Layers23(s, mask, *leaf);
+    return Score(std::move(leaf));
+  }
+
+ public:
+  // Layers 2 and 3 of `mask` on state s, into `u`, sorted in unit order
+  // (again after each promotion). Leaf and PartsSearch::ScoredFor ask it of
+  // every outcome and need the state only, not its score: `u` and the
+  // buffers are kept by the caller and here, so a call allocates nothing
+  // once they have grown.
+  void Layers23(const State& s, uint32_t mask, State& u) const {
+    u.assign(s.begin(), s.end());
+    std::vector<size_t>& take = finish_take_;
+    // Per taken slot: each unit's discount, and how many of its units get one fen more.
+    std::vector<std::pair<int64_t, int64_t>>& discount = finish_discount_;
+    std::vector<int64_t>& weights = finish_weights_;
+    std::vector<int64_t>& counts = finish_counts_;
+    State& split = finish_split_;
     for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
       if (!(mask & (1u << bit))) continue;
       const int q = layer23_[bit];
       const Promotion& p = *promos_[q].p;
-      std::vector<size_t> take;
+      take.clear();
       for (size_t j = 0; j < u.size(); ++j) {
         if (promos_[q].in_scope[static_cast<size_t>(u[j].unit.line)] && Compatible(u[j].unit, q)) take.push_back(j);
       }
       if (take.empty()) continue;
-      // Per taken slot: each unit's discount, and how many of its units get one fen more.
-      std::vector<std::pair<int64_t, int64_t>> discount(take.size(), {0, 0});
       if (p.type == PromoType::kMemberTier) {
         const int64_t bp = MemberBp(p);
+        discount.assign(take.size(), {0, 0});
         for (size_t i = 0; i < take.size(); ++i) {
           discount[i].first = OfBp(u[take[i]].unit.price, bp, RoundingMode::kHalfUp);
         }
       } else {
         int64_t spend = 0;
         int64_t current = 0;
-        std::vector<int64_t> weights;
-        std::vector<int64_t> counts;
+        weights.clear();
+        counts.clear();
         for (size_t j : take) {
-          spend += SpendPrice(u[j].unit, p.layer()) * u[j].count;
+          spend += SpendPrice(u[j].unit, promos_[q].layer) * u[j].count;
           current += u[j].unit.price * u[j].count;
           weights.push_back(u[j].unit.price);
           counts.push_back(u[j].count);
@@ -1450,10 +1720,10 @@ class Search {
         } else {
           total_discount = OfBp(current, tier->percent_bp, RoundingMode::kHalfUp);
         }
-        discount = AllocateOverSlots(total_discount, weights, counts);
+        AllocateOverSlots(total_discount, weights, counts, discount, apply_remainder_, apply_order_);
       }
       // Apply; a slot whose first units take one fen more splits in two.
-      State split;
+      split.clear();
       for (size_t i = 0; i < take.size(); ++i) {
         Slot& x = u[take[i]];
         const auto [d, extra] = discount[i];
@@ -1461,33 +1731,27 @@ class Search {
           Slot more{x.unit, extra};
           more.unit.price -= d + 1;
           more.unit.history = histories_.Extend(more.unit.history, q, d + 1);
-          split.push_back(std::move(more));
+          split.push_back(more);
         }
         x.count -= extra;
         x.unit.price -= d;
         x.unit.history = histories_.Extend(x.unit.history, q, d);
       }
-      u.insert(u.end(), std::make_move_iterator(split.begin()), std::make_move_iterator(split.end()));
+      u.insert(u.end(), split.begin(), split.end());
       Normalize(u, histories_);
     }
-    return Score(std::make_shared<const State>(std::move(u)));
   }
 
+ private:
+  // The total of a leaf (its lines' sums, with tax when prices exclude it)
+  // and its tie-break. The leaf is sorted by line (Normalize), so a line's
+  // units are adjacent: one sum per line, no per-cart-line arrays.
   Outcome Score(std::shared_ptr<const State> leaf) const {
     Outcome o;
-    std::vector<int64_t> line_sum(lines_.size(), 0);
-    std::vector<bool> present(lines_.size(), false);
-    for (const Slot& x : *leaf) {
-      line_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
-      present[static_cast<size_t>(x.unit.line)] = true;
-    }
-    o.total = 0;
-    for (size_t l = 0; l < lines_.size(); ++l) {
-      if (!present[l]) continue;
-      o.total += tax_inclusive_
-                     ? line_sum[l]
-                     : line_sum[l] + OfBp(line_sum[l], lines_[l].line->tax_rate_bp, RoundingMode::kHalfUp);
-    }
+    LineSums& line_sum = score_sums_;
+    line_sum.sums.clear();
+    for (const Slot& x : *leaf) line_sum.Add(x.unit.line, x.unit.price * x.count);
+    o.total = WithTax(line_sum);
     Tally tally(*leaf, promos_, histories_);
     o.applications = tally.applications;
     o.ranks = std::move(tally.ranks);
@@ -1529,7 +1793,15 @@ class Search {
   mutable std::vector<Unit> apply_units_;
   mutable std::vector<int64_t> apply_discount_;
   mutable std::vector<size_t> apply_order_;
-  mutable std::vector<Int128> apply_remainder_;
+  mutable std::vector<Int128> apply_remainder_;  // and AllocateOverSlots
+  mutable std::vector<size_t> finish_take_;  // Layers23
+  mutable std::vector<std::pair<int64_t, int64_t>> finish_discount_;
+  mutable std::vector<int64_t> finish_weights_;
+  mutable std::vector<int64_t> finish_counts_;
+  mutable State finish_split_;
+  mutable LineSums score_sums_;  // Score
+  std::vector<std::pair<uint32_t, State>> after_;  // Leaf: per layer-2 choice of the objectives, the leaf after it
+  LineSums leaf_sums_;
   mutable std::string key_;  // Key
   mutable std::vector<std::array<int64_t, 3>> key_settled_;
   mutable std::vector<int64_t> key_sums_;
@@ -1538,19 +1810,25 @@ class Search {
   // of layer23_) that every unit it may discount keeps: in their scope, and
   // neither it nor they exclusive, nor in one group.
   std::vector<uint32_t> keeps_;
+  std::vector<uint32_t> weight_bits_;  // per objective: its layer-2/3 promotions with a weight (bits of layer23_)
+  uint32_t weighed_ = 0;               // every objective's layer-2 and weighted bits
+  std::vector<size_t> multi_unit_;     // the layer-1 promotions of more than one unit (indices in layer1_), ascending
   mutable std::vector<std::pair<int, int64_t>> grouped_;
   mutable LineSums line_sum_;
   mutable std::vector<int64_t> unit_prices_;
   mutable std::vector<std::vector<int64_t>> group_prices_;
   std::shared_ptr<const State> empty_ = std::make_shared<const State>();  // collect mode's outcomes
   size_t summary_size_ = 0;
-  mutable std::unordered_map<Unit, UnitInfo, UnitHash> unit_info_;
+  mutable FlatMap<Unit, UnitInfo, UnitHash> unit_info_;
   mutable std::vector<int64_t> summaries_;
-  std::unordered_map<std::string, Outcome> memo_;
+  KeyTable<Outcome> memo_;
+  std::vector<Frame> frames_;  // per layer-1 promotion (Decide), sized in Prepare
   bool collect_ = false;
   std::vector<State> collected_;  // collect mode: the layer-1 outcomes as found (the greedy one first)
   std::vector<Objective> objectives_;
-  std::vector<std::vector<Int128>> scores_;  // per collected outcome, per objective
+  std::vector<Int128> scores_;  // per collected outcome, per objective (j × objectives_.size() + o)
+  mutable int64_t cart_units_ = -1;      // CartUnits(), -1 until asked
+  mutable std::vector<int64_t> cart_list_;  // per promotion: CartListInScope(), -1 until asked
 };
 
 // Union-find over lines, for the independent components.
@@ -1617,7 +1895,8 @@ class PartsSearch {
   PartsSearch(const std::vector<LineInfo>& lines, const std::vector<ActivePromo>& promos, bool tax_inclusive,
               const Context& ctx, int64_t& steps, Histories& histories)
       : lines_(lines), promos_(promos), tax_inclusive_(tax_inclusive), ctx_(ctx), steps_(steps),
-        histories_(histories), full_(lines, promos, tax_inclusive, ctx, steps, histories) {}
+        histories_(histories), full_(lines, promos, tax_inclusive, ctx, steps, histories),
+        part_(lines, promos, tax_inclusive, ctx, steps, histories) {}
 
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     full_.Prepare(line_ids, promo_ids);
@@ -1632,7 +1911,7 @@ class PartsSearch {
       // tell: the second pass (bounded by Slack) always follows.
       const std::vector<int>& layer23 = full_.layer23();
       const bool coupons =
-          std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].p->layer() == 4; });
+          std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].layer == 4; });
       if (exhausted_ || (!coupons && Enough(line_ids))) return best_;
       // The second pass keeps, of each part, the outcomes that could still
       // be in a choice as good as the answer (Slack), knowing each part's
@@ -1654,7 +1933,7 @@ class PartsSearch {
     Components comp(lines_.size());
     for (int q : promo_ids) {
       const Promotion& p = *promos_[q].p;
-      if (p.layer() != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
+      if (promos_[q].layer != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
       int32_t first = -1;
       for (int32_t l : line_ids) {
         if (!promos_[q].in_scope[static_cast<size_t>(l)]) continue;
@@ -1667,14 +1946,15 @@ class PartsSearch {
     for (const auto& [root, part_lines] : parts) {
       std::vector<int> part_promos;
       for (int q : promo_ids) {
-        if (promos_[q].p->layer() != 1) continue;
+        if (promos_[q].layer != 1) continue;
         if (std::any_of(part_lines.begin(), part_lines.end(),
                         [&](int32_t l) { return promos_[q].in_scope[static_cast<size_t>(l)]; })) {
           part_promos.push_back(q);
         }
       }
       for (int q : full_.layer23()) part_promos.push_back(q);
-      Search part(lines_, promos_, tax_inclusive_, ctx_, steps_, histories_);
+      Search& part = part_;
+      part.Reset();
       const size_t j = outcomes_.size();
       if (j < part_objectives_.size()) {
         outcomes_.push_back(part.Outcomes(part_lines, part_promos, part_objectives_[j]));
@@ -1760,7 +2040,7 @@ class PartsSearch {
     if (!tax_inclusive_ || layer23.size() > 16) return 0;
     int bit = -1;
     for (size_t b = 0; b < layer23.size(); ++b) {
-      if (promos_[layer23[b]].p->layer() != 2) continue;
+      if (promos_[layer23[b]].layer != 2) continue;
       if (bit >= 0) return 0;
       bit = static_cast<int>(b);
     }
@@ -1855,7 +2135,7 @@ class PartsSearch {
       o.layer2 = 0;
       o.weight.assign(layer23.size(), 0);
       for (size_t bit = 0; bit < layer23.size(); ++bit) {
-        if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 2) o.layer2 |= 1u << bit;
+        if ((mask & (1u << bit)) && promos_[layer23[bit]].layer == 2) o.layer2 |= 1u << bit;
       }
       for (size_t t = 0; t < thresholds_.size(); ++t) o.weight[threshold_bits_[t]] = c.percent_bp[t];
       o.band = Int128{10'000} * c.percent_thresholds;
@@ -1953,7 +2233,7 @@ class PartsSearch {
     uint32_t layer2 = 0;
     const std::vector<int>& layer23 = full_.layer23();
     for (size_t bit = 0; bit < layer23.size(); ++bit) {
-      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() == 2) layer2 |= 1u << bit;
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].layer == 2) layer2 |= 1u << bit;
     }
     return layer2;
   }
@@ -1964,7 +2244,7 @@ class PartsSearch {
     std::vector<int> thresholds;
     threshold_bits_.clear();
     for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
-      if ((mask & (1u << bit)) && promos_[layer23[bit]].p->layer() >= 3) {  // thresholds and coupons
+      if ((mask & (1u << bit)) && promos_[layer23[bit]].layer >= 3) {  // thresholds and coupons
         thresholds.push_back(layer23[bit]);
         threshold_bits_.push_back(bit);
       }
@@ -2055,7 +2335,13 @@ class PartsSearch {
       rest_apps_[i] = rest_apps_[i + 1] + apps;
     }
     chosen_.clear();
-    Descend(0, 0, std::vector<Int128>(combinations_.size(), 0), std::vector<int64_t>(thresholds_.size(), 0), mask);
+    // Per depth of Descend, the sums of the outcomes chosen above it, each
+    // written from the one above (sized before the descent: never while it holds one).
+    descend_score_.resize(n + 1);
+    descend_inside_.resize(n + 1);
+    descend_score_[0].assign(combinations_.size(), 0);
+    descend_inside_[0].assign(thresholds_.size(), 0);
+    Descend(0, 0, descend_score_[0], descend_inside_[0], mask);
   }
 
   // The parts' outcomes scored after the layer-2 promotions `layer2`
@@ -2074,20 +2360,21 @@ class PartsSearch {
         Scored x;
         x.state = &o;
         x.inside.assign(layer23.size(), 0);
-        const Outcome after = full_.Evaluate(o, layer2);
-        for (const Slot& slot : *after.leaf) {
+        State& after = scored_after_;
+        full_.Layers23(o, layer2, after);
+        for (const Slot& slot : after) {
           const int64_t sum = slot.unit.price * slot.count;
           x.cost += sum;
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
             const int q = layer23[bit];
-            const bool reaches = promos_[q].p->layer() == 2
+            const bool reaches = promos_[q].layer == 2
                                      ? std::any_of(histories_[slot.unit.history].begin(),
                                                    histories_[slot.unit.history].end(),
                                                    [&](const auto& h) { return h.first == q; })
                                      : full_.Takes(slot.unit, q);
             if (!reaches) continue;
             x.reaches |= 1u << bit;
-            if (promos_[q].p->layer() >= 3) x.inside[bit] += sum;
+            if (promos_[q].layer >= 3) x.inside[bit] += sum;
           }
         }
         Tally tally(o, promos_, histories_);
@@ -2190,7 +2477,8 @@ class PartsSearch {
       if (!MayBeat(i, apps, score, inside)) return;
     }
     if (i == choices_.size()) {
-      State all;
+      State& all = descend_all_;
+      all.clear();
       for (const State* s : chosen_) all.insert(all.end(), s->begin(), s->end());
       Normalize(all, histories_);
       // Pricing a whole component exactly costs about a step per 16 slots (its
@@ -2202,8 +2490,10 @@ class PartsSearch {
       return;
     }
     for (const PartOutcome& po : choices_[i]) {
-      std::vector<Int128> next_score = score;
-      std::vector<int64_t> next_inside = inside;
+      std::vector<Int128>& next_score = descend_score_[i + 1];
+      std::vector<int64_t>& next_inside = descend_inside_[i + 1];
+      next_score.assign(score.begin(), score.end());
+      next_inside.assign(inside.begin(), inside.end());
       for (size_t c = 0; c < next_score.size(); ++c) next_score[c] += po.score[c];
       for (size_t t = 0; t < next_inside.size(); ++t) next_inside[t] += po.inside[t];
       chosen_.push_back(po.s->state);
@@ -2220,6 +2510,7 @@ class PartsSearch {
   int64_t& steps_;
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
+  Search part_;  // each part's walk in turn (Reset between parts)
   uint32_t required_ = 0;  // Required()
   std::vector<std::vector<Int128>> part_bests_;       // first pass: per part, per objective, its best
   std::vector<std::vector<Objective>> part_objectives_;  // second pass: per part, its objectives (Slack)
@@ -2237,6 +2528,10 @@ class PartsSearch {
   std::vector<std::vector<int64_t>> rest_inside_;
   std::vector<int64_t> rest_apps_;
   std::vector<const State*> chosen_;
+  State scored_after_;  // ScoredFor: an outcome after layer 2 (kept between outcomes)
+  std::vector<std::vector<Int128>> descend_score_;  // Descend: per depth, see SolveMask
+  std::vector<std::vector<int64_t>> descend_inside_;
+  State descend_all_;  // Descend: a complete choice's units
 };
 
 }  // namespace
@@ -2264,7 +2559,7 @@ CompiledRules::CompiledRules(Rules rules) : rules_(std::move(rules)) {
 std::vector<int> CompiledRules::Candidates(const std::string& sku, const std::string& category,
                                            const std::string& brand) const {
   std::vector<int> out = for_all_;
-  const auto add = [&](const std::map<std::string, std::vector<int>, std::less<>>& index, const std::string& key) {
+  const auto add = [&](const std::unordered_map<std::string, std::vector<int>>& index, const std::string& key) {
     if (key.empty()) return;
     if (auto it = index.find(key); it != index.end()) out.insert(out.end(), it->second.begin(), it->second.end());
   };
@@ -2329,15 +2624,21 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     info.unit_base = weighed ? *gross : info.unit_price;
   }
 
-  // Active promotions that can touch a line, in application order.
-  std::vector<int> candidate_ids;
-  for (const LineInfo& info : lines) {
+  // Active promotions that can touch a line, in application order. Only
+  // the lines the index names for a promotion can match its scope (a
+  // scope, or a bundle group, that matches a line indexes the line's SKU,
+  // category or brand, or is `all`), so its scope is tested on those alone,
+  // not on every line of the cart: `touches` pairs each candidate with
+  // those lines, sorted by promotion then line.
+  std::vector<std::pair<int, int32_t>> touches;
+  for (size_t l = 0; l < lines.size(); ++l) {
+    const LineInfo& info = lines[l];
     if (info.overridden) continue;
-    auto c = compiled.Candidates(info.line->sku, info.line->category, info.line->brand);
-    candidate_ids.insert(candidate_ids.end(), c.begin(), c.end());
+    for (int c : compiled.Candidates(info.line->sku, info.line->category, info.line->brand)) {
+      touches.emplace_back(c, static_cast<int32_t>(l));
+    }
   }
-  std::sort(candidate_ids.begin(), candidate_ids.end());
-  candidate_ids.erase(std::unique(candidate_ids.begin(), candidate_ids.end()), candidate_ids.end());
+  std::sort(touches.begin(), touches.end());
   std::vector<ActivePromo> promos;
   // A capped promotion other sales already used units of (ctx.promotion_used),
   // or one with a per-member cap (what ctx.member_applications leaves of it is
@@ -2348,7 +2649,10 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     return it != counts.end() && it->first == id ? it->second : int64_t{0};
   };
   std::deque<Promotion> capped;
-  for (int id : candidate_ids) {
+  for (auto next = touches.begin(); next != touches.end();) {
+    const int id = next->first;
+    const auto from = next;  // [from, next): the lines promotion id may touch
+    while (next != touches.end() && next->first == id) ++next;
     const Promotion& own = rules.promotions[static_cast<size_t>(id)];
     const Promotion* priced = &own;
     const int64_t units_used = own.remaining_units ? used_of(ctx.promotion_used, own.id) : 0;
@@ -2363,12 +2667,12 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     }
     const Promotion& p = *priced;
     if (!Active(p, ctx)) continue;
-    ActivePromo ap{&p, 0, std::vector<bool>(lines.size(), false), {}};
+    ActivePromo ap{&p, 0, p.layer(), std::vector<bool>(lines.size(), false), {}};
     ap.named = &own;
     if (p.type == PromoType::kBundle) ap.group_scope.assign(p.groups.size(), std::vector<bool>(lines.size(), false));
     bool any = false;
-    for (size_t l = 0; l < lines.size(); ++l) {
-      if (lines[l].overridden) continue;
+    for (auto t = from; t != next; ++t) {
+      const size_t l = static_cast<size_t>(t->second);
       if (p.type == PromoType::kBundle) {
         for (size_t g = 0; g < p.groups.size(); ++g) {
           ap.group_scope[g][l] = LineMatches(p.groups[g], p, *lines[l].line);
@@ -2407,7 +2711,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     } else if (it->member_only && ctx.member_tier.empty()) {
       out.reason = "member_only";
     } else {
-      ActivePromo ap{&*it, 0, std::vector<bool>(lines.size(), false), {}};
+      ActivePromo ap{&*it, 0, it->layer(), std::vector<bool>(lines.size(), false), {}};
       ap.coupon = static_cast<int>(i);
       bool any = false;
       for (size_t l = 0; l < lines.size(); ++l) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,9 +32,10 @@ class CompiledRules {
 
  private:
   Rules rules_;
-  std::map<std::string, std::vector<int>, std::less<>> by_sku_;
-  std::map<std::string, std::vector<int>, std::less<>> by_category_;
-  std::map<std::string, std::vector<int>, std::less<>> by_brand_;
+  // Hashed, not ordered: every line of every cart looks up its SKU, category and brand.
+  std::unordered_map<std::string, std::vector<int>> by_sku_;
+  std::unordered_map<std::string, std::vector<int>> by_category_;
+  std::unordered_map<std::string, std::vector<int>> by_brand_;
   std::vector<int> for_all_;
 };
 
