@@ -1549,12 +1549,9 @@ class Search {
   // times the dearest unit the promotion may use today (prices only fall).
   // Prices never fall below 0 (no application takes more than a unit costs).
   int64_t Floor(size_t k, const State& s, const Unit& u, size_t until = SIZE_MAX) const {
-    int64_t y = u.price;
-    for (size_t i = k; i < std::min(until, layer1_.size()) && y > 0; ++i) {
-      const int q = layer1_[i];
-      const ActivePromo& ap = promos_[q];
-      const Promotion& p = *ap.p;
-      if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+    // Promotion layer1_[i] applied to a lower bound y of the unit's price.
+    const auto lower = [&](size_t i, int64_t y) {
+      const Promotion& p = *promos_[layer1_[i]].p;
       switch (p.type) {
         case PromoType::kPercentOff: y -= OfBp(y, p.percent_bp, RoundingMode::kUp); break;
         case PromoType::kAmountOff: y -= p.amount; break;
@@ -1563,6 +1560,7 @@ class Search {
         case PromoType::kBuyXGetY: y -= OfBp(y, p.get_percent_bp, RoundingMode::kUp); break;
         case PromoType::kBundle:
         case PromoType::kMixMatch: {
+          if (y == 0) break;
           const int64_t others = (p.ApplicationSize() - 1) * Usable(i, s);
           Int128 share = Int128{p.price} * y;
           y = std::min(y, static_cast<int64_t>(share / (Int128{y} + others)) - 1);  // or not taken
@@ -1570,9 +1568,25 @@ class Search {
         }
         default: break;
       }
-      y = std::max<int64_t>(y, 0);
+      return std::max<int64_t>(y, 0);
+    };
+    // An exclusive promotion takes the unit only alone: at today's price
+    // (it may touch the unit only if nothing has yet), and nothing after it.
+    // So the unit ends at least at the least of the exclusive ones, each
+    // applied to today's price, and of the others applied in order.
+    int64_t y = u.price;
+    int64_t alone = INT64_MAX;
+    for (size_t i = k; i < std::min(until, layer1_.size()); ++i) {
+      const int q = layer1_[i];
+      const ActivePromo& ap = promos_[q];
+      if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+      if (ap.exclusive) {
+        alone = std::min(alone, lower(i, u.price));
+      } else if (y > 0) {
+        y = lower(i, y);
+      }
     }
-    return y;
+    return std::min(y, alone);
   }
 
   // The dearest unit of state s that layer-1 promotion layer1_[i] may use
