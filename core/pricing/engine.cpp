@@ -692,14 +692,31 @@ class Search {
   // in how settled units were grouped into applications (a mix and match's
   // units split otherwise between its applications) share one key, and the
   // walk follows them once: the first found stands for all.
+  //
+  // With `coarse` (the memory of Solve, not Decide's states met again), a
+  // unit in play is kept as what the promotions from k on can see of it —
+  // its line, its price and what the stacking rules ask of its history
+  // (touched at all, exclusive, no_threshold, its groups) — and of the
+  // histories only the tie-break's count (units per promotion, over the
+  // state). Two states equal on that lead to outcomes that cost, reach and
+  // rank the same, one for one: every later promotion and Finish treat two
+  // units of one line, price and traits alike but for which of them is
+  // first (a buy X get Y's tie, allocate()'s leftover fen), and either way
+  // the line's units end at the same prices with the same traits. So only
+  // the first is walked; the other's outcomes would tie with its outcomes
+  // and lose to them as found later. It merges a unit that paid for a buy X
+  // get Y with one that paid for another promotion of the same stacking.
+  // Decide's memory needs the exact units: it extends a state met again
+  // with the tuples (of its parent's classes) it did not try.
   // Written into `key_` (kept between calls, so a key met before costs no allocation).
-  const std::string& Key(size_t k, const State& s) const {
+  const std::string& Key(size_t k, const State& s, bool coarse = false) const {
     static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
     std::string& key = key_;
     key.assign(sizeof(int64_t), '\0');
     key.reserve(sizeof(int64_t) * (2 + summary_size_) + s.size() * sizeof(Slot));
     const int64_t at = static_cast<int64_t>(k);
     std::memcpy(key.data(), &at, sizeof at);
+    if (coarse) return CoarseKey(k, s);
     if (!summarize_) {
       key.resize(sizeof at + s.size() * sizeof(Slot));
       if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
@@ -734,6 +751,55 @@ class Search {
     const int64_t n = static_cast<int64_t>(settled.size());
     key.append(reinterpret_cast<const char*>(&n), sizeof n);
     if (!settled.empty()) key.append(reinterpret_cast<const char*>(settled.data()), settled.size() * sizeof settled[0]);
+    if (!sums.empty()) key.append(reinterpret_cast<const char*>(sums.data()), sums.size() * sizeof(int64_t));
+    return key;
+  }
+
+  // Key with `coarse`, after its first 8 bytes (k).
+  const std::string& CoarseKey(size_t k, const State& s) const {
+    std::string& key = key_;
+    std::vector<std::array<int64_t, 5>>& play = key_play_;  // (line, price, traits, groups, units)
+    play.clear();
+    std::vector<std::array<int64_t, 2>>& tally = key_tally_;  // (promotion, units)
+    tally.clear();
+    std::vector<int64_t>& sums = key_sums_;
+    sums.assign(summarize_ ? summary_size_ : 0, 0);
+    for (const Slot& x : s) {
+      for (const auto& [q, d] : histories_[x.unit.history]) tally.push_back({q, x.count});
+      if (summarize_) {
+        const UnitInfo& info = Info(x.unit);
+        if (info.last < static_cast<int64_t>(k)) {  // settled: in the sums
+          const int64_t* one = &summaries_[info.summary];
+          const size_t reaches = summary_size_ - (size_t{1} << layer2_.size());  // the bit sets come last
+          for (size_t i = 0; i < reaches; ++i) sums[i] += one[i] * x.count;
+          for (size_t i = reaches; i < summary_size_; ++i) sums[i] |= one[i];
+          continue;
+        }
+      }
+      const Histories::Traits& t = histories_.traits(x.unit.history);
+      // A group of 64 or more is not in the bits: the history itself then.
+      const int64_t traits = t.wide_groups ? (int64_t{x.unit.history} + 1) << 3
+                                           : (t.highest >= 0 ? 1 : 0) | (t.exclusive ? 2 : 0) | (t.no_threshold ? 4 : 0);
+      play.push_back({x.unit.line, x.unit.price, traits, static_cast<int64_t>(t.groups), x.count});
+    }
+    const auto merge = [](auto& v, size_t width) {  // sorts, and adds up the counts (last) of equal entries
+      std::sort(v.begin(), v.end());
+      size_t out = 0;
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (out > 0 && std::equal(v[out - 1].begin(), v[out - 1].begin() + width - 1, v[i].begin())) {
+          v[out - 1][width - 1] += v[i][width - 1];
+        } else {
+          v[out++] = v[i];
+        }
+      }
+      v.resize(out);
+    };
+    merge(play, 5);
+    merge(tally, 2);
+    const int64_t n = static_cast<int64_t>(play.size());
+    key.append(reinterpret_cast<const char*>(&n), sizeof n);
+    if (!play.empty()) key.append(reinterpret_cast<const char*>(play.data()), play.size() * sizeof play[0]);
+    if (!tally.empty()) key.append(reinterpret_cast<const char*>(tally.data()), tally.size() * sizeof tally[0]);
     if (!sums.empty()) key.append(reinterpret_cast<const char*>(sums.data()), sums.size() * sizeof(int64_t));
     return key;
   }
@@ -887,7 +953,7 @@ class Search {
   // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
     Step();  // a state seen before counts too: reaching it cost an Apply
-    if (const Outcome* known = memo_.Find(Key(k, s))) return *known;
+    if (const Outcome* known = memo_.Find(Key(k, s, true))) return *known;
     // A hopeless state is not remembered: met again, it is found hopeless
     // again (the objectives' bests only fall), for less than remembering it.
     if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) return Outcome{0, 0, {}, empty_};
@@ -1818,6 +1884,8 @@ class Search {
   LineSums leaf_sums_;
   mutable std::string key_;  // Key
   mutable std::vector<std::array<int64_t, 3>> key_settled_;
+  mutable std::vector<std::array<int64_t, 5>> key_play_;
+  mutable std::vector<std::array<int64_t, 2>> key_tally_;
   mutable std::vector<int64_t> key_sums_;
   mutable std::vector<std::array<int64_t, 3>> multi_;
   // Per layer-1 promotion (index in layer1_), the layer-2 promotions (bits
