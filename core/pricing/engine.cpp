@@ -82,7 +82,9 @@ class FlatMap {
 };
 
 // What has happened to a unit: (active promotion, discount), in order.
-using History = std::vector<std::pair<int32_t, int64_t>>;
+using HistoryEntry = std::pair<int32_t, int64_t>;
+// A history as Histories keeps it: valid until the next Extend.
+using History = std::span<const HistoryEntry>;
 
 // Every history met while pricing one cart, each stored once: a unit holds
 // its history's id, so units and states are plain values that copy, compare
@@ -107,19 +109,32 @@ class Histories {
     int group = -1;
   };
 
-  explicit Histories(std::vector<PromoTraits> promos = {}) : list_(1), traits_(1), promos_(std::move(promos)) {}
+  explicit Histories(std::vector<PromoTraits> promos = {})
+      : spans_(1), traits_(1), promos_(std::move(promos)) {}
 
-  const History& operator[](int32_t id) const { return list_[static_cast<size_t>(id)]; }
+  // Valid until the next Extend (the histories share one buffer).
+  History operator[](int32_t id) const {
+    const Span& at = spans_[static_cast<size_t>(id)];
+    return {entries_.data() + at.offset, at.size};
+  }
   const Traits& traits(int32_t id) const { return traits_[static_cast<size_t>(id)]; }
 
   // The id of history `id` followed by (q, discount).
   int32_t Extend(int32_t id, int32_t q, int64_t discount) {
     const auto [next, fresh] = next_.TryEmplace(Next{id, q, discount});
     if (fresh) {
-      *next = static_cast<int32_t>(list_.size());
-      History h = list_[static_cast<size_t>(id)];
-      h.emplace_back(q, discount);
-      list_.push_back(std::move(h));
+      *next = static_cast<int32_t>(spans_.size());
+      // Copied to the end of the shared buffer, then the new entry: one
+      // buffer for every history, not a vector each.
+      const Span from = spans_[static_cast<size_t>(id)];
+      const Span to{static_cast<uint32_t>(entries_.size()), from.size + 1};
+      // Grown first (geometrically), so that the copy below reads a buffer that stays put.
+      if (entries_.capacity() < entries_.size() + to.size) {
+        entries_.reserve(std::max<size_t>(2 * entries_.capacity(), entries_.size() + to.size + 64));
+      }
+      for (uint32_t i = 0; i < from.size; ++i) entries_.push_back(entries_[from.offset + i]);
+      entries_.emplace_back(q, discount);
+      spans_.push_back(to);
       Traits t = traits_[static_cast<size_t>(id)];
       t.highest = std::max(t.highest, q);
       if (static_cast<size_t>(q) < promos_.size()) {
@@ -138,25 +153,32 @@ class Histories {
 
   // The unit order of docs/pricing.md, for two units of one line at one
   // price: the promotions touching them as a list of application positions,
-  // then the discounts (which only make the order total).
+  // then the discounts (which only make the order total). One pass over
+  // each list: the first promotion that differs (or the shorter list)
+  // decides, then the first discount that differs.
   bool Less(int32_t a, int32_t b) const {
     if (a == b) return false;
-    const History& x = (*this)[a];
-    const History& y = (*this)[b];
-    const auto by_promotion = [](const auto& l, const auto& r) { return l.first < r.first; };
-    if (std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(), by_promotion)) return true;
-    if (std::lexicographical_compare(y.begin(), y.end(), x.begin(), x.end(), by_promotion)) return false;
-    return x < y;
+    const History x = (*this)[a];
+    const History y = (*this)[b];
+    const size_t n = std::min(x.size(), y.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i].first != y[i].first) return x[i].first < y[i].first;
+    }
+    if (x.size() != y.size()) return x.size() < y.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i].second != y[i].second) return x[i].second < y[i].second;
+    }
+    return false;
   }
 
   // An id for the promotions of history `id` alone (without the
   // discounts): equal ids, equal lists of promotions.
   int32_t Promotions(int32_t id) {
-    if (promotions_.size() <= static_cast<size_t>(id)) promotions_.resize(list_.size(), -1);
+    if (promotions_.size() <= static_cast<size_t>(id)) promotions_.resize(spans_.size(), -1);
     int32_t& out = promotions_[static_cast<size_t>(id)];
     if (out < 0) {
       std::vector<int32_t> qs;
-      for (const auto& [q, d] : list_[static_cast<size_t>(id)]) qs.push_back(q);
+      for (const auto& [q, d] : (*this)[id]) qs.push_back(q);
       out = by_promotions_.try_emplace(std::move(qs), static_cast<int32_t>(by_promotions_.size())).first->second;
     }
     return out;
@@ -174,7 +196,13 @@ class Histories {
       return std::hash<int64_t>()(n.discount) * 31 + (static_cast<size_t>(n.id) << 20) + static_cast<size_t>(n.q);
     }
   };
-  std::deque<History> list_;  // a deque: references stay valid as it grows
+  // Where a history's entries are in entries_.
+  struct Span {
+    uint32_t offset = 0;
+    uint32_t size = 0;
+  };
+  std::vector<HistoryEntry> entries_;  // every history, one after another
+  std::vector<Span> spans_;    // per history
   std::vector<Traits> traits_;  // per history
   std::vector<PromoTraits> promos_;
   FlatMap<Next, int32_t, Hash> next_;
@@ -659,7 +687,7 @@ class Search {
       if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
       if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
       if (q > t.highest) return true;
-      const History& h = histories_[u.history];
+      const History h = histories_[u.history];
       return std::none_of(h.begin(), h.end(), [&](const auto& x) { return x.first == q; });
     }
     const bool threshold = p.layer == 3;
@@ -2381,10 +2409,9 @@ class PartsSearch {
           x.cost += sum;
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
             const int q = layer23[bit];
+            const History h = histories_[slot.unit.history];
             const bool reaches = promos_[q].layer == 2
-                                     ? std::any_of(histories_[slot.unit.history].begin(),
-                                                   histories_[slot.unit.history].end(),
-                                                   [&](const auto& h) { return h.first == q; })
+                                     ? std::any_of(h.begin(), h.end(), [&](const auto& e) { return e.first == q; })
                                      : full_.Takes(slot.unit, q);
             if (!reaches) continue;
             x.reaches |= 1u << bit;
