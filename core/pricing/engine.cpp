@@ -678,18 +678,25 @@ class Search {
   // branch everywhere.
   bool FirstPathOnly() const { return exhausted_ || greedy_; }
 
-  // May promotion q touch unit u, given what already touches it?
-  bool Compatible(const Unit& u, int q) const {
+  // May promotion q touch unit u, given what already touches it? Asked
+  // for every unit and promotion at every state the bounds look at, so the
+  // usual answer, from the history's traits, is inlined; the walk over the
+  // history (for a promotion not after every one in it, or with a group of
+  // 64 or more) is not.
+  __attribute__((always_inline)) bool Compatible(const Unit& u, int q) const {
     const Histories::Traits& t = histories_.traits(u.history);
     if (t.highest < 0) return true;  // untouched
+    if (t.wide_groups) return CompatibleWalk(u, q);
     const ActivePromo& p = promos_[q];
-    if (!t.wide_groups) {  // the same answer as the walk below, from the history's traits
-      if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
-      if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
-      if (q > t.highest) return true;
-      const History h = histories_[u.history];
-      return std::none_of(h.begin(), h.end(), [&](const auto& x) { return x.first == q; });
-    }
+    if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
+    if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
+    if (q > t.highest) return true;
+    return CompatibleWalk(u, q);  // is q in the history? (the rest the walk checks again, with the same answer)
+  }
+
+  // Compatible's answer from the whole history.
+  __attribute__((noinline)) bool CompatibleWalk(const Unit& u, int q) const {
+    const ActivePromo& p = promos_[q];
     const bool threshold = p.layer == 3;
     for (const auto& [other, discount] : histories_[u.history]) {
       const ActivePromo& o = promos_[other];
