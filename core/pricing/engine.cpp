@@ -471,8 +471,11 @@ bool Active(const Promotion& p, const Context& ctx) {
 // v × bp / 10000 rounded with `mode` (half up or up), exactly as MulDiv(v,
 // bp, 10000, mode) gives it, without building a Result: the search's hot
 // loops call it for every unit. Operands outside the plain 64-bit case go
-// to MulDiv.
-int64_t OfBp(int64_t v, int64_t bp, RoundingMode mode) {
+// to MulDiv, out of line: the plain case is inlined into those loops.
+__attribute__((noinline)) int64_t OfBpByMulDiv(int64_t v, int64_t bp, RoundingMode mode) {
+  return *MulDiv(v, bp, 10'000, mode);
+}
+__attribute__((always_inline)) inline int64_t OfBp(int64_t v, int64_t bp, RoundingMode mode) {
   int64_t product = 0;
   if (v >= 0 && bp >= 0 && !__builtin_mul_overflow(v, bp, &product)) {
     const int64_t q = product / 10'000;
@@ -481,7 +484,7 @@ int64_t OfBp(int64_t v, int64_t bp, RoundingMode mode) {
     if (mode == RoundingMode::kHalfUp) return r >= 10'000 - r ? q + 1 : q;
     if (mode == RoundingMode::kUp) return q + 1;
   }
-  return *MulDiv(v, bp, 10'000, mode);
+  return OfBpByMulDiv(v, bp, mode);
 }
 
 bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
@@ -691,6 +694,7 @@ class Search {
     if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
     if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
     if (q > t.highest) return true;
+    if (q == t.highest) return false;  // q is in the history (the bounds ask this of the promotion being decided)
     return CompatibleWalk(u, q);  // is q in the history? (the rest the walk checks again, with the same answer)
   }
 
