@@ -315,13 +315,21 @@ struct Slot {
 };
 using State = std::vector<Slot>;
 
-// Sorts by unit (line, price, history) and merges equal units; drops empty slots.
-void Normalize(State& s, const Histories& histories) {
-  std::sort(s.begin(), s.end(), [&](const Slot& a, const Slot& b) {
+// The order of a state's slots: by unit (line, price, history). Equal
+// histories have one id (Histories::Extend), so units that neither orders
+// first are equal.
+struct SlotLess {
+  const Histories& histories;
+  bool operator()(const Slot& a, const Slot& b) const {
     if (a.unit.line != b.unit.line) return a.unit.line < b.unit.line;
     if (a.unit.price != b.unit.price) return a.unit.price < b.unit.price;
     return histories.Less(a.unit.history, b.unit.history);
-  });
+  }
+};
+
+// Sorts by unit (line, price, history) and merges equal units; drops empty slots.
+void Normalize(State& s, const Histories& histories) {
+  std::sort(s.begin(), s.end(), SlotLess{histories});
   size_t out = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i].count == 0) continue;
@@ -332,6 +340,33 @@ void Normalize(State& s, const Histories& histories) {
     }
   }
   s.resize(out);
+}
+
+// Normalize for a state whose slots before `sorted` are already in order,
+// no two equal (some may be empty), and only the few after it are not (a
+// state after Apply: its first slots are the state before, less the units
+// taken, then one slot per unit taken): those few are sorted, then merged
+// with the rest through `scratch` (kept by the caller), which `s` is
+// swapped with. The same slots as Normalize gives: the order is total up
+// to equal units, which both merge.
+void NormalizeTail(State& s, size_t sorted, const Histories& histories, State& scratch) {
+  const SlotLess less{histories};
+  std::sort(s.begin() + static_cast<std::ptrdiff_t>(sorted), s.end(), less);
+  scratch.clear();
+  const auto put = [&](const Slot& x) {
+    if (x.count == 0) return;
+    if (!scratch.empty() && scratch.back().unit == x.unit) {
+      scratch.back().count += x.count;
+    } else {
+      scratch.push_back(x);
+    }
+  };
+  size_t i = 0;
+  size_t j = sorted;
+  while (i < sorted && j < s.size()) put(less(s[j], s[i]) ? s[j++] : s[i++]);
+  while (i < sorted) put(s[i++]);
+  while (j < s.size()) put(s[j++]);
+  s.swap(scratch);
 }
 
 // Spreads `amount` over units with allocate() semantics (largest remainder,
@@ -1222,7 +1257,7 @@ class Search {
         next.push_back(Slot{units[i], 1});  // after the slots of s, which the indices of classes name
       }
     }
-    Normalize(next, histories_);
+    NormalizeTail(next, s.size(), histories_, apply_merge_);
   }
 
   // allocate() of `amount` (>= 0) over the units weighted by their prices
@@ -1847,6 +1882,7 @@ class Search {
   mutable std::vector<int64_t> apply_discount_;
   mutable std::vector<size_t> apply_order_;
   mutable std::vector<Int128> apply_remainder_;  // and AllocateOverSlots
+  mutable State apply_merge_;  // Apply: NormalizeTail's scratch
   mutable std::vector<size_t> finish_take_;  // Layers23
   mutable std::vector<std::pair<int64_t, int64_t>> finish_discount_;
   mutable std::vector<int64_t> finish_weights_;
