@@ -766,50 +766,69 @@ class Search {
   // in how settled units were grouped into applications (a mix and match's
   // units split otherwise between its applications) share one key, and the
   // walk follows them once: the first found stands for all.
-  // Written into `key_` (kept between calls, so a key met before costs no allocation).
-  const std::string& Key(size_t k, const State& s) const {
+  // Written into `key_` (kept between calls, so a key met before costs no
+  // allocation), through a pointer: grown to the longest key s could have,
+  // the view returned is the part written. Valid until the next call.
+  std::string_view Key(size_t k, const State& s) const {
     static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
-    std::string& key = key_;
-    key.assign(sizeof(int64_t), '\0');
-    key.reserve(sizeof(int64_t) * (2 + summary_size_) + s.size() * sizeof(Slot));
+    using Settled = std::array<int64_t, 3>;  // (line, promotions id, units)
+    const size_t most = sizeof(int64_t) * (2 + summary_size_) + s.size() * (sizeof(Slot) + sizeof(Settled));
+    if (key_.size() < most) key_.resize(std::max(most, 2 * key_.size()));
+    char* const key = key_.data();
     const int64_t at = static_cast<int64_t>(k);
-    std::memcpy(key.data(), &at, sizeof at);
+    std::memcpy(key, &at, sizeof at);
+    size_t size = sizeof at;
     if (!summarize_) {
-      key.resize(sizeof at + s.size() * sizeof(Slot));
-      if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
-      return key;
+      if (!s.empty()) std::memcpy(key + size, s.data(), s.size() * sizeof(Slot));
+      return {key, size + s.size() * sizeof(Slot)};
     }
-    std::vector<std::array<int64_t, 3>>& settled = key_settled_;  // (line, promotions id, units)
-    settled.clear();
+    // The settled units per line and list of promotions, sorted by both
+    // and merged as they come: the slots come by line, so each one's
+    // place is found among the few of its own line at the end.
+    std::vector<Settled>& settled = key_settled_;
+    settled.resize(s.size());
+    size_t n = 0;
     std::vector<int64_t>& sums = key_sums_;
     sums.assign(summary_size_, 0);
+    const size_t summary = summary_size_;
+    const size_t reaches = summary - (size_t{1} << layer2_.size());  // the bit sets come last
     for (const Slot& x : s) {
       const UnitInfo& info = Info(x.unit);
       if (info.last >= static_cast<int64_t>(k)) {  // still in play
-        key.append(reinterpret_cast<const char*>(&x), sizeof x);
+        std::memcpy(key + size, &x, sizeof x);
+        size += sizeof x;
         continue;
       }
-      settled.push_back({x.unit.line, histories_.Promotions(x.unit.history), x.count});
-      const int64_t* one = &summaries_[info.summary];
-      const size_t reaches = summary_size_ - (size_t{1} << layer2_.size());  // the bit sets come last
-      for (size_t i = 0; i < reaches; ++i) sums[i] += one[i] * x.count;
-      for (size_t i = reaches; i < summary_size_; ++i) sums[i] |= one[i];
-    }
-    std::sort(settled.begin(), settled.end());
-    size_t out = 0;
-    for (size_t i = 0; i < settled.size(); ++i) {
-      if (out > 0 && settled[out - 1][0] == settled[i][0] && settled[out - 1][1] == settled[i][1]) {
-        settled[out - 1][2] += settled[i][2];
-      } else {
-        settled[out++] = settled[i];
+      const Settled one_settled{x.unit.line, histories_.Promotions(x.unit.history), x.count};
+      size_t place = n;  // after every entry of a lesser (line, promotions id)
+      while (place > 0 && (settled[place - 1][0] > one_settled[0] ||
+                           (settled[place - 1][0] == one_settled[0] && settled[place - 1][1] > one_settled[1]))) {
+        --place;
       }
+      if (place > 0 && settled[place - 1][0] == one_settled[0] && settled[place - 1][1] == one_settled[1]) {
+        settled[place - 1][2] += one_settled[2];
+      } else {
+        std::copy_backward(settled.begin() + static_cast<std::ptrdiff_t>(place),
+                           settled.begin() + static_cast<std::ptrdiff_t>(n),
+                           settled.begin() + static_cast<std::ptrdiff_t>(n + 1));
+        settled[place] = one_settled;
+        ++n;
+      }
+      // Through local pointers and sizes: the compiler cannot otherwise
+      // tell that the sums written are not summary_size_ (a size_t).
+      const int64_t* __restrict one = summaries_.data() + info.summary;
+      int64_t* __restrict to = sums.data();
+      for (size_t i = 0; i < reaches; ++i) to[i] += one[i] * x.count;
+      for (size_t i = reaches; i < summary; ++i) to[i] |= one[i];
     }
-    settled.resize(out);
-    const int64_t n = static_cast<int64_t>(settled.size());
-    key.append(reinterpret_cast<const char*>(&n), sizeof n);
-    if (!settled.empty()) key.append(reinterpret_cast<const char*>(settled.data()), settled.size() * sizeof settled[0]);
-    if (!sums.empty()) key.append(reinterpret_cast<const char*>(sums.data()), sums.size() * sizeof(int64_t));
-    return key;
+    const int64_t settled_size = static_cast<int64_t>(n);
+    std::memcpy(key + size, &settled_size, sizeof settled_size);
+    size += sizeof settled_size;
+    if (n > 0) std::memcpy(key + size, settled.data(), n * sizeof(Settled));
+    size += n * sizeof(Settled);
+    if (!sums.empty()) std::memcpy(key + size, sums.data(), sums.size() * sizeof(int64_t));
+    size += sums.size() * sizeof(int64_t);
+    return {key, size};
   }
 
   // What Key asks of a unit, found once per pricing: the last layer-1
@@ -961,14 +980,15 @@ class Search {
   // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
     Step();  // a state seen before counts too: reaching it cost an Apply
-    if (const Outcome* known = memo_.Find(Key(k, s))) return *known;
+    const std::string_view key = Key(k, s);
+    if (const Outcome* known = memo_.Find(key)) return *known;
     // A hopeless state is not remembered: met again, it is found hopeless
     // again (the objectives' bests only fall), for less than remembering it.
     if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) return Outcome{0, 0, {}, empty_};
     // Remembered now, its outcome set below (Decide writes other keys into
     // key_; the walk below it is at later promotions, with other keys).
     const size_t at = memo_.size();
-    memo_.TryEmplace(key_, Outcome{});
+    memo_.TryEmplace(key, Outcome{});
     Outcome best;
     best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
     memo_.at(at) = best;
@@ -1891,7 +1911,7 @@ class Search {
   mutable LineSums score_sums_;  // Score
   std::vector<std::pair<uint32_t, State>> after_;  // Leaf: per layer-2 choice of the objectives, the leaf after it
   LineSums leaf_sums_;
-  mutable std::string key_;  // Key
+  mutable std::string key_;  // Key: a buffer, longer than the key
   mutable std::vector<std::array<int64_t, 3>> key_settled_;
   mutable std::vector<int64_t> key_sums_;
   mutable std::vector<std::array<int64_t, 3>> multi_;
