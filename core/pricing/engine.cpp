@@ -2912,14 +2912,36 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   // The explanation: lines, adjustments, tax, cash rounding.
   result.lines.resize(lines.size());
   std::vector<int64_t> final_sum(lines.size(), 0);
-  std::map<int, std::map<size_t, std::pair<int64_t, int64_t>>> by_promo;  // q -> line -> (units, discount)
+  // Per promotion and line, the units it touched and what it took off
+  // them: one entry per slot and promotion in its history, then sorted by
+  // (promotion, line) and merged (one vector, not a map per promotion).
+  struct Touch {
+    int q = 0;
+    size_t line = 0;
+    int64_t units = 0;
+    int64_t discount = 0;
+  };
+  std::vector<Touch> by_promo;
   for (const Slot& x : units) {
     final_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
     for (const auto& [q, d] : histories[x.unit.history]) {
-      auto& cell = by_promo[q][static_cast<size_t>(x.unit.line)];
-      cell.first += x.count;
-      cell.second += d * x.count;
+      by_promo.push_back(Touch{q, static_cast<size_t>(x.unit.line), x.count, d * x.count});
     }
+  }
+  std::sort(by_promo.begin(), by_promo.end(), [](const Touch& a, const Touch& b) {
+    return a.q != b.q ? a.q < b.q : a.line < b.line;
+  });
+  {
+    size_t out = 0;
+    for (size_t i = 0; i < by_promo.size(); ++i) {
+      if (out > 0 && by_promo[out - 1].q == by_promo[i].q && by_promo[out - 1].line == by_promo[i].line) {
+        by_promo[out - 1].units += by_promo[i].units;
+        by_promo[out - 1].discount += by_promo[i].discount;
+      } else {
+        by_promo[out++] = by_promo[i];
+      }
+    }
+    by_promo.resize(out);
   }
   for (size_t l = 0; l < lines.size(); ++l) {
     LineResult& r = result.lines[l];
@@ -2945,17 +2967,21 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     result.tax += r.tax;
     result.units += info.line->sold_by == SoldBy::kWeight ? 1 : info.line->qty;
   }
-  for (const auto& [q, per_line] : by_promo) {
+  for (size_t from = 0, next = 0; from < by_promo.size(); from = next) {
+    const int q = by_promo[from].q;
+    while (next < by_promo.size() && by_promo[next].q == q) ++next;  // [from, next): promotion q, by line
     Adjustment adj;
     const ActivePromo& ap = promos[static_cast<size_t>(q)];
     adj.promotion = ap.named != nullptr ? ap.named : ap.p;
     if (ap.coupon >= 0) adj.code = ctx.coupons[static_cast<size_t>(ap.coupon)].code;
     int64_t touched = 0;
-    for (const auto& [l, cell] : per_line) {
-      adj.lines.push_back(AdjustmentLine{l, cell.first, cell.second});
-      adj.discount += cell.second;
-      touched += cell.first;
-      result.lines[l].promotions.push_back(LinePromotion{adj.promotion->id, cell.second, adj.code});
+    adj.lines.reserve(next - from);
+    for (size_t i = from; i < next; ++i) {
+      const Touch& cell = by_promo[i];
+      adj.lines.push_back(AdjustmentLine{cell.line, cell.units, cell.discount});
+      adj.discount += cell.discount;
+      touched += cell.units;
+      result.lines[cell.line].promotions.push_back(LinePromotion{adj.promotion->id, cell.discount, adj.code});
     }
     if (ap.coupon >= 0) {
       CouponResult& c = result.coupons[static_cast<size_t>(ap.coupon)];
