@@ -434,6 +434,7 @@ struct ActivePromo {
   int rank = 0;  // position in id order, for the tie-break
   int layer = 0;  // p->layer(), which the search asks often
   std::vector<bool> in_scope;                 // per line
+  std::vector<int32_t> lines;                 // the lines in scope, ascending (in_scope as a list)
   std::vector<std::vector<bool>> group_scope;  // bundle: per group, per line
   // Its stacking, for Compatible: exclusive, and its group (-1: none).
   bool exclusive = false;
@@ -2038,29 +2039,43 @@ class PartsSearch {
  private:
   void Solve(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
              const std::vector<Objective>& objectives) {
-    // The parts: lines joined by layer-1 promotions that couple units.
+    // The parts: lines joined by layer-1 promotions that couple units (all
+    // of whose lines are in the component: they joined it).
     Components comp(lines_.size());
     for (int q : promo_ids) {
-      const Promotion& p = *promos_[q].p;
-      if (promos_[q].layer != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
-      int32_t first = -1;
-      for (int32_t l : line_ids) {
-        if (!promos_[q].in_scope[static_cast<size_t>(l)]) continue;
-        if (first < 0) first = l;
-        comp.Join(static_cast<size_t>(l), static_cast<size_t>(first));
-      }
+      const ActivePromo& ap = promos_[q];
+      const Promotion& p = *ap.p;
+      if (ap.layer != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
+      for (int32_t l : ap.lines) comp.Join(static_cast<size_t>(l), static_cast<size_t>(ap.lines.front()));
     }
     std::map<size_t, std::vector<int32_t>> parts;
     for (int32_t l : line_ids) parts[comp.Find(static_cast<size_t>(l))].push_back(l);
-    for (const auto& [root, part_lines] : parts) {
-      std::vector<int> part_promos;
-      for (int q : promo_ids) {
-        if (promos_[q].layer != 1) continue;
-        if (std::any_of(part_lines.begin(), part_lines.end(),
-                        [&](int32_t l) { return promos_[q].in_scope[static_cast<size_t>(l)]; })) {
-          part_promos.push_back(q);
-        }
+    // Per part (in the order of parts), its layer-1 promotions in
+    // application order, then every layer-2/3 one: each layer-1 promotion
+    // visits its own lines (a single-unit one may have lines in other
+    // components: part_of_ is -1 there).
+    std::vector<std::vector<int>> promos_of(parts.size());
+    part_of_.resize(lines_.size(), -1);
+    {
+      int j = 0;
+      for (const auto& [root, part_lines] : parts) {
+        for (int32_t l : part_lines) part_of_[static_cast<size_t>(l)] = j;
+        ++j;
       }
+    }
+    for (int q : promo_ids) {
+      if (promos_[q].layer != 1) continue;
+      for (int32_t l : promos_[q].lines) {
+        const int j = part_of_[static_cast<size_t>(l)];
+        if (j < 0) continue;
+        std::vector<int>& to = promos_of[static_cast<size_t>(j)];
+        if (to.empty() || to.back() != q) to.push_back(q);
+      }
+    }
+    for (int32_t l : line_ids) part_of_[static_cast<size_t>(l)] = -1;  // as found, for the next component
+    size_t part_index = 0;
+    for (const auto& [root, part_lines] : parts) {
+      std::vector<int>& part_promos = promos_of[part_index++];
       for (int q : full_.layer23()) part_promos.push_back(q);
       Search& part = part_;
       part.Reset();
@@ -2619,6 +2634,7 @@ class PartsSearch {
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
   Search part_;  // each part's walk in turn (Reset between parts)
+  std::vector<int> part_of_;  // Solve: per line of the cart, its part (-1: none, between calls)
   uint32_t required_ = 0;  // Required()
   std::vector<std::vector<Int128>> part_bests_;       // first pass: per part, per objective, its best
   std::vector<std::vector<Objective>> part_objectives_;  // second pass: per part, its objectives (Slack)
@@ -2789,6 +2805,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       } else {
         ap.in_scope[l] = LineMatches(p.scope, p, *lines[l].line);
       }
+      if (ap.in_scope[l]) ap.lines.push_back(static_cast<int32_t>(l));  // ascending: touches is sorted
       any = any || ap.in_scope[l];
     }
     if (any) promos.push_back(std::move(ap));
@@ -2824,6 +2841,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       bool any = false;
       for (size_t l = 0; l < lines.size(); ++l) {
         ap.in_scope[l] = !lines[l].overridden && LineMatches(it->scope, *it, *lines[l].line);
+        if (ap.in_scope[l]) ap.lines.push_back(static_cast<int32_t>(l));
         any = any || ap.in_scope[l];
       }
       if (any) {
@@ -2865,28 +2883,35 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     const Promotion& p = *ap.p;
     const bool couples = p.ApplicationSize() != 1 || p.max_applications || p.remaining_units;
     if (!couples) continue;
-    size_t first = lines.size();
-    for (size_t l = 0; l < lines.size(); ++l) {
-      if (!ap.in_scope[l]) continue;
-      if (first == lines.size()) first = l;
-      comp.Join(l, first);
-    }
+    for (int32_t l : ap.lines) comp.Join(static_cast<size_t>(l), static_cast<size_t>(ap.lines.front()));
   }
   std::map<size_t, std::vector<int32_t>> groups;
   for (size_t l = 0; l < lines.size(); ++l) groups[comp.Find(l)].push_back(static_cast<int32_t>(l));
+  // Per component (in the order of groups), the promotions that may touch
+  // one of its lines, ascending: each promotion visits only its own lines.
+  std::vector<std::vector<int>> group_promos(groups.size());
+  {
+    std::vector<size_t> group_of(lines.size());
+    size_t g = 0;
+    for (const auto& [root, line_ids] : groups) {
+      for (int32_t l : line_ids) group_of[static_cast<size_t>(l)] = g;
+      ++g;
+    }
+    for (size_t q = 0; q < promos.size(); ++q) {
+      for (int32_t l : promos[q].lines) {
+        std::vector<int>& to = group_promos[group_of[static_cast<size_t>(l)]];
+        if (to.empty() || to.back() != static_cast<int>(q)) to.push_back(static_cast<int>(q));
+      }
+    }
+  }
 
   std::vector<Histories::PromoTraits> traits;
   for (const ActivePromo& ap : promos) traits.push_back({ap.exclusive, ap.p->no_threshold, ap.group});
   Histories histories(std::move(traits));
   State units;
+  size_t group = 0;
   for (const auto& [root, line_ids] : groups) {
-    std::vector<int> promo_ids;
-    for (size_t q = 0; q < promos.size(); ++q) {
-      if (std::any_of(line_ids.begin(), line_ids.end(),
-                      [&](int32_t l) { return promos[q].in_scope[static_cast<size_t>(l)]; })) {
-        promo_ids.push_back(static_cast<int>(q));
-      }
-    }
+    const std::vector<int>& promo_ids = group_promos[group++];
     Outcome best;
     if (ctx.greedy) {  // for comparisons: the first path of the joint search
       Search search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
