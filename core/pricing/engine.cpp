@@ -1975,11 +1975,13 @@ struct Scored {
   uint32_t reaches = 0;          // per layer-2/3 promotion (bit): it touches (layer 2) or could take (layer 3) a unit
 };
 
+// Its sums live in PartsSearch's buffers (one for every outcome of the
+// choice being solved), so that a choice allocates nothing per outcome.
 struct PartOutcome {
   const Scored* s = nullptr;
-  std::vector<int64_t> inside;  // per threshold of the choice
-  std::vector<Int128> score;    // per combination of tiers: 10000 × cost − Σ percent_bp × inside
-  uint32_t reaches = 0;         // of the choice's promotions
+  const int64_t* inside = nullptr;  // per threshold of the choice
+  const Int128* score = nullptr;    // per combination of tiers: 10000 × cost − Σ percent_bp × inside
+  uint32_t reaches = 0;             // of the choice's promotions
 };
 
 // Which tier each threshold of a choice reaches (0: none), and what that means.
@@ -2401,15 +2403,26 @@ class PartsSearch {
     // Each part's outcomes after layer 2, cheapest first, for this choice.
     const std::vector<std::vector<Scored>>& scored = ScoredFor(LayerTwo(mask));
     if (best_.leaf && LowerBound(scored) > best_.total) return;  // this choice cannot win
-    choices_.assign(outcomes_.size(), {});
+    const size_t thresholds = thresholds_.size();
+    const size_t combinations = combinations_.size();
+    // Every outcome's sums, written once into buffers sized first (the
+    // outcomes point into them).
+    size_t outcomes = 0;
+    for (const auto& part : scored) outcomes += part.size();
+    po_inside_.resize(outcomes * thresholds);
+    po_score_.resize(outcomes * combinations);
+    // choices_ keeps its vectors (and their storage) from choice to choice.
+    choices_.resize(outcomes_.size());
+    for (auto& part : choices_) part.clear();
+    size_t at = 0;
     for (size_t i = 0; i < scored.size(); ++i) {
       for (const Scored& x : scored[i]) {
-        PartOutcome po;
-        po.s = &x;
-        for (size_t t : threshold_bits_) po.inside.push_back(x.inside[t]);
-        for (const TierCombination& c : combinations_) po.score.push_back(ScoreOf(x, c));
-        po.reaches = x.reaches & mask;
-        choices_[i].push_back(std::move(po));
+        int64_t* inside = po_inside_.data() + at * thresholds;
+        Int128* score = po_score_.data() + at * combinations;
+        ++at;
+        for (size_t t = 0; t < thresholds; ++t) inside[t] = x.inside[threshold_bits_[t]];
+        for (size_t c = 0; c < combinations; ++c) score[c] = ScoreOf(x, combinations_[c]);
+        choices_[i].push_back(PartOutcome{&x, inside, score, x.reaches & mask});
       }
       if (choices_[i].empty()) return;  // a part with nothing that may win: no choice here can
     }
@@ -2417,45 +2430,60 @@ class PartsSearch {
       // The total grows with a part's cost and shrinks with what each
       // threshold can take: an outcome that costs no less than an earlier
       // one (it ranks no better), lets every threshold take no more and
-      // reaches the same promotions cannot win.
+      // reaches the same promotions cannot win. Kept in place: the ones
+      // kept so far are the first `kept`.
       for (auto& part : choices_) {
-        std::vector<PartOutcome> kept;
-        for (PartOutcome& po : part) {
-          const bool dominated = std::any_of(kept.begin(), kept.end(), [&](const PartOutcome& k) {
+        size_t kept = 0;
+        for (const PartOutcome& po : part) {
+          const bool dominated = std::any_of(part.begin(), part.begin() + static_cast<std::ptrdiff_t>(kept),
+                                             [&](const PartOutcome& k) {
             if (k.reaches != po.reaches) return false;
-            for (size_t t = 0; t < po.inside.size(); ++t) {
+            for (size_t t = 0; t < thresholds; ++t) {
               if (k.inside[t] < po.inside[t]) return false;
             }
             return true;
           });
-          if (!dominated) kept.push_back(std::move(po));
+          if (!dominated) part[kept++] = po;
         }
-        part = std::move(kept);
+        part.resize(kept);
       }
     }
     // The parts left with one outcome first: the search then walks them
     // once, not again under every choice of the others, and finds the same
-    // complete choices in the same order.
-    std::stable_partition(choices_.begin(), choices_.end(), [](const auto& part) { return part.size() == 1; });
-    // What the parts from i on can give at best: least score per combination,
-    // least applications, most inside per threshold.
+    // complete choices in the same order. (A stable partition, by swapping
+    // the parts' vectors through partitioned_: no buffer is allocated.)
     const size_t n = choices_.size();
-    rest_score_.assign(n + 1, std::vector<Int128>(combinations_.size(), 0));
-    rest_inside_.assign(n + 1, std::vector<int64_t>(thresholds_.size(), 0));
+    partition_order_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (choices_[i].size() == 1) partition_order_.push_back(i);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (choices_[i].size() != 1) partition_order_.push_back(i);
+    }
+    partitioned_.resize(n);
+    for (size_t k = 0; k < n; ++k) partitioned_[k].swap(choices_[partition_order_[k]]);
+    choices_.swap(partitioned_);
+    // What the parts from i on can give at best: least score per combination,
+    // least applications, most inside per threshold (part i's at i ×
+    // combinations and i × thresholds).
+    rest_score_.assign((n + 1) * combinations, 0);
+    rest_inside_.assign((n + 1) * thresholds, 0);
     rest_apps_.assign(n + 1, 0);
     for (size_t i = n; i-- > 0;) {
-      rest_score_[i] = rest_score_[i + 1];
-      rest_inside_[i] = rest_inside_[i + 1];
+      Int128* rest_score = rest_score_.data() + i * combinations;
+      int64_t* rest_inside = rest_inside_.data() + i * thresholds;
       int64_t apps = INT64_MAX;
-      std::vector<Int128> score(combinations_.size(), INT64_MAX);
-      std::vector<int64_t> inside(thresholds_.size(), 0);
-      for (const PartOutcome& po : choices_[i]) {
-        apps = std::min(apps, po.s->applications);
-        for (size_t c = 0; c < score.size(); ++c) score[c] = std::min(score[c], po.score[c]);
-        for (size_t t = 0; t < inside.size(); ++t) inside[t] = std::max(inside[t], po.inside[t]);
+      for (size_t c = 0; c < combinations; ++c) {
+        Int128 least = INT64_MAX;
+        for (const PartOutcome& po : choices_[i]) least = std::min(least, po.score[c]);
+        rest_score[c] = rest_score[combinations + c] + least;
       }
-      for (size_t c = 0; c < score.size(); ++c) rest_score_[i][c] += score[c];
-      for (size_t t = 0; t < inside.size(); ++t) rest_inside_[i][t] += inside[t];
+      for (size_t t = 0; t < thresholds; ++t) {
+        int64_t most = 0;
+        for (const PartOutcome& po : choices_[i]) most = std::max(most, po.inside[t]);
+        rest_inside[t] = rest_inside[thresholds + t] + most;
+      }
+      for (const PartOutcome& po : choices_[i]) apps = std::min(apps, po.s->applications);
       rest_apps_[i] = rest_apps_[i + 1] + apps;
     }
     chosen_.clear();
@@ -2576,7 +2604,7 @@ class PartsSearch {
       int64_t off = 0;
       int64_t reached = 0;
       for (size_t t = 0; t < thresholds_.size(); ++t) {
-        const int64_t most = inside[t] + rest_inside_[i][t];  // the most it could count
+        const int64_t most = inside[t] + rest_inside_[i * thresholds_.size() + t];  // the most it could count
         reachable = reachable && most >= combination.min[t];
         const Promotion& p = *promos_[thresholds_[t]].p;
         off += p.repeat && combination.min[t] > 0 ? combination.off[t] * (most / combination.min[t])
@@ -2584,7 +2612,7 @@ class PartsSearch {
         reached += combination.min[t] > 0 ? 1 : 0;
       }
       if (!reachable) continue;
-      const int64_t bound = LeastTotal(score[c] + rest_score_[i][c], combination) - off;
+      const int64_t bound = LeastTotal(score[c] + rest_score_[i * combinations_.size() + c], combination) - off;
       if (bound < best_.total || (bound == best_.total && apps + rest_apps_[i] + reached <= best_.applications)) {
         return true;
       }
@@ -2648,8 +2676,14 @@ class PartsSearch {
   std::vector<size_t> threshold_bits_;             // their positions in layer23()
   std::vector<TierCombination> combinations_;      // every combination of their tiers
   std::vector<std::vector<PartOutcome>> choices_;  // per part, cheapest first
-  std::vector<std::vector<Int128>> rest_score_;    // per part index: the parts from there on
-  std::vector<std::vector<int64_t>> rest_inside_;
+  std::vector<std::vector<PartOutcome>> partitioned_;  // SolveMask: choices_ reordered, swapped with it
+  std::vector<size_t> partition_order_;
+  std::vector<int64_t> po_inside_;  // the outcomes' sums, see PartOutcome
+  std::vector<Int128> po_score_;
+  // Per part index: the parts from there on (combinations_.size() and
+  // thresholds_.size() a part, one after another).
+  std::vector<Int128> rest_score_;
+  std::vector<int64_t> rest_inside_;
   std::vector<int64_t> rest_apps_;
   std::vector<const State*> chosen_;
   State scored_after_;  // ScoredFor: an outcome after layer 2 (kept between outcomes)
