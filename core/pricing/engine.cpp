@@ -458,34 +458,55 @@ struct Outcome {
 };
 
 // The applications a state's units record and their promotions' id ranks,
-// sorted: what the tie-break compares.
-struct Tally {
-  int64_t applications = 0;
-  std::vector<int> ranks;
-
-  Tally(const State& s, const std::vector<ActivePromo>& promos, const Histories& histories) {
-    std::vector<std::pair<int, int64_t>> touched;  // (promotion, units), by promotion
-    for (const Slot& x : s) {
-      for (const auto& [q, d] : histories[x.unit.history]) touched.emplace_back(q, x.count);
+// sorted: what the tie-break compares. Its buffers are kept between counts:
+// units per promotion in an array by promotion (zero again after each
+// count), so a count neither sorts every unit's entries nor allocates.
+class Tally {
+ public:
+  // Counts state s: applications() and ranks() are then its.
+  void Count(const State& s, const std::vector<ActivePromo>& promos, const Histories& histories) {
+    if (units_.size() < promos.size()) {
+      units_.resize(promos.size(), 0);
+      seen_.resize(promos.size(), false);
     }
-    std::sort(touched.begin(), touched.end());
-    size_t out = 0;
-    for (size_t i = 0; i < touched.size(); ++i) {
-      if (out > 0 && touched[out - 1].first == touched[i].first) {
-        touched[out - 1].second += touched[i].second;
-      } else {
-        touched[out++] = touched[i];
+    touched_.clear();
+    for (const Slot& x : s) {
+      for (const auto& [q, d] : histories[x.unit.history]) {
+        const size_t at = static_cast<size_t>(q);
+        if (!seen_[at]) {
+          seen_[at] = true;
+          touched_.push_back(q);
+        }
+        units_[at] += x.count;
       }
     }
-    touched.resize(out);
-    for (const auto& [q, units] : touched) {
-      const int64_t size = promos[static_cast<size_t>(q)].p->ApplicationSize();
-      const int64_t apps = size > 0 ? units / size : 1;
-      applications += apps;
-      ranks.insert(ranks.end(), static_cast<size_t>(apps), promos[static_cast<size_t>(q)].rank);
+    // Per promotion touched: (its rank, its applications), by rank; the
+    // ranks are distinct, so the list of ranks below comes out sorted.
+    by_rank_.clear();
+    applications_ = 0;
+    for (const int q : touched_) {
+      const size_t at = static_cast<size_t>(q);
+      const int64_t size = promos[at].p->ApplicationSize();
+      const int64_t apps = size > 0 ? units_[at] / size : 1;
+      applications_ += apps;
+      by_rank_.emplace_back(promos[at].rank, apps);
+      units_[at] = 0;
+      seen_[at] = false;
     }
-    std::sort(ranks.begin(), ranks.end());
+    std::sort(by_rank_.begin(), by_rank_.end());
+    ranks_.clear();
+    for (const auto& [rank, apps] : by_rank_) ranks_.insert(ranks_.end(), static_cast<size_t>(apps), rank);
   }
+  int64_t applications() const { return applications_; }
+  const std::vector<int>& ranks() const { return ranks_; }
+
+ private:
+  std::vector<int64_t> units_;  // per promotion: its units in the state being counted
+  std::vector<bool> seen_;      // per promotion: in touched_
+  std::vector<int> touched_;
+  std::vector<std::pair<int, int64_t>> by_rank_;
+  int64_t applications_ = 0;
+  std::vector<int> ranks_;
 };
 
 bool Active(const Promotion& p, const Context& ctx) {
@@ -544,10 +565,10 @@ struct Objective {
 // ---------------------------------------------------------------------------
 // The walk over the layer-1 choices of a set of lines. It serves three ways:
 // Outcomes() lists every state layer 1 can leave a part in (PartsSearch
-// chooses among them); Evaluate() applies layers 2-3 to a state and scores
-// it; Run() follows the first path only, for the greedy comparison (each
-// promotion, in order, takes every application it can; every layer-2/3
-// promotion applies).
+// chooses among them); Improve() applies layers 2-3 to a state and scores
+// it (keeping it if better than a given outcome); Run() follows the first
+// path only, for the greedy comparison (each promotion, in order, takes
+// every application it can; every layer-2/3 promotion applies).
 
 class Search {
  public:
@@ -598,8 +619,9 @@ class Search {
     return kept;
   }
 
-  // Layers 2 and 3 of `mask` (bit i: layer23()[i]) on a state after layer 1.
-  Outcome Evaluate(const State& s, uint32_t mask) const { return Finish(s, mask); }
+  // Layers 2 and 3 of `mask` (bit i: layer23()[i]) on a state after layer
+  // 1, scored: `best` becomes that outcome if it is better (BetterThan).
+  void Improve(const State& s, uint32_t mask, Outcome& best) const { Finish(s, mask, best); }
   const std::vector<int>& layer23() const { return layer23_; }
   // Could threshold q count and discount unit u (in its scope, stacking allows it)?
   bool Takes(const Unit& u, int q) const {
@@ -1750,8 +1772,7 @@ class Search {
     if (layer23_.size() > m) exhausted_ = true;  // more than 2^16 subsets: not exhaustive
     for (uint32_t mask = (1u << m) - 1;; --mask) {
       Step();
-      Outcome o = Finish(s, mask);
-      if (o.BetterThan(best)) best = std::move(o);
+      Finish(s, mask, best);
       if (mask == 0 || FirstPathOnly()) break;
     }
     return best;
@@ -1767,10 +1788,24 @@ class Search {
     return price;
   }
 
-  Outcome Finish(const State& s, uint32_t mask) const {
-    auto leaf = std::make_shared<State>();
-    Layers23(s, mask, *leaf);
-    return Score(std::move(leaf));
+  // Layers 2 and 3 of `mask` on s, scored (Score): `best` becomes it if it
+  // is better. Made and scored in kept buffers: only an outcome better than
+  // `best` is copied out (most are not).
+  void Finish(const State& s, uint32_t mask, Outcome& best) const {
+    State& leaf = finish_leaf_;
+    Layers23(s, mask, leaf);
+    const int64_t total = Score(leaf);
+    const int64_t applications = tally_.applications();
+    const std::vector<int>& ranks = tally_.ranks();
+    // Outcome::BetterThan, on the parts.
+    const bool better = total != best.total               ? total < best.total
+                        : applications != best.applications ? applications < best.applications
+                                                            : ranks < best.ranks;
+    if (!better) return;
+    best.total = total;
+    best.applications = applications;
+    best.ranks = ranks;
+    best.leaf = std::make_shared<const State>(leaf);
   }
 
  public:
@@ -1855,17 +1890,13 @@ class Search {
   // The total of a leaf (its lines' sums, with tax when prices exclude it)
   // and its tie-break. The leaf is sorted by line (Normalize), so a line's
   // units are adjacent: one sum per line, no per-cart-line arrays.
-  Outcome Score(std::shared_ptr<const State> leaf) const {
-    Outcome o;
+  // Returns the total; tally_ holds the tie-break.
+  int64_t Score(const State& leaf) const {
     LineSums& line_sum = score_sums_;
     line_sum.sums.clear();
-    for (const Slot& x : *leaf) line_sum.Add(x.unit.line, x.unit.price * x.count);
-    o.total = WithTax(line_sum);
-    Tally tally(*leaf, promos_, histories_);
-    o.applications = tally.applications;
-    o.ranks = std::move(tally.ranks);
-    o.leaf = std::move(leaf);
-    return o;
+    for (const Slot& x : leaf) line_sum.Add(x.unit.line, x.unit.price * x.count);
+    tally_.Count(leaf, promos_, histories_);
+    return WithTax(line_sum);
   }
 
  private:
@@ -1910,6 +1941,8 @@ class Search {
   mutable std::vector<int64_t> finish_counts_;
   mutable State finish_split_;
   mutable LineSums score_sums_;  // Score
+  mutable Tally tally_;
+  mutable State finish_leaf_;  // Finish
   std::vector<std::pair<uint32_t, State>> after_;  // Leaf: per layer-2 choice of the objectives, the leaf after it
   LineSums leaf_sums_;
   mutable std::string key_;  // Key: a buffer, longer than the key
@@ -2528,9 +2561,9 @@ class PartsSearch {
             if (promos_[q].layer >= 3) x.inside[bit] += sum;
           }
         }
-        Tally tally(o, promos_, histories_);
-        x.applications = tally.applications;
-        x.ranks = std::move(tally.ranks);
+        tally_.Count(o, promos_, histories_);
+        x.applications = tally_.applications();
+        x.ranks = tally_.ranks();
         scored[i].push_back(std::move(x));
       }
       std::stable_sort(scored[i].begin(), scored[i].end(), [](const Scored& a, const Scored& b) {
@@ -2636,8 +2669,7 @@ class PartsSearch {
       // units of one line, price and history): counted, so the budget bounds
       // the time on large carts too.
       steps_ += static_cast<int64_t>(all.size() / 16);
-      Outcome o = full_.Evaluate(all, mask);
-      if (o.BetterThan(best_)) best_ = std::move(o);
+      full_.Improve(all, mask, best_);
       return;
     }
     for (const PartOutcome& po : choices_[i]) {
@@ -2687,6 +2719,7 @@ class PartsSearch {
   std::vector<int64_t> rest_apps_;
   std::vector<const State*> chosen_;
   State scored_after_;  // ScoredFor: an outcome after layer 2 (kept between outcomes)
+  Tally tally_;         // ScoredFor
   std::vector<std::vector<Int128>> descend_score_;  // Descend: per depth, see SolveMask
   std::vector<std::vector<int64_t>> descend_inside_;
   State descend_all_;  // Descend: a complete choice's units
