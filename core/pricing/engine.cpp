@@ -604,6 +604,7 @@ class Search {
     Solve(0, Prepare(line_ids, promo_ids));
     if (bests != nullptr) {
       bests->clear();
+      bests->reserve(objectives_.size());
       for (const Objective& o : objectives_) bests->push_back(o.best);
     }
     if (objectives_.empty()) return std::move(collected_);
@@ -680,7 +681,7 @@ class Search {
         if (ap.in_scope[static_cast<size_t>(l)]) singles_by_line_[static_cast<size_t>(l)].push_back(i);
       }
     }
-    for (size_t i = 0; i < layer1_.size(); ++i) {
+    for (size_t i = 0; i < layer1_.size() && bounded; ++i) {  // keeps_: for Hopeless
       const ActivePromo& ap = promos_[layer1_[i]];
       for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
         const ActivePromo& b = promos_[layer23_[bit]];
@@ -695,6 +696,7 @@ class Search {
       summary_size_ = thresholds_.size() + (size_t{1} << layer2_.size()) * (thresholds_.size() + 3);
     }
     State start;
+    start.reserve(line_ids.size());
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, 0, lines_[l].unit_base}, lines_[l].units});
     Normalize(start, histories_);
     return start;
@@ -2111,7 +2113,7 @@ class PartsSearch {
     size_t part_index = 0;
     for (const auto& [root, part_lines] : parts) {
       std::vector<int>& part_promos = promos_of[part_index++];
-      for (int q : full_.layer23()) part_promos.push_back(q);
+      part_promos.insert(part_promos.end(), full_.layer23().begin(), full_.layer23().end());
       Search& part = part_;
       part.Reset();
       const size_t j = outcomes_.size();
@@ -2215,8 +2217,8 @@ class PartsSearch {
       int64_t off = 0;  // the most single-unit promotions could take off a unit
       for (int q : promo_ids) {
         const ActivePromo& ap = promos_[q];
+        if (ap.layer != 1 || !ap.in_scope[static_cast<size_t>(l)]) continue;
         const Promotion& p = *ap.p;
-        if (p.layer() != 1 || !ap.in_scope[static_cast<size_t>(l)]) continue;
         if (ap.exclusive || member.exclusive || (ap.group >= 0 && ap.group == member.group) ||
             p.ApplicationSize() != 1) {
           sure = false;
@@ -2233,8 +2235,8 @@ class PartsSearch {
     }
     int64_t most = 0;  // the most the thresholds and coupons could take
     for (int q : layer23) {
+      if (promos_[q].layer < 3) continue;
       const Promotion& p = *promos_[q].p;
-      if (p.layer() < 3) continue;
       int64_t list = 0;
       for (int32_t l : line_ids) {
         if (promos_[q].in_scope[static_cast<size_t>(l)]) list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
@@ -2920,7 +2922,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   }
   // Application order: layer, priority, id (two codes of one coupon: request order).
   std::sort(promos.begin(), promos.end(), [](const ActivePromo& a, const ActivePromo& b) {
-    if (a.p->layer() != b.p->layer()) return a.p->layer() < b.p->layer();
+    if (a.layer != b.layer) return a.layer < b.layer;
     if (a.p->priority != b.p->priority) return a.p->priority < b.p->priority;
     if (a.p->id != b.p->id) return a.p->id < b.p->id;
     return a.coupon < b.coupon;
@@ -3034,6 +3036,10 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       }
     }
     by_promo.resize(out);
+    // Each line's promotions, counted first: one allocation a line.
+    std::vector<size_t> per_line(lines.size(), 0);
+    for (const Touch& t : by_promo) ++per_line[t.line];
+    for (size_t l = 0; l < lines.size(); ++l) result.lines[l].promotions.reserve(per_line[l]);
   }
   for (size_t l = 0; l < lines.size(); ++l) {
     LineResult& r = result.lines[l];
