@@ -82,7 +82,9 @@ class FlatMap {
 };
 
 // What has happened to a unit: (active promotion, discount), in order.
-using History = std::vector<std::pair<int32_t, int64_t>>;
+using HistoryEntry = std::pair<int32_t, int64_t>;
+// A history as Histories keeps it: valid until the next Extend.
+using History = std::span<const HistoryEntry>;
 
 // Every history met while pricing one cart, each stored once: a unit holds
 // its history's id, so units and states are plain values that copy, compare
@@ -107,19 +109,32 @@ class Histories {
     int group = -1;
   };
 
-  explicit Histories(std::vector<PromoTraits> promos = {}) : list_(1), traits_(1), promos_(std::move(promos)) {}
+  explicit Histories(std::vector<PromoTraits> promos = {})
+      : spans_(1), traits_(1), promos_(std::move(promos)) {}
 
-  const History& operator[](int32_t id) const { return list_[static_cast<size_t>(id)]; }
+  // Valid until the next Extend (the histories share one buffer).
+  History operator[](int32_t id) const {
+    const Span& at = spans_[static_cast<size_t>(id)];
+    return {entries_.data() + at.offset, at.size};
+  }
   const Traits& traits(int32_t id) const { return traits_[static_cast<size_t>(id)]; }
 
   // The id of history `id` followed by (q, discount).
   int32_t Extend(int32_t id, int32_t q, int64_t discount) {
     const auto [next, fresh] = next_.TryEmplace(Next{id, q, discount});
     if (fresh) {
-      *next = static_cast<int32_t>(list_.size());
-      History h = list_[static_cast<size_t>(id)];
-      h.emplace_back(q, discount);
-      list_.push_back(std::move(h));
+      *next = static_cast<int32_t>(spans_.size());
+      // Copied to the end of the shared buffer, then the new entry: one
+      // buffer for every history, not a vector each.
+      const Span from = spans_[static_cast<size_t>(id)];
+      const Span to{static_cast<uint32_t>(entries_.size()), from.size + 1};
+      // Grown first (geometrically), so that the copy below reads a buffer that stays put.
+      if (entries_.capacity() < entries_.size() + to.size) {
+        entries_.reserve(std::max<size_t>(2 * entries_.capacity(), entries_.size() + to.size + 64));
+      }
+      for (uint32_t i = 0; i < from.size; ++i) entries_.push_back(entries_[from.offset + i]);
+      entries_.emplace_back(q, discount);
+      spans_.push_back(to);
       Traits t = traits_[static_cast<size_t>(id)];
       t.highest = std::max(t.highest, q);
       if (static_cast<size_t>(q) < promos_.size()) {
@@ -138,25 +153,32 @@ class Histories {
 
   // The unit order of docs/pricing.md, for two units of one line at one
   // price: the promotions touching them as a list of application positions,
-  // then the discounts (which only make the order total).
+  // then the discounts (which only make the order total). One pass over
+  // each list: the first promotion that differs (or the shorter list)
+  // decides, then the first discount that differs.
   bool Less(int32_t a, int32_t b) const {
     if (a == b) return false;
-    const History& x = (*this)[a];
-    const History& y = (*this)[b];
-    const auto by_promotion = [](const auto& l, const auto& r) { return l.first < r.first; };
-    if (std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(), by_promotion)) return true;
-    if (std::lexicographical_compare(y.begin(), y.end(), x.begin(), x.end(), by_promotion)) return false;
-    return x < y;
+    const History x = (*this)[a];
+    const History y = (*this)[b];
+    const size_t n = std::min(x.size(), y.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i].first != y[i].first) return x[i].first < y[i].first;
+    }
+    if (x.size() != y.size()) return x.size() < y.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i].second != y[i].second) return x[i].second < y[i].second;
+    }
+    return false;
   }
 
   // An id for the promotions of history `id` alone (without the
   // discounts): equal ids, equal lists of promotions.
   int32_t Promotions(int32_t id) {
-    if (promotions_.size() <= static_cast<size_t>(id)) promotions_.resize(list_.size(), -1);
+    if (promotions_.size() <= static_cast<size_t>(id)) promotions_.resize(spans_.size(), -1);
     int32_t& out = promotions_[static_cast<size_t>(id)];
     if (out < 0) {
       std::vector<int32_t> qs;
-      for (const auto& [q, d] : list_[static_cast<size_t>(id)]) qs.push_back(q);
+      for (const auto& [q, d] : (*this)[id]) qs.push_back(q);
       out = by_promotions_.try_emplace(std::move(qs), static_cast<int32_t>(by_promotions_.size())).first->second;
     }
     return out;
@@ -174,7 +196,13 @@ class Histories {
       return std::hash<int64_t>()(n.discount) * 31 + (static_cast<size_t>(n.id) << 20) + static_cast<size_t>(n.q);
     }
   };
-  std::deque<History> list_;  // a deque: references stay valid as it grows
+  // Where a history's entries are in entries_.
+  struct Span {
+    uint32_t offset = 0;
+    uint32_t size = 0;
+  };
+  std::vector<HistoryEntry> entries_;  // every history, one after another
+  std::vector<Span> spans_;    // per history
   std::vector<Traits> traits_;  // per history
   std::vector<PromoTraits> promos_;
   FlatMap<Next, int32_t, Hash> next_;
@@ -287,13 +315,21 @@ struct Slot {
 };
 using State = std::vector<Slot>;
 
-// Sorts by unit (line, price, history) and merges equal units; drops empty slots.
-void Normalize(State& s, const Histories& histories) {
-  std::sort(s.begin(), s.end(), [&](const Slot& a, const Slot& b) {
+// The order of a state's slots: by unit (line, price, history). Equal
+// histories have one id (Histories::Extend), so units that neither orders
+// first are equal.
+struct SlotLess {
+  const Histories& histories;
+  bool operator()(const Slot& a, const Slot& b) const {
     if (a.unit.line != b.unit.line) return a.unit.line < b.unit.line;
     if (a.unit.price != b.unit.price) return a.unit.price < b.unit.price;
     return histories.Less(a.unit.history, b.unit.history);
-  });
+  }
+};
+
+// Sorts by unit (line, price, history) and merges equal units; drops empty slots.
+void Normalize(State& s, const Histories& histories) {
+  std::sort(s.begin(), s.end(), SlotLess{histories});
   size_t out = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i].count == 0) continue;
@@ -304,6 +340,33 @@ void Normalize(State& s, const Histories& histories) {
     }
   }
   s.resize(out);
+}
+
+// Normalize for a state whose slots before `sorted` are already in order,
+// no two equal (some may be empty), and only the few after it are not (a
+// state after Apply: its first slots are the state before, less the units
+// taken, then one slot per unit taken): those few are sorted, then merged
+// with the rest through `scratch` (kept by the caller), which `s` is
+// swapped with. The same slots as Normalize gives: the order is total up
+// to equal units, which both merge.
+void NormalizeTail(State& s, size_t sorted, const Histories& histories, State& scratch) {
+  const SlotLess less{histories};
+  std::sort(s.begin() + static_cast<std::ptrdiff_t>(sorted), s.end(), less);
+  scratch.clear();
+  const auto put = [&](const Slot& x) {
+    if (x.count == 0) return;
+    if (!scratch.empty() && scratch.back().unit == x.unit) {
+      scratch.back().count += x.count;
+    } else {
+      scratch.push_back(x);
+    }
+  };
+  size_t i = 0;
+  size_t j = sorted;
+  while (i < sorted && j < s.size()) put(less(s[j], s[i]) ? s[j++] : s[i++]);
+  while (i < sorted) put(s[i++]);
+  while (j < s.size()) put(s[j++]);
+  s.swap(scratch);
 }
 
 // Spreads `amount` over units with allocate() semantics (largest remainder,
@@ -371,6 +434,7 @@ struct ActivePromo {
   int rank = 0;  // position in id order, for the tie-break
   int layer = 0;  // p->layer(), which the search asks often
   std::vector<bool> in_scope;                 // per line
+  std::vector<int32_t> lines;                 // the lines in scope, ascending (in_scope as a list)
   std::vector<std::vector<bool>> group_scope;  // bundle: per group, per line
   // Its stacking, for Compatible: exclusive, and its group (-1: none).
   bool exclusive = false;
@@ -394,34 +458,55 @@ struct Outcome {
 };
 
 // The applications a state's units record and their promotions' id ranks,
-// sorted: what the tie-break compares.
-struct Tally {
-  int64_t applications = 0;
-  std::vector<int> ranks;
-
-  Tally(const State& s, const std::vector<ActivePromo>& promos, const Histories& histories) {
-    std::vector<std::pair<int, int64_t>> touched;  // (promotion, units), by promotion
-    for (const Slot& x : s) {
-      for (const auto& [q, d] : histories[x.unit.history]) touched.emplace_back(q, x.count);
+// sorted: what the tie-break compares. Its buffers are kept between counts:
+// units per promotion in an array by promotion (zero again after each
+// count), so a count neither sorts every unit's entries nor allocates.
+class Tally {
+ public:
+  // Counts state s: applications() and ranks() are then its.
+  void Count(const State& s, const std::vector<ActivePromo>& promos, const Histories& histories) {
+    if (units_.size() < promos.size()) {
+      units_.resize(promos.size(), 0);
+      seen_.resize(promos.size(), false);
     }
-    std::sort(touched.begin(), touched.end());
-    size_t out = 0;
-    for (size_t i = 0; i < touched.size(); ++i) {
-      if (out > 0 && touched[out - 1].first == touched[i].first) {
-        touched[out - 1].second += touched[i].second;
-      } else {
-        touched[out++] = touched[i];
+    touched_.clear();
+    for (const Slot& x : s) {
+      for (const auto& [q, d] : histories[x.unit.history]) {
+        const size_t at = static_cast<size_t>(q);
+        if (!seen_[at]) {
+          seen_[at] = true;
+          touched_.push_back(q);
+        }
+        units_[at] += x.count;
       }
     }
-    touched.resize(out);
-    for (const auto& [q, units] : touched) {
-      const int64_t size = promos[static_cast<size_t>(q)].p->ApplicationSize();
-      const int64_t apps = size > 0 ? units / size : 1;
-      applications += apps;
-      ranks.insert(ranks.end(), static_cast<size_t>(apps), promos[static_cast<size_t>(q)].rank);
+    // Per promotion touched: (its rank, its applications), by rank; the
+    // ranks are distinct, so the list of ranks below comes out sorted.
+    by_rank_.clear();
+    applications_ = 0;
+    for (const int q : touched_) {
+      const size_t at = static_cast<size_t>(q);
+      const int64_t size = promos[at].p->ApplicationSize();
+      const int64_t apps = size > 0 ? units_[at] / size : 1;
+      applications_ += apps;
+      by_rank_.emplace_back(promos[at].rank, apps);
+      units_[at] = 0;
+      seen_[at] = false;
     }
-    std::sort(ranks.begin(), ranks.end());
+    std::sort(by_rank_.begin(), by_rank_.end());
+    ranks_.clear();
+    for (const auto& [rank, apps] : by_rank_) ranks_.insert(ranks_.end(), static_cast<size_t>(apps), rank);
   }
+  int64_t applications() const { return applications_; }
+  const std::vector<int>& ranks() const { return ranks_; }
+
+ private:
+  std::vector<int64_t> units_;  // per promotion: its units in the state being counted
+  std::vector<bool> seen_;      // per promotion: in touched_
+  std::vector<int> touched_;
+  std::vector<std::pair<int, int64_t>> by_rank_;
+  int64_t applications_ = 0;
+  std::vector<int> ranks_;
 };
 
 bool Active(const Promotion& p, const Context& ctx) {
@@ -443,8 +528,11 @@ bool Active(const Promotion& p, const Context& ctx) {
 // v × bp / 10000 rounded with `mode` (half up or up), exactly as MulDiv(v,
 // bp, 10000, mode) gives it, without building a Result: the search's hot
 // loops call it for every unit. Operands outside the plain 64-bit case go
-// to MulDiv.
-int64_t OfBp(int64_t v, int64_t bp, RoundingMode mode) {
+// to MulDiv, out of line: the plain case is inlined into those loops.
+__attribute__((noinline)) int64_t OfBpByMulDiv(int64_t v, int64_t bp, RoundingMode mode) {
+  return *MulDiv(v, bp, 10'000, mode);
+}
+__attribute__((always_inline)) inline int64_t OfBp(int64_t v, int64_t bp, RoundingMode mode) {
   int64_t product = 0;
   if (v >= 0 && bp >= 0 && !__builtin_mul_overflow(v, bp, &product)) {
     const int64_t q = product / 10'000;
@@ -453,7 +541,7 @@ int64_t OfBp(int64_t v, int64_t bp, RoundingMode mode) {
     if (mode == RoundingMode::kHalfUp) return r >= 10'000 - r ? q + 1 : q;
     if (mode == RoundingMode::kUp) return q + 1;
   }
-  return *MulDiv(v, bp, 10'000, mode);
+  return OfBpByMulDiv(v, bp, mode);
 }
 
 bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
@@ -477,10 +565,10 @@ struct Objective {
 // ---------------------------------------------------------------------------
 // The walk over the layer-1 choices of a set of lines. It serves three ways:
 // Outcomes() lists every state layer 1 can leave a part in (PartsSearch
-// chooses among them); Evaluate() applies layers 2-3 to a state and scores
-// it; Run() follows the first path only, for the greedy comparison (each
-// promotion, in order, takes every application it can; every layer-2/3
-// promotion applies).
+// chooses among them); Improve() applies layers 2-3 to a state and scores
+// it (keeping it if better than a given outcome); Run() follows the first
+// path only, for the greedy comparison (each promotion, in order, takes
+// every application it can; every layer-2/3 promotion applies).
 
 class Search {
  public:
@@ -516,6 +604,7 @@ class Search {
     Solve(0, Prepare(line_ids, promo_ids));
     if (bests != nullptr) {
       bests->clear();
+      bests->reserve(objectives_.size());
       for (const Objective& o : objectives_) bests->push_back(o.best);
     }
     if (objectives_.empty()) return std::move(collected_);
@@ -531,8 +620,9 @@ class Search {
     return kept;
   }
 
-  // Layers 2 and 3 of `mask` (bit i: layer23()[i]) on a state after layer 1.
-  Outcome Evaluate(const State& s, uint32_t mask) const { return Finish(s, mask); }
+  // Layers 2 and 3 of `mask` (bit i: layer23()[i]) on a state after layer
+  // 1, scored: `best` becomes that outcome if it is better (BetterThan).
+  void Improve(const State& s, uint32_t mask, Outcome& best) const { Finish(s, mask, best); }
   const std::vector<int>& layer23() const { return layer23_; }
   // Could threshold q count and discount unit u (in its scope, stacking allows it)?
   bool Takes(const Unit& u, int q) const {
@@ -591,7 +681,7 @@ class Search {
         if (ap.in_scope[static_cast<size_t>(l)]) singles_by_line_[static_cast<size_t>(l)].push_back(i);
       }
     }
-    for (size_t i = 0; i < layer1_.size(); ++i) {
+    for (size_t i = 0; i < layer1_.size() && bounded; ++i) {  // keeps_: for Hopeless
       const ActivePromo& ap = promos_[layer1_[i]];
       for (size_t bit = 0; bit < layer23_.size() && bit < 32; ++bit) {
         const ActivePromo& b = promos_[layer23_[bit]];
@@ -606,6 +696,7 @@ class Search {
       summary_size_ = thresholds_.size() + (size_t{1} << layer2_.size()) * (thresholds_.size() + 3);
     }
     State start;
+    start.reserve(line_ids.size());
     for (int32_t l : line_ids) start.push_back(Slot{Unit{l, 0, lines_[l].unit_base}, lines_[l].units});
     Normalize(start, histories_);
     return start;
@@ -650,18 +741,26 @@ class Search {
   // branch everywhere.
   bool FirstPathOnly() const { return exhausted_ || greedy_; }
 
-  // May promotion q touch unit u, given what already touches it?
-  bool Compatible(const Unit& u, int q) const {
+  // May promotion q touch unit u, given what already touches it? Asked
+  // for every unit and promotion at every state the bounds look at, so the
+  // usual answer, from the history's traits, is inlined; the walk over the
+  // history (for a promotion not after every one in it, or with a group of
+  // 64 or more) is not.
+  __attribute__((always_inline)) bool Compatible(const Unit& u, int q) const {
     const Histories::Traits& t = histories_.traits(u.history);
     if (t.highest < 0) return true;  // untouched
+    if (t.wide_groups) return CompatibleWalk(u, q);
     const ActivePromo& p = promos_[q];
-    if (!t.wide_groups) {  // the same answer as the walk below, from the history's traits
-      if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
-      if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
-      if (q > t.highest) return true;
-      const History& h = histories_[u.history];
-      return std::none_of(h.begin(), h.end(), [&](const auto& x) { return x.first == q; });
-    }
+    if (p.exclusive || t.exclusive || (t.no_threshold && p.layer == 3)) return false;
+    if (p.group >= 0 && ((t.groups >> p.group) & 1) != 0) return false;
+    if (q > t.highest) return true;
+    if (q == t.highest) return false;  // q is in the history (the bounds ask this of the promotion being decided)
+    return CompatibleWalk(u, q);  // is q in the history? (the rest the walk checks again, with the same answer)
+  }
+
+  // Compatible's answer from the whole history.
+  __attribute__((noinline)) bool CompatibleWalk(const Unit& u, int q) const {
+    const ActivePromo& p = promos_[q];
     const bool threshold = p.layer == 3;
     for (const auto& [other, discount] : histories_[u.history]) {
       const ActivePromo& o = promos_[other];
@@ -708,56 +807,74 @@ class Search {
   // get Y with one that paid for another promotion of the same stacking.
   // Decide's memory needs the exact units: it extends a state met again
   // with the tuples (of its parent's classes) it did not try.
-  // Written into `key_` (kept between calls, so a key met before costs no allocation).
-  const std::string& Key(size_t k, const State& s, bool coarse = false) const {
+  // Written into `key_` (kept between calls, so a key met before costs no
+  // allocation), through a pointer: grown to the longest key s could have,
+  // the view returned is the part written. Valid until the next call.
+  std::string_view Key(size_t k, const State& s, bool coarse = false) const {
     static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
-    std::string& key = key_;
-    key.assign(sizeof(int64_t), '\0');
-    key.reserve(sizeof(int64_t) * (2 + summary_size_) + s.size() * sizeof(Slot));
+    using Settled = std::array<int64_t, 3>;  // (line, promotions id, units)
+    const size_t most = sizeof(int64_t) * (2 + summary_size_) + s.size() * (sizeof(Slot) + sizeof(Settled));
+    if (key_.size() < most) key_.resize(std::max(most, 2 * key_.size()));
+    char* const key = key_.data();
     const int64_t at = static_cast<int64_t>(k);
-    std::memcpy(key.data(), &at, sizeof at);
+    std::memcpy(key, &at, sizeof at);
     if (coarse) return CoarseKey(k, s);
+    size_t size = sizeof at;
     if (!summarize_) {
-      key.resize(sizeof at + s.size() * sizeof(Slot));
-      if (!s.empty()) std::memcpy(key.data() + sizeof at, s.data(), s.size() * sizeof(Slot));
-      return key;
+      if (!s.empty()) std::memcpy(key + size, s.data(), s.size() * sizeof(Slot));
+      return {key, size + s.size() * sizeof(Slot)};
     }
-    std::vector<std::array<int64_t, 3>>& settled = key_settled_;  // (line, promotions id, units)
-    settled.clear();
+    // The settled units per line and list of promotions, sorted by both
+    // and merged as they come: the slots come by line, so each one's
+    // place is found among the few of its own line at the end.
+    std::vector<Settled>& settled = key_settled_;
+    settled.resize(s.size());
+    size_t n = 0;
     std::vector<int64_t>& sums = key_sums_;
     sums.assign(summary_size_, 0);
+    const size_t summary = summary_size_;
+    const size_t reaches = summary - (size_t{1} << layer2_.size());  // the bit sets come last
     for (const Slot& x : s) {
       const UnitInfo& info = Info(x.unit);
       if (info.last >= static_cast<int64_t>(k)) {  // still in play
-        key.append(reinterpret_cast<const char*>(&x), sizeof x);
+        std::memcpy(key + size, &x, sizeof x);
+        size += sizeof x;
         continue;
       }
-      settled.push_back({x.unit.line, histories_.Promotions(x.unit.history), x.count});
-      const int64_t* one = &summaries_[info.summary];
-      const size_t reaches = summary_size_ - (size_t{1} << layer2_.size());  // the bit sets come last
-      for (size_t i = 0; i < reaches; ++i) sums[i] += one[i] * x.count;
-      for (size_t i = reaches; i < summary_size_; ++i) sums[i] |= one[i];
-    }
-    std::sort(settled.begin(), settled.end());
-    size_t out = 0;
-    for (size_t i = 0; i < settled.size(); ++i) {
-      if (out > 0 && settled[out - 1][0] == settled[i][0] && settled[out - 1][1] == settled[i][1]) {
-        settled[out - 1][2] += settled[i][2];
-      } else {
-        settled[out++] = settled[i];
+      const Settled one_settled{x.unit.line, histories_.Promotions(x.unit.history), x.count};
+      size_t place = n;  // after every entry of a lesser (line, promotions id)
+      while (place > 0 && (settled[place - 1][0] > one_settled[0] ||
+                           (settled[place - 1][0] == one_settled[0] && settled[place - 1][1] > one_settled[1]))) {
+        --place;
       }
+      if (place > 0 && settled[place - 1][0] == one_settled[0] && settled[place - 1][1] == one_settled[1]) {
+        settled[place - 1][2] += one_settled[2];
+      } else {
+        std::copy_backward(settled.begin() + static_cast<std::ptrdiff_t>(place),
+                           settled.begin() + static_cast<std::ptrdiff_t>(n),
+                           settled.begin() + static_cast<std::ptrdiff_t>(n + 1));
+        settled[place] = one_settled;
+        ++n;
+      }
+      // Through local pointers and sizes: the compiler cannot otherwise
+      // tell that the sums written are not summary_size_ (a size_t).
+      const int64_t* __restrict one = summaries_.data() + info.summary;
+      int64_t* __restrict to = sums.data();
+      for (size_t i = 0; i < reaches; ++i) to[i] += one[i] * x.count;
+      for (size_t i = reaches; i < summary; ++i) to[i] |= one[i];
     }
-    settled.resize(out);
-    const int64_t n = static_cast<int64_t>(settled.size());
-    key.append(reinterpret_cast<const char*>(&n), sizeof n);
-    if (!settled.empty()) key.append(reinterpret_cast<const char*>(settled.data()), settled.size() * sizeof settled[0]);
-    if (!sums.empty()) key.append(reinterpret_cast<const char*>(sums.data()), sums.size() * sizeof(int64_t));
-    return key;
+    const int64_t settled_size = static_cast<int64_t>(n);
+    std::memcpy(key + size, &settled_size, sizeof settled_size);
+    size += sizeof settled_size;
+    if (n > 0) std::memcpy(key + size, settled.data(), n * sizeof(Settled));
+    size += n * sizeof(Settled);
+    if (!sums.empty()) std::memcpy(key + size, sums.data(), sums.size() * sizeof(int64_t));
+    size += sums.size() * sizeof(int64_t);
+    return {key, size};
   }
 
-  // Key with `coarse`, after its first 8 bytes (k).
-  const std::string& CoarseKey(size_t k, const State& s) const {
-    std::string& key = key_;
+  // Key with `coarse`, after its first 8 bytes (k), which Key wrote.
+  std::string_view CoarseKey(size_t k, const State& s) const {
     std::vector<std::array<int64_t, 5>>& play = key_play_;  // (line, price, traits, groups, units)
     play.clear();
     std::vector<std::array<int64_t, 2>>& tally = key_tally_;  // (promotion, units)
@@ -797,11 +914,19 @@ class Search {
     merge(play, 5);
     merge(tally, 2);
     const int64_t n = static_cast<int64_t>(play.size());
-    key.append(reinterpret_cast<const char*>(&n), sizeof n);
-    if (!play.empty()) key.append(reinterpret_cast<const char*>(play.data()), play.size() * sizeof play[0]);
-    if (!tally.empty()) key.append(reinterpret_cast<const char*>(tally.data()), tally.size() * sizeof tally[0]);
-    if (!sums.empty()) key.append(reinterpret_cast<const char*>(sums.data()), sums.size() * sizeof(int64_t));
-    return key;
+    const size_t size = 2 * sizeof n + play.size() * sizeof play[0] + tally.size() * sizeof tally[0] +
+                        sums.size() * sizeof(int64_t);
+    if (key_.size() < size) key_.resize(std::max(size, 2 * key_.size()));  // keeps k, in front
+    char* at = key_.data() + sizeof n;
+    const auto put = [&](const void* from, size_t bytes) {
+      if (bytes > 0) std::memcpy(at, from, bytes);
+      at += bytes;
+    };
+    put(&n, sizeof n);
+    put(play.data(), play.size() * sizeof play[0]);
+    put(tally.data(), tally.size() * sizeof tally[0]);
+    put(sums.data(), sums.size() * sizeof(int64_t));
+    return {key_.data(), size};
   }
 
   // What Key asks of a unit, found once per pricing: the last layer-1
@@ -953,14 +1078,15 @@ class Search {
   // Best outcome from layer-1 promotion k on, for state s (remembered).
   Outcome Solve(size_t k, const State& s) {
     Step();  // a state seen before counts too: reaching it cost an Apply
-    if (const Outcome* known = memo_.Find(Key(k, s, true))) return *known;
+    const std::string_view key = Key(k, s, true);
+    if (const Outcome* known = memo_.Find(key)) return *known;
     // A hopeless state is not remembered: met again, it is found hopeless
     // again (the objectives' bests only fall), for less than remembering it.
     if (collect_ && !objectives_.empty() && k < layer1_.size() && Hopeless(k, s)) return Outcome{0, 0, {}, empty_};
     // Remembered now, its outcome set below (Decide writes other keys into
     // key_; the walk below it is at later promotions, with other keys).
     const size_t at = memo_.size();
-    memo_.TryEmplace(key_, Outcome{});
+    memo_.TryEmplace(key, Outcome{});
     Outcome best;
     best = k == layer1_.size() ? Leaf(s) : Decide(k, s);
     memo_.at(at) = best;
@@ -1249,7 +1375,7 @@ class Search {
         next.push_back(Slot{units[i], 1});  // after the slots of s, which the indices of classes name
       }
     }
-    Normalize(next, histories_);
+    NormalizeTail(next, s.size(), histories_, apply_merge_);
   }
 
   // allocate() of `amount` (>= 0) over the units weighted by their prices
@@ -1721,8 +1847,7 @@ class Search {
     if (layer23_.size() > m) exhausted_ = true;  // more than 2^16 subsets: not exhaustive
     for (uint32_t mask = (1u << m) - 1;; --mask) {
       Step();
-      Outcome o = Finish(s, mask);
-      if (o.BetterThan(best)) best = std::move(o);
+      Finish(s, mask, best);
       if (mask == 0 || FirstPathOnly()) break;
     }
     return best;
@@ -1738,10 +1863,24 @@ class Search {
     return price;
   }
 
-  Outcome Finish(const State& s, uint32_t mask) const {
-    auto leaf = std::make_shared<State>();
-    Layers23(s, mask, *leaf);
-    return Score(std::move(leaf));
+  // Layers 2 and 3 of `mask` on s, scored (Score): `best` becomes it if it
+  // is better. Made and scored in kept buffers: only an outcome better than
+  // `best` is copied out (most are not).
+  void Finish(const State& s, uint32_t mask, Outcome& best) const {
+    State& leaf = finish_leaf_;
+    Layers23(s, mask, leaf);
+    const int64_t total = Score(leaf);
+    const int64_t applications = tally_.applications();
+    const std::vector<int>& ranks = tally_.ranks();
+    // Outcome::BetterThan, on the parts.
+    const bool better = total != best.total               ? total < best.total
+                        : applications != best.applications ? applications < best.applications
+                                                            : ranks < best.ranks;
+    if (!better) return;
+    best.total = total;
+    best.applications = applications;
+    best.ranks = ranks;
+    best.leaf = std::make_shared<const State>(leaf);
   }
 
  public:
@@ -1826,17 +1965,13 @@ class Search {
   // The total of a leaf (its lines' sums, with tax when prices exclude it)
   // and its tie-break. The leaf is sorted by line (Normalize), so a line's
   // units are adjacent: one sum per line, no per-cart-line arrays.
-  Outcome Score(std::shared_ptr<const State> leaf) const {
-    Outcome o;
+  // Returns the total; tally_ holds the tie-break.
+  int64_t Score(const State& leaf) const {
     LineSums& line_sum = score_sums_;
     line_sum.sums.clear();
-    for (const Slot& x : *leaf) line_sum.Add(x.unit.line, x.unit.price * x.count);
-    o.total = WithTax(line_sum);
-    Tally tally(*leaf, promos_, histories_);
-    o.applications = tally.applications;
-    o.ranks = std::move(tally.ranks);
-    o.leaf = std::move(leaf);
-    return o;
+    for (const Slot& x : leaf) line_sum.Add(x.unit.line, x.unit.price * x.count);
+    tally_.Count(leaf, promos_, histories_);
+    return WithTax(line_sum);
   }
 
  private:
@@ -1874,15 +2009,18 @@ class Search {
   mutable std::vector<int64_t> apply_discount_;
   mutable std::vector<size_t> apply_order_;
   mutable std::vector<Int128> apply_remainder_;  // and AllocateOverSlots
+  mutable State apply_merge_;  // Apply: NormalizeTail's scratch
   mutable std::vector<size_t> finish_take_;  // Layers23
   mutable std::vector<std::pair<int64_t, int64_t>> finish_discount_;
   mutable std::vector<int64_t> finish_weights_;
   mutable std::vector<int64_t> finish_counts_;
   mutable State finish_split_;
   mutable LineSums score_sums_;  // Score
+  mutable Tally tally_;
+  mutable State finish_leaf_;  // Finish
   std::vector<std::pair<uint32_t, State>> after_;  // Leaf: per layer-2 choice of the objectives, the leaf after it
   LineSums leaf_sums_;
-  mutable std::string key_;  // Key
+  mutable std::string key_;  // Key: a buffer, longer than the key
   mutable std::vector<std::array<int64_t, 3>> key_settled_;
   mutable std::vector<std::array<int64_t, 5>> key_play_;
   mutable std::vector<std::array<int64_t, 2>> key_tally_;
@@ -1947,11 +2085,13 @@ struct Scored {
   uint32_t reaches = 0;          // per layer-2/3 promotion (bit): it touches (layer 2) or could take (layer 3) a unit
 };
 
+// Its sums live in PartsSearch's buffers (one for every outcome of the
+// choice being solved), so that a choice allocates nothing per outcome.
 struct PartOutcome {
   const Scored* s = nullptr;
-  std::vector<int64_t> inside;  // per threshold of the choice
-  std::vector<Int128> score;    // per combination of tiers: 10000 × cost − Σ percent_bp × inside
-  uint32_t reaches = 0;         // of the choice's promotions
+  const int64_t* inside = nullptr;  // per threshold of the choice
+  const Int128* score = nullptr;    // per combination of tiers: 10000 × cost − Σ percent_bp × inside
+  uint32_t reaches = 0;             // of the choice's promotions
 };
 
 // Which tier each threshold of a choice reaches (0: none), and what that means.
@@ -2011,30 +2151,44 @@ class PartsSearch {
  private:
   void Solve(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids,
              const std::vector<Objective>& objectives) {
-    // The parts: lines joined by layer-1 promotions that couple units.
+    // The parts: lines joined by layer-1 promotions that couple units (all
+    // of whose lines are in the component: they joined it).
     Components comp(lines_.size());
     for (int q : promo_ids) {
-      const Promotion& p = *promos_[q].p;
-      if (promos_[q].layer != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
-      int32_t first = -1;
-      for (int32_t l : line_ids) {
-        if (!promos_[q].in_scope[static_cast<size_t>(l)]) continue;
-        if (first < 0) first = l;
-        comp.Join(static_cast<size_t>(l), static_cast<size_t>(first));
-      }
+      const ActivePromo& ap = promos_[q];
+      const Promotion& p = *ap.p;
+      if (ap.layer != 1 || (p.ApplicationSize() == 1 && !p.max_applications && !p.remaining_units)) continue;
+      for (int32_t l : ap.lines) comp.Join(static_cast<size_t>(l), static_cast<size_t>(ap.lines.front()));
     }
     std::map<size_t, std::vector<int32_t>> parts;
     for (int32_t l : line_ids) parts[comp.Find(static_cast<size_t>(l))].push_back(l);
-    for (const auto& [root, part_lines] : parts) {
-      std::vector<int> part_promos;
-      for (int q : promo_ids) {
-        if (promos_[q].layer != 1) continue;
-        if (std::any_of(part_lines.begin(), part_lines.end(),
-                        [&](int32_t l) { return promos_[q].in_scope[static_cast<size_t>(l)]; })) {
-          part_promos.push_back(q);
-        }
+    // Per part (in the order of parts), its layer-1 promotions in
+    // application order, then every layer-2/3 one: each layer-1 promotion
+    // visits its own lines (a single-unit one may have lines in other
+    // components: part_of_ is -1 there).
+    std::vector<std::vector<int>> promos_of(parts.size());
+    part_of_.resize(lines_.size(), -1);
+    {
+      int j = 0;
+      for (const auto& [root, part_lines] : parts) {
+        for (int32_t l : part_lines) part_of_[static_cast<size_t>(l)] = j;
+        ++j;
       }
-      for (int q : full_.layer23()) part_promos.push_back(q);
+    }
+    for (int q : promo_ids) {
+      if (promos_[q].layer != 1) continue;
+      for (int32_t l : promos_[q].lines) {
+        const int j = part_of_[static_cast<size_t>(l)];
+        if (j < 0) continue;
+        std::vector<int>& to = promos_of[static_cast<size_t>(j)];
+        if (to.empty() || to.back() != q) to.push_back(q);
+      }
+    }
+    for (int32_t l : line_ids) part_of_[static_cast<size_t>(l)] = -1;  // as found, for the next component
+    size_t part_index = 0;
+    for (const auto& [root, part_lines] : parts) {
+      std::vector<int>& part_promos = promos_of[part_index++];
+      part_promos.insert(part_promos.end(), full_.layer23().begin(), full_.layer23().end());
       Search& part = part_;
       part.Reset();
       const size_t j = outcomes_.size();
@@ -2138,8 +2292,8 @@ class PartsSearch {
       int64_t off = 0;  // the most single-unit promotions could take off a unit
       for (int q : promo_ids) {
         const ActivePromo& ap = promos_[q];
+        if (ap.layer != 1 || !ap.in_scope[static_cast<size_t>(l)]) continue;
         const Promotion& p = *ap.p;
-        if (p.layer() != 1 || !ap.in_scope[static_cast<size_t>(l)]) continue;
         if (ap.exclusive || member.exclusive || (ap.group >= 0 && ap.group == member.group) ||
             p.ApplicationSize() != 1) {
           sure = false;
@@ -2156,8 +2310,8 @@ class PartsSearch {
     }
     int64_t most = 0;  // the most the thresholds and coupons could take
     for (int q : layer23) {
+      if (promos_[q].layer < 3) continue;
       const Promotion& p = *promos_[q].p;
-      if (p.layer() < 3) continue;
       int64_t list = 0;
       for (int32_t l : line_ids) {
         if (promos_[q].in_scope[static_cast<size_t>(l)]) list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
@@ -2359,15 +2513,26 @@ class PartsSearch {
     // Each part's outcomes after layer 2, cheapest first, for this choice.
     const std::vector<std::vector<Scored>>& scored = ScoredFor(LayerTwo(mask));
     if (best_.leaf && LowerBound(scored) > best_.total) return;  // this choice cannot win
-    choices_.assign(outcomes_.size(), {});
+    const size_t thresholds = thresholds_.size();
+    const size_t combinations = combinations_.size();
+    // Every outcome's sums, written once into buffers sized first (the
+    // outcomes point into them).
+    size_t outcomes = 0;
+    for (const auto& part : scored) outcomes += part.size();
+    po_inside_.resize(outcomes * thresholds);
+    po_score_.resize(outcomes * combinations);
+    // choices_ keeps its vectors (and their storage) from choice to choice.
+    choices_.resize(outcomes_.size());
+    for (auto& part : choices_) part.clear();
+    size_t at = 0;
     for (size_t i = 0; i < scored.size(); ++i) {
       for (const Scored& x : scored[i]) {
-        PartOutcome po;
-        po.s = &x;
-        for (size_t t : threshold_bits_) po.inside.push_back(x.inside[t]);
-        for (const TierCombination& c : combinations_) po.score.push_back(ScoreOf(x, c));
-        po.reaches = x.reaches & mask;
-        choices_[i].push_back(std::move(po));
+        int64_t* inside = po_inside_.data() + at * thresholds;
+        Int128* score = po_score_.data() + at * combinations;
+        ++at;
+        for (size_t t = 0; t < thresholds; ++t) inside[t] = x.inside[threshold_bits_[t]];
+        for (size_t c = 0; c < combinations; ++c) score[c] = ScoreOf(x, combinations_[c]);
+        choices_[i].push_back(PartOutcome{&x, inside, score, x.reaches & mask});
       }
       if (choices_[i].empty()) return;  // a part with nothing that may win: no choice here can
     }
@@ -2375,45 +2540,60 @@ class PartsSearch {
       // The total grows with a part's cost and shrinks with what each
       // threshold can take: an outcome that costs no less than an earlier
       // one (it ranks no better), lets every threshold take no more and
-      // reaches the same promotions cannot win.
+      // reaches the same promotions cannot win. Kept in place: the ones
+      // kept so far are the first `kept`.
       for (auto& part : choices_) {
-        std::vector<PartOutcome> kept;
-        for (PartOutcome& po : part) {
-          const bool dominated = std::any_of(kept.begin(), kept.end(), [&](const PartOutcome& k) {
+        size_t kept = 0;
+        for (const PartOutcome& po : part) {
+          const bool dominated = std::any_of(part.begin(), part.begin() + static_cast<std::ptrdiff_t>(kept),
+                                             [&](const PartOutcome& k) {
             if (k.reaches != po.reaches) return false;
-            for (size_t t = 0; t < po.inside.size(); ++t) {
+            for (size_t t = 0; t < thresholds; ++t) {
               if (k.inside[t] < po.inside[t]) return false;
             }
             return true;
           });
-          if (!dominated) kept.push_back(std::move(po));
+          if (!dominated) part[kept++] = po;
         }
-        part = std::move(kept);
+        part.resize(kept);
       }
     }
     // The parts left with one outcome first: the search then walks them
     // once, not again under every choice of the others, and finds the same
-    // complete choices in the same order.
-    std::stable_partition(choices_.begin(), choices_.end(), [](const auto& part) { return part.size() == 1; });
-    // What the parts from i on can give at best: least score per combination,
-    // least applications, most inside per threshold.
+    // complete choices in the same order. (A stable partition, by swapping
+    // the parts' vectors through partitioned_: no buffer is allocated.)
     const size_t n = choices_.size();
-    rest_score_.assign(n + 1, std::vector<Int128>(combinations_.size(), 0));
-    rest_inside_.assign(n + 1, std::vector<int64_t>(thresholds_.size(), 0));
+    partition_order_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (choices_[i].size() == 1) partition_order_.push_back(i);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (choices_[i].size() != 1) partition_order_.push_back(i);
+    }
+    partitioned_.resize(n);
+    for (size_t k = 0; k < n; ++k) partitioned_[k].swap(choices_[partition_order_[k]]);
+    choices_.swap(partitioned_);
+    // What the parts from i on can give at best: least score per combination,
+    // least applications, most inside per threshold (part i's at i ×
+    // combinations and i × thresholds).
+    rest_score_.assign((n + 1) * combinations, 0);
+    rest_inside_.assign((n + 1) * thresholds, 0);
     rest_apps_.assign(n + 1, 0);
     for (size_t i = n; i-- > 0;) {
-      rest_score_[i] = rest_score_[i + 1];
-      rest_inside_[i] = rest_inside_[i + 1];
+      Int128* rest_score = rest_score_.data() + i * combinations;
+      int64_t* rest_inside = rest_inside_.data() + i * thresholds;
       int64_t apps = INT64_MAX;
-      std::vector<Int128> score(combinations_.size(), INT64_MAX);
-      std::vector<int64_t> inside(thresholds_.size(), 0);
-      for (const PartOutcome& po : choices_[i]) {
-        apps = std::min(apps, po.s->applications);
-        for (size_t c = 0; c < score.size(); ++c) score[c] = std::min(score[c], po.score[c]);
-        for (size_t t = 0; t < inside.size(); ++t) inside[t] = std::max(inside[t], po.inside[t]);
+      for (size_t c = 0; c < combinations; ++c) {
+        Int128 least = INT64_MAX;
+        for (const PartOutcome& po : choices_[i]) least = std::min(least, po.score[c]);
+        rest_score[c] = rest_score[combinations + c] + least;
       }
-      for (size_t c = 0; c < score.size(); ++c) rest_score_[i][c] += score[c];
-      for (size_t t = 0; t < inside.size(); ++t) rest_inside_[i][t] += inside[t];
+      for (size_t t = 0; t < thresholds; ++t) {
+        int64_t most = 0;
+        for (const PartOutcome& po : choices_[i]) most = std::max(most, po.inside[t]);
+        rest_inside[t] = rest_inside[thresholds + t] + most;
+      }
+      for (const PartOutcome& po : choices_[i]) apps = std::min(apps, po.s->applications);
       rest_apps_[i] = rest_apps_[i + 1] + apps;
     }
     chosen_.clear();
@@ -2449,19 +2629,18 @@ class PartsSearch {
           x.cost += sum;
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
             const int q = layer23[bit];
+            const History h = histories_[slot.unit.history];
             const bool reaches = promos_[q].layer == 2
-                                     ? std::any_of(histories_[slot.unit.history].begin(),
-                                                   histories_[slot.unit.history].end(),
-                                                   [&](const auto& h) { return h.first == q; })
+                                     ? std::any_of(h.begin(), h.end(), [&](const auto& e) { return e.first == q; })
                                      : full_.Takes(slot.unit, q);
             if (!reaches) continue;
             x.reaches |= 1u << bit;
             if (promos_[q].layer >= 3) x.inside[bit] += sum;
           }
         }
-        Tally tally(o, promos_, histories_);
-        x.applications = tally.applications;
-        x.ranks = std::move(tally.ranks);
+        tally_.Count(o, promos_, histories_);
+        x.applications = tally_.applications();
+        x.ranks = tally_.ranks();
         scored[i].push_back(std::move(x));
       }
       std::stable_sort(scored[i].begin(), scored[i].end(), [](const Scored& a, const Scored& b) {
@@ -2535,7 +2714,7 @@ class PartsSearch {
       int64_t off = 0;
       int64_t reached = 0;
       for (size_t t = 0; t < thresholds_.size(); ++t) {
-        const int64_t most = inside[t] + rest_inside_[i][t];  // the most it could count
+        const int64_t most = inside[t] + rest_inside_[i * thresholds_.size() + t];  // the most it could count
         reachable = reachable && most >= combination.min[t];
         const Promotion& p = *promos_[thresholds_[t]].p;
         off += p.repeat && combination.min[t] > 0 ? combination.off[t] * (most / combination.min[t])
@@ -2543,7 +2722,7 @@ class PartsSearch {
         reached += combination.min[t] > 0 ? 1 : 0;
       }
       if (!reachable) continue;
-      const int64_t bound = LeastTotal(score[c] + rest_score_[i][c], combination) - off;
+      const int64_t bound = LeastTotal(score[c] + rest_score_[i * combinations_.size() + c], combination) - off;
       if (bound < best_.total || (bound == best_.total && apps + rest_apps_[i] + reached <= best_.applications)) {
         return true;
       }
@@ -2567,8 +2746,7 @@ class PartsSearch {
       // units of one line, price and history): counted, so the budget bounds
       // the time on large carts too.
       steps_ += static_cast<int64_t>(all.size() / 16);
-      Outcome o = full_.Evaluate(all, mask);
-      if (o.BetterThan(best_)) best_ = std::move(o);
+      full_.Improve(all, mask, best_);
       return;
     }
     for (const PartOutcome& po : choices_[i]) {
@@ -2593,6 +2771,7 @@ class PartsSearch {
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
   Search part_;  // each part's walk in turn (Reset between parts)
+  std::vector<int> part_of_;  // Solve: per line of the cart, its part (-1: none, between calls)
   uint32_t required_ = 0;  // Required()
   std::vector<std::vector<Int128>> part_bests_;       // first pass: per part, per objective, its best
   std::vector<std::vector<Objective>> part_objectives_;  // second pass: per part, its objectives (Slack)
@@ -2606,11 +2785,18 @@ class PartsSearch {
   std::vector<size_t> threshold_bits_;             // their positions in layer23()
   std::vector<TierCombination> combinations_;      // every combination of their tiers
   std::vector<std::vector<PartOutcome>> choices_;  // per part, cheapest first
-  std::vector<std::vector<Int128>> rest_score_;    // per part index: the parts from there on
-  std::vector<std::vector<int64_t>> rest_inside_;
+  std::vector<std::vector<PartOutcome>> partitioned_;  // SolveMask: choices_ reordered, swapped with it
+  std::vector<size_t> partition_order_;
+  std::vector<int64_t> po_inside_;  // the outcomes' sums, see PartOutcome
+  std::vector<Int128> po_score_;
+  // Per part index: the parts from there on (combinations_.size() and
+  // thresholds_.size() a part, one after another).
+  std::vector<Int128> rest_score_;
+  std::vector<int64_t> rest_inside_;
   std::vector<int64_t> rest_apps_;
   std::vector<const State*> chosen_;
   State scored_after_;  // ScoredFor: an outcome after layer 2 (kept between outcomes)
+  Tally tally_;         // ScoredFor
   std::vector<std::vector<Int128>> descend_score_;  // Descend: per depth, see SolveMask
   std::vector<std::vector<int64_t>> descend_inside_;
   State descend_all_;  // Descend: a complete choice's units
@@ -2763,6 +2949,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       } else {
         ap.in_scope[l] = LineMatches(p.scope, p, *lines[l].line);
       }
+      if (ap.in_scope[l]) ap.lines.push_back(static_cast<int32_t>(l));  // ascending: touches is sorted
       any = any || ap.in_scope[l];
     }
     if (any) promos.push_back(std::move(ap));
@@ -2798,6 +2985,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       bool any = false;
       for (size_t l = 0; l < lines.size(); ++l) {
         ap.in_scope[l] = !lines[l].overridden && LineMatches(it->scope, *it, *lines[l].line);
+        if (ap.in_scope[l]) ap.lines.push_back(static_cast<int32_t>(l));
         any = any || ap.in_scope[l];
       }
       if (any) {
@@ -2809,7 +2997,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   }
   // Application order: layer, priority, id (two codes of one coupon: request order).
   std::sort(promos.begin(), promos.end(), [](const ActivePromo& a, const ActivePromo& b) {
-    if (a.p->layer() != b.p->layer()) return a.p->layer() < b.p->layer();
+    if (a.layer != b.layer) return a.layer < b.layer;
     if (a.p->priority != b.p->priority) return a.p->priority < b.p->priority;
     if (a.p->id != b.p->id) return a.p->id < b.p->id;
     return a.coupon < b.coupon;
@@ -2839,28 +3027,35 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     const Promotion& p = *ap.p;
     const bool couples = p.ApplicationSize() != 1 || p.max_applications || p.remaining_units;
     if (!couples) continue;
-    size_t first = lines.size();
-    for (size_t l = 0; l < lines.size(); ++l) {
-      if (!ap.in_scope[l]) continue;
-      if (first == lines.size()) first = l;
-      comp.Join(l, first);
-    }
+    for (int32_t l : ap.lines) comp.Join(static_cast<size_t>(l), static_cast<size_t>(ap.lines.front()));
   }
   std::map<size_t, std::vector<int32_t>> groups;
   for (size_t l = 0; l < lines.size(); ++l) groups[comp.Find(l)].push_back(static_cast<int32_t>(l));
+  // Per component (in the order of groups), the promotions that may touch
+  // one of its lines, ascending: each promotion visits only its own lines.
+  std::vector<std::vector<int>> group_promos(groups.size());
+  {
+    std::vector<size_t> group_of(lines.size());
+    size_t g = 0;
+    for (const auto& [root, line_ids] : groups) {
+      for (int32_t l : line_ids) group_of[static_cast<size_t>(l)] = g;
+      ++g;
+    }
+    for (size_t q = 0; q < promos.size(); ++q) {
+      for (int32_t l : promos[q].lines) {
+        std::vector<int>& to = group_promos[group_of[static_cast<size_t>(l)]];
+        if (to.empty() || to.back() != static_cast<int>(q)) to.push_back(static_cast<int>(q));
+      }
+    }
+  }
 
   std::vector<Histories::PromoTraits> traits;
   for (const ActivePromo& ap : promos) traits.push_back({ap.exclusive, ap.p->no_threshold, ap.group});
   Histories histories(std::move(traits));
   State units;
+  size_t group = 0;
   for (const auto& [root, line_ids] : groups) {
-    std::vector<int> promo_ids;
-    for (size_t q = 0; q < promos.size(); ++q) {
-      if (std::any_of(line_ids.begin(), line_ids.end(),
-                      [&](int32_t l) { return promos[q].in_scope[static_cast<size_t>(l)]; })) {
-        promo_ids.push_back(static_cast<int>(q));
-      }
-    }
+    const std::vector<int>& promo_ids = group_promos[group++];
     Outcome best;
     if (ctx.greedy) {  // for comparisons: the first path of the joint search
       Search search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
@@ -2886,14 +3081,40 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   // The explanation: lines, adjustments, tax, cash rounding.
   result.lines.resize(lines.size());
   std::vector<int64_t> final_sum(lines.size(), 0);
-  std::map<int, std::map<size_t, std::pair<int64_t, int64_t>>> by_promo;  // q -> line -> (units, discount)
+  // Per promotion and line, the units it touched and what it took off
+  // them: one entry per slot and promotion in its history, then sorted by
+  // (promotion, line) and merged (one vector, not a map per promotion).
+  struct Touch {
+    int q = 0;
+    size_t line = 0;
+    int64_t units = 0;
+    int64_t discount = 0;
+  };
+  std::vector<Touch> by_promo;
   for (const Slot& x : units) {
     final_sum[static_cast<size_t>(x.unit.line)] += x.unit.price * x.count;
     for (const auto& [q, d] : histories[x.unit.history]) {
-      auto& cell = by_promo[q][static_cast<size_t>(x.unit.line)];
-      cell.first += x.count;
-      cell.second += d * x.count;
+      by_promo.push_back(Touch{q, static_cast<size_t>(x.unit.line), x.count, d * x.count});
     }
+  }
+  std::sort(by_promo.begin(), by_promo.end(), [](const Touch& a, const Touch& b) {
+    return a.q != b.q ? a.q < b.q : a.line < b.line;
+  });
+  {
+    size_t out = 0;
+    for (size_t i = 0; i < by_promo.size(); ++i) {
+      if (out > 0 && by_promo[out - 1].q == by_promo[i].q && by_promo[out - 1].line == by_promo[i].line) {
+        by_promo[out - 1].units += by_promo[i].units;
+        by_promo[out - 1].discount += by_promo[i].discount;
+      } else {
+        by_promo[out++] = by_promo[i];
+      }
+    }
+    by_promo.resize(out);
+    // Each line's promotions, counted first: one allocation a line.
+    std::vector<size_t> per_line(lines.size(), 0);
+    for (const Touch& t : by_promo) ++per_line[t.line];
+    for (size_t l = 0; l < lines.size(); ++l) result.lines[l].promotions.reserve(per_line[l]);
   }
   for (size_t l = 0; l < lines.size(); ++l) {
     LineResult& r = result.lines[l];
@@ -2919,17 +3140,21 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     result.tax += r.tax;
     result.units += info.line->sold_by == SoldBy::kWeight ? 1 : info.line->qty;
   }
-  for (const auto& [q, per_line] : by_promo) {
+  for (size_t from = 0, next = 0; from < by_promo.size(); from = next) {
+    const int q = by_promo[from].q;
+    while (next < by_promo.size() && by_promo[next].q == q) ++next;  // [from, next): promotion q, by line
     Adjustment adj;
     const ActivePromo& ap = promos[static_cast<size_t>(q)];
     adj.promotion = ap.named != nullptr ? ap.named : ap.p;
     if (ap.coupon >= 0) adj.code = ctx.coupons[static_cast<size_t>(ap.coupon)].code;
     int64_t touched = 0;
-    for (const auto& [l, cell] : per_line) {
-      adj.lines.push_back(AdjustmentLine{l, cell.first, cell.second});
-      adj.discount += cell.second;
-      touched += cell.first;
-      result.lines[l].promotions.push_back(LinePromotion{adj.promotion->id, cell.second, adj.code});
+    adj.lines.reserve(next - from);
+    for (size_t i = from; i < next; ++i) {
+      const Touch& cell = by_promo[i];
+      adj.lines.push_back(AdjustmentLine{cell.line, cell.units, cell.discount});
+      adj.discount += cell.discount;
+      touched += cell.units;
+      result.lines[cell.line].promotions.push_back(LinePromotion{adj.promotion->id, cell.discount, adj.code});
     }
     if (ap.coupon >= 0) {
       CouponResult& c = result.coupons[static_cast<size_t>(ap.coupon)];
