@@ -793,34 +793,32 @@ class Search {
   // walk follows them once: the first found stands for all.
   //
   // With `coarse` (the memory of Solve, not Decide's states met again), a
-  // unit in play is kept as what the promotions from k on can see of it —
-  // its line, its price and what the stacking rules ask of its history
-  // (touched at all, exclusive, no_threshold, its groups) — and of the
-  // histories only the tie-break's count (units per promotion, over the
-  // state). Two states equal on that lead to outcomes that cost, reach and
-  // rank the same, one for one: every later promotion and Finish treat two
-  // units of one line, price and traits alike but for which of them is
-  // first (a buy X get Y's tie, allocate()'s leftover fen), and either way
-  // the line's units end at the same prices with the same traits. So only
-  // the first is walked; the other's outcomes would tie with its outcomes
-  // and lose to them as found later. It merges a unit that paid for a buy X
-  // get Y with one that paid for another promotion of the same stacking.
-  // Decide's memory needs the exact units: it extends a state met again
-  // with the tuples (of its parent's classes) it did not try.
+  // unit in play is kept as its line, its price and the promotions its
+  // history lists, not their discounts. Two units of one line and price
+  // whose histories list the same promotions are alike to every later step
+  // (the stacking rules read the list; the unit order compares the lists
+  // first, so where they tie the units are interchangeable, and later
+  // steps order them by what they add): two states equal on that lead to
+  // outcomes that cost, reach and rank the same, one for one, and the
+  // second's would only tie with the first's and lose, as found later. It
+  // merges, say, a unit that took ¥10 from a first promotion and nothing
+  // from a second with one that took nothing from the first and ¥10 from
+  // the second. Decide's memory needs the exact units: it extends a state
+  // met again with the tuples (of its parent's classes) it did not try.
   // Written into `key_` (kept between calls, so a key met before costs no
   // allocation), through a pointer: grown to the longest key s could have,
   // the view returned is the part written. Valid until the next call.
   std::string_view Key(size_t k, const State& s, bool coarse = false) const {
     static_assert(sizeof(Slot) == 24 && std::is_trivially_copyable_v<Slot>);
     using Settled = std::array<int64_t, 3>;  // (line, promotions id, units)
-    const size_t most = sizeof(int64_t) * (2 + summary_size_) + s.size() * (sizeof(Slot) + sizeof(Settled));
+    using Played = std::array<int64_t, 4>;   // coarse: (line, price, promotions id, units)
+    const size_t most = sizeof(int64_t) * (2 + summary_size_) + s.size() * (sizeof(Played) + sizeof(Settled));
     if (key_.size() < most) key_.resize(std::max(most, 2 * key_.size()));
     char* const key = key_.data();
     const int64_t at = static_cast<int64_t>(k);
     std::memcpy(key, &at, sizeof at);
-    if (coarse) return CoarseKey(k, s);
     size_t size = sizeof at;
-    if (!summarize_) {
+    if (!summarize_ && !coarse) {
       if (!s.empty()) std::memcpy(key + size, s.data(), s.size() * sizeof(Slot));
       return {key, size + s.size() * sizeof(Slot)};
     }
@@ -834,13 +832,33 @@ class Search {
     sums.assign(summary_size_, 0);
     const size_t summary = summary_size_;
     const size_t reaches = summary - (size_t{1} << layer2_.size());  // the bit sets come last
+    size_t played = SIZE_MAX;  // coarse: where the last unit in play was written
     for (const Slot& x : s) {
-      const UnitInfo& info = Info(x.unit);
-      if (info.last >= static_cast<int64_t>(k)) {  // still in play
-        std::memcpy(key + size, &x, sizeof x);
-        size += sizeof x;
+      if (!summarize_ || Info(x.unit).last >= static_cast<int64_t>(k)) {  // still in play
+        if (!coarse) {
+          std::memcpy(key + size, &x, sizeof x);
+          size += sizeof x;
+          continue;
+        }
+        // Units of one line and price whose histories list the same
+        // promotions come one after another (the unit order compares the
+        // lists first): merged into one entry.
+        Played one{x.unit.line, x.unit.price, histories_.Promotions(x.unit.history), x.count};
+        if (played != SIZE_MAX) {
+          Played last;
+          std::memcpy(&last, key + played, sizeof last);
+          if (last[0] == one[0] && last[1] == one[1] && last[2] == one[2]) {
+            last[3] += one[3];
+            std::memcpy(key + played, &last, sizeof last);
+            continue;
+          }
+        }
+        played = size;
+        std::memcpy(key + size, &one, sizeof one);
+        size += sizeof one;
         continue;
       }
+      const UnitInfo& info = Info(x.unit);
       const Settled one_settled{x.unit.line, histories_.Promotions(x.unit.history), x.count};
       size_t place = n;  // after every entry of a lesser (line, promotions id)
       while (place > 0 && (settled[place - 1][0] > one_settled[0] ||
@@ -871,62 +889,6 @@ class Search {
     if (!sums.empty()) std::memcpy(key + size, sums.data(), sums.size() * sizeof(int64_t));
     size += sums.size() * sizeof(int64_t);
     return {key, size};
-  }
-
-  // Key with `coarse`, after its first 8 bytes (k), which Key wrote.
-  std::string_view CoarseKey(size_t k, const State& s) const {
-    std::vector<std::array<int64_t, 5>>& play = key_play_;  // (line, price, traits, groups, units)
-    play.clear();
-    std::vector<std::array<int64_t, 2>>& tally = key_tally_;  // (promotion, units)
-    tally.clear();
-    std::vector<int64_t>& sums = key_sums_;
-    sums.assign(summarize_ ? summary_size_ : 0, 0);
-    for (const Slot& x : s) {
-      for (const auto& [q, d] : histories_[x.unit.history]) tally.push_back({q, x.count});
-      if (summarize_) {
-        const UnitInfo& info = Info(x.unit);
-        if (info.last < static_cast<int64_t>(k)) {  // settled: in the sums
-          const int64_t* one = &summaries_[info.summary];
-          const size_t reaches = summary_size_ - (size_t{1} << layer2_.size());  // the bit sets come last
-          for (size_t i = 0; i < reaches; ++i) sums[i] += one[i] * x.count;
-          for (size_t i = reaches; i < summary_size_; ++i) sums[i] |= one[i];
-          continue;
-        }
-      }
-      const Histories::Traits& t = histories_.traits(x.unit.history);
-      // A group of 64 or more is not in the bits: the history itself then.
-      const int64_t traits = t.wide_groups ? (int64_t{x.unit.history} + 1) << 3
-                                           : (t.highest >= 0 ? 1 : 0) | (t.exclusive ? 2 : 0) | (t.no_threshold ? 4 : 0);
-      play.push_back({x.unit.line, x.unit.price, traits, static_cast<int64_t>(t.groups), x.count});
-    }
-    const auto merge = [](auto& v, size_t width) {  // sorts, and adds up the counts (last) of equal entries
-      std::sort(v.begin(), v.end());
-      size_t out = 0;
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (out > 0 && std::equal(v[out - 1].begin(), v[out - 1].begin() + width - 1, v[i].begin())) {
-          v[out - 1][width - 1] += v[i][width - 1];
-        } else {
-          v[out++] = v[i];
-        }
-      }
-      v.resize(out);
-    };
-    merge(play, 5);
-    merge(tally, 2);
-    const int64_t n = static_cast<int64_t>(play.size());
-    const size_t size = 2 * sizeof n + play.size() * sizeof play[0] + tally.size() * sizeof tally[0] +
-                        sums.size() * sizeof(int64_t);
-    if (key_.size() < size) key_.resize(std::max(size, 2 * key_.size()));  // keeps k, in front
-    char* at = key_.data() + sizeof n;
-    const auto put = [&](const void* from, size_t bytes) {
-      if (bytes > 0) std::memcpy(at, from, bytes);
-      at += bytes;
-    };
-    put(&n, sizeof n);
-    put(play.data(), play.size() * sizeof play[0]);
-    put(tally.data(), tally.size() * sizeof tally[0]);
-    put(sums.data(), sums.size() * sizeof(int64_t));
-    return {key_.data(), size};
   }
 
   // What Key asks of a unit, found once per pricing: the last layer-1
@@ -2022,8 +1984,6 @@ class Search {
   LineSums leaf_sums_;
   mutable std::string key_;  // Key: a buffer, longer than the key
   mutable std::vector<std::array<int64_t, 3>> key_settled_;
-  mutable std::vector<std::array<int64_t, 5>> key_play_;
-  mutable std::vector<std::array<int64_t, 2>> key_tally_;
   mutable std::vector<int64_t> key_sums_;
   mutable std::vector<std::array<int64_t, 3>> multi_;
   // Per layer-1 promotion (index in layer1_), the layer-2 promotions (bits
