@@ -408,6 +408,9 @@ void AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights, cons
   }
 }
 
+// `count` units at one price (price, count): what the bounds read of slots.
+using PriceRun = std::pair<int64_t, int64_t>;
+
 // Per line, the sum of its units, added in state order (slots are sorted by line).
 struct LineSums {
   std::vector<std::pair<int32_t, int64_t>> sums;
@@ -1455,57 +1458,58 @@ class Search {
     const ActivePromo& ap = promos_[q];
     const Promotion& p = *ap.p;
     const int64_t size = p.ApplicationSize();
-    const auto may_use = [&](const Slot& x, const std::vector<bool>& scope) {
-      return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q);
-    };
-    // Prices of the units a scope admits, dearest first (in a buffer kept between calls).
-    const auto prices = [&](const std::vector<bool>& scope, std::vector<int64_t>& out) -> const std::vector<int64_t>& {
+    // The units a scope admits as runs (price, units), dearest first, in a
+    // buffer kept between calls: a slot is one run, so the sort is over
+    // slots, not units (a line of 500 units is not 500 prices to sort).
+    const auto prices = [&](const std::vector<bool>& scope, std::vector<PriceRun>& out) {
       out.clear();
-      for (auto it = s.rbegin(); it != s.rend(); ++it) {
-        if (may_use(*it, scope)) out.insert(out.end(), static_cast<size_t>(it->count), it->unit.price);
+      int64_t units = 0;
+      for (const Slot& x : s) {
+        if (scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q)) {
+          out.push_back({x.unit.price, x.count});
+          units += x.count;
+        }
       }
-      std::sort(out.begin(), out.end(), std::greater<>());
-      return out;
+      std::sort(out.begin(), out.end(), [](const PriceRun& a, const PriceRun& b) { return a.first > b.first; });
+      return units;
     };
     int64_t max_apps = p.max_applications.value_or(INT64_MAX);
     if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
-    int64_t off = 0;
     if (p.type == PromoType::kBundle) {
-      std::vector<std::vector<int64_t>>& groups = group_prices_;
-      if (groups.size() < ap.group_scope.size()) groups.resize(ap.group_scope.size());
-      for (size_t g = 0; g < ap.group_scope.size(); ++g) prices(ap.group_scope[g], groups[g]);
+      const size_t n = ap.group_scope.size();
+      std::vector<std::vector<PriceRun>>& groups = group_runs_;
+      if (groups.size() < n) groups.resize(n);
+      std::vector<std::pair<size_t, int64_t>>& at = group_at_;  // per group: (run, units of it used)
+      at.assign(n, {0, 0});
       int64_t apps = max_apps;  // every application it could make, each unit of it
-      for (size_t g = 0; g < ap.group_scope.size(); ++g) apps = std::min(apps, static_cast<int64_t>(groups[g].size()));
+      for (size_t g = 0; g < n; ++g) apps = std::min(apps, prices(ap.group_scope[g], groups[g]));
       units_off += apps * size;
-      for (int64_t a = 0; a < max_apps; ++a) {
+      // The a-th dearest unit of each group: while every group stays in one
+      // run, the applications cost the same, so they are counted together.
+      int64_t off = 0;
+      for (int64_t a = 0; a < apps;) {
+        int64_t same = apps - a;
         int64_t sum = 0;
-        for (size_t g = 0; g < ap.group_scope.size(); ++g) {
-          if (static_cast<size_t>(a) >= groups[g].size()) return off;
-          sum += groups[g][static_cast<size_t>(a)];
+        for (size_t g = 0; g < n; ++g) {
+          auto& [r, used] = at[g];
+          while (used == groups[g][r].second) ++r, used = 0;
+          same = std::min(same, groups[g][r].second - used);
+          sum += groups[g][r].first;
         }
         if (sum <= p.price) break;
-        off += sum - p.price;
+        off += same * (sum - p.price);
+        for (size_t g = 0; g < n; ++g) at[g].second += same;
+        a += same;
       }
       return off;
     }
-    const std::vector<int64_t>& units = prices(ap.in_scope, unit_prices_);
-    for (int64_t a = 0; a < max_apps && static_cast<size_t>((a + 1) * size) <= units.size(); ++a) {
-      const auto first = units.begin() + a * size;
-      if (p.type == PromoType::kBuyXGetY) {
-        for (int64_t g = size - p.get; g < size; ++g) {
-          off += OfBp(first[g], p.get_percent_bp, RoundingMode::kUp);
-        }
-      } else {  // mix and match
-        const int64_t sum = std::accumulate(first, first + size, int64_t{0});
-        if (sum <= p.price) break;
-        off += sum - p.price;
-      }
-    }
+    std::vector<PriceRun>& runs = unit_runs_;
+    const int64_t units = prices(ap.in_scope, runs);
     // Every application it could make (not only the dearest), each unit of
     // a buy X get Y's `get` or of a mix and match.
-    const int64_t apps = std::min(max_apps, static_cast<int64_t>(units.size()) / size);
+    const int64_t apps = std::min(max_apps, units / size);
     units_off += p.type == PromoType::kBuyXGetY ? apps * p.get : apps * size;
-    return off;
+    return MostOffAt(p, runs, units);
   }
 
   // True when no outcome reachable from state s (before promotion k) can
@@ -1562,7 +1566,7 @@ class Search {
       const Objective& o = objectives_[oi];
       if (o.best == std::numeric_limits<Int128>::max()) return false;
       Int128 bound = -together;
-      if (tax_inclusive_ && std::has_single_bit(o.layer2)) {
+      if (tax_inclusive_ && o.layer2 != 0 && (o.layer2 & (o.layer2 - 1)) == 0) {  // one bit (see LastTogetherHopeless)
         const int64_t rate = layer23_bp_[static_cast<size_t>(std::countr_zero(o.layer2))];
         bound = 0;
         for (const auto& [i, off, units] : multi) {
@@ -1641,7 +1645,7 @@ class Search {
   // least (1 − r) × that sum less half a fen a unit (its rounding).
   bool LastTogetherHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
                             uint32_t weight_bits) const {
-    if (!tax_inclusive_ || std::popcount(o.layer2) > 1) return false;
+    if (!tax_inclusive_ || (o.layer2 & (o.layer2 - 1)) != 0) return false;  // not std::popcount: a library call without -mpopcnt
     if (last_for_ != &s) {  // the groups of this state, once per Hopeless call
       last_for_ = &s;
       LastTogether(k, s);
@@ -1685,8 +1689,8 @@ class Search {
       if (p.type != PromoType::kBuyXGetY && p.type != PromoType::kMixMatch) continue;
       LastGroup g;
       bool last = true;
-      std::vector<int64_t>& units = unit_prices_;  // the floors before it, dearest first
-      units.clear();
+      std::vector<PriceRun>& runs = unit_runs_;  // the floors before it
+      runs.clear();
       for (size_t j = 0; j < s.size() && last; ++j) {
         const Unit& u = s[j].unit;
         if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
@@ -1697,32 +1701,55 @@ class Search {
         g.slots.push_back(j);
         g.units += s[j].count;
         g.least += floor * s[j].count;
-        units.insert(units.end(), static_cast<size_t>(s[j].count), floor);
+        runs.push_back({floor, s[j].count});
       }
       if (!last || g.slots.empty()) continue;
-      std::sort(units.begin(), units.end(), std::greater<>());
-      g.least -= MostOffAt(p, units);
+      std::sort(runs.begin(), runs.end(), [](const PriceRun& a, const PriceRun& b) { return a.first > b.first; });
+      g.least -= MostOffAt(p, runs, g.units);
       last_groups_.push_back(std::move(g));
     }
   }
 
   // The most multi-unit promotion p (buy X get Y or mix and match) could
-  // take off units priced `units` (dearest first), as MostOffTogether
-  // counts it.
-  static int64_t MostOffAt(const Promotion& p, const std::vector<int64_t>& units) {
+  // take off `units` units priced as `runs` (price, units; dearest first),
+  // its applications on the dearest units: the cheapest `get` of each
+  // discounted, or what each costs above its price. The applications that
+  // fall within one run cost the same, so they are counted together.
+  static int64_t MostOffAt(const Promotion& p, const std::vector<PriceRun>& runs, int64_t units) {
     const int64_t size = p.ApplicationSize();
     int64_t max_apps = p.max_applications.value_or(INT64_MAX);
     if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
+    const int64_t apps = std::min(max_apps, units / size);
+    const bool bxgy = p.type == PromoType::kBuyXGetY;
     int64_t off = 0;
-    for (int64_t a = 0; a < max_apps && static_cast<size_t>((a + 1) * size) <= units.size(); ++a) {
-      const auto first = units.begin() + a * size;
-      if (p.type == PromoType::kBuyXGetY) {
-        for (int64_t g = size - p.get; g < size; ++g) off += OfBp(first[g], p.get_percent_bp, RoundingMode::kUp);
-      } else {
-        const int64_t sum = std::accumulate(first, first + size, int64_t{0});
+    size_t r = 0;
+    int64_t used = 0;  // units of runs[r] in the applications before
+    for (int64_t a = 0; a < apps;) {
+      while (used == runs[r].second) ++r, used = 0;
+      const int64_t price = runs[r].first;
+      const int64_t same = std::min((runs[r].second - used) / size, apps - a);
+      if (same > 0) {  // applications all of this run
+        if (bxgy) {
+          off += same * p.get * OfBp(price, p.get_percent_bp, RoundingMode::kUp);
+        } else {
+          if (size * price <= p.price) break;
+          off += same * (size * price - p.price);
+        }
+        used += same * size;
+        a += same;
+        continue;
+      }
+      int64_t sum = 0;  // one application across runs
+      for (int64_t g = 0; g < size; ++g, ++used) {
+        while (used == runs[r].second) ++r, used = 0;
+        if (bxgy && g >= size - p.get) off += OfBp(runs[r].first, p.get_percent_bp, RoundingMode::kUp);
+        sum += runs[r].first;
+      }
+      if (!bxgy) {
         if (sum <= p.price) break;
         off += sum - p.price;
       }
+      ++a;
     }
     return off;
   }
@@ -2035,8 +2062,9 @@ class Search {
   std::vector<size_t> multi_unit_;     // the layer-1 promotions of more than one unit (indices in layer1_), ascending
   mutable std::vector<std::pair<int, int64_t>> grouped_;
   mutable LineSums line_sum_;
-  mutable std::vector<int64_t> unit_prices_;
-  mutable std::vector<std::vector<int64_t>> group_prices_;
+  mutable std::vector<PriceRun> unit_runs_;  // MostOffTogether, LastTogether
+  mutable std::vector<std::vector<PriceRun>> group_runs_;
+  mutable std::vector<std::pair<size_t, int64_t>> group_at_;
   std::shared_ptr<const State> empty_ = std::make_shared<const State>();  // collect mode's outcomes
   size_t summary_size_ = 0;
   mutable FlatMap<Unit, UnitInfo, UnitHash> unit_info_;
