@@ -1562,6 +1562,17 @@ class Search {
       const int bit = std::countr_zero(bits);
       for (size_t j = 0; j < s.size(); ++j) takes[j] |= Takes(s[j].unit, layer23_[static_cast<size_t>(bit)]) ? 1u << bit : 0;
     }
+    // What each weighted threshold could take of the units at today's
+    // prices is the same in every bound: per promotion, the spend it could
+    // take from, found once; an objective weighs them (Weighed).
+    std::vector<Int128>& spend = spend_;
+    spend.assign(layer23_.size(), 0);
+    for (size_t j = 0; j < s.size(); ++j) {
+      for (uint32_t bits = takes[j] & weighed; bits != 0; bits &= bits - 1) {
+        spend[static_cast<size_t>(std::countr_zero(bits))] += Int128{s[j].unit.price} * s[j].count;
+      }
+    }
+    for (auto* memo : {&least_memo_, &floor_memo_, &last_memo_}) memo->clear();
     for (size_t oi = 0; oi < objectives_.size(); ++oi) {
       const Objective& o = objectives_[oi];
       if (o.best == std::numeric_limits<Int128>::max()) return false;
@@ -1577,37 +1588,51 @@ class Search {
           }
         }
       }
-      const uint32_t weight_bits = weight_bits_[oi];
-      bound += SlotsBound(s, least, o, takes, weight_bits);
-      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits) &&
-          !LastTogetherHopeless(k, s, o, takes, weight_bits)) {
+      const Int128 weighed_off = Weighed(o, weight_bits_[oi]);
+      bound += SlotsBound(s, least, o.layer2, takes, least_memo_) - weighed_off;
+      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weighed_off) &&
+          !LastTogetherHopeless(k, s, o, takes, weighed_off)) {
         return false;
       }
     }
     return true;
   }
 
-  // What the units of s come to for objective o when slot j's units cost at
-  // least prices[j] after layer 1: those prices through the objective's
-  // layer-2 promotions (bits ascending), summed per line with tax, less
-  // what each weighted threshold could take of the units at today's prices.
-  Int128 SlotsBound(const State& s, const std::vector<int64_t>& prices, const Objective& o,
-                    const std::vector<uint32_t>& takes, uint32_t weight_bits) const {
-    Int128 bound = 0;
+  // What each weighted threshold of objective o (bits `weight_bits`) could
+  // take of the units at today's prices, from spend_ (Hopeless).
+  Int128 Weighed(const Objective& o, uint32_t weight_bits) const {
+    Int128 off = 0;
+    for (uint32_t bits = weight_bits; bits != 0; bits &= bits - 1) {
+      const size_t bit = static_cast<size_t>(std::countr_zero(bits));
+      off += o.weight[bit] * spend_[bit];
+    }
+    return off;
+  }
+
+  // What the units of s come to (× 10000) when slot j's units cost at least
+  // prices[j] after layer 1: those prices through the layer-2 promotions
+  // `layer2` (bits ascending) where they may take them, summed per line
+  // with tax. Objectives that share a choice of layer-2 promotions share
+  // it: found once per prices and choice within one Hopeless call, in
+  // `memo` (the threshold part, per objective, is Weighed).
+  Int128 SlotsBound(const State& s, const std::vector<int64_t>& prices, uint32_t layer2,
+                    const std::vector<uint32_t>& takes, std::vector<std::pair<uint32_t, Int128>>& memo) const {
+    for (const auto& [bits, bound] : memo) {
+      if (bits == layer2) return bound;
+    }
     LineSums& line_sum = line_sum_;  // the least each line can come to
     line_sum.sums.clear();
     for (size_t j = 0; j < s.size(); ++j) {
       const Slot& x = s[j];
       int64_t price = prices[j];
-      for (uint32_t bits = o.layer2 & takes[j]; bits != 0; bits &= bits - 1) {
+      for (uint32_t bits = layer2 & takes[j]; bits != 0; bits &= bits - 1) {
         price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
-      }
-      for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
-        bound -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
       }
       line_sum.Add(x.unit.line, price * x.count);
     }
-    return bound + Int128{WithTax(line_sum)} * 10'000;
+    const Int128 bound = Int128{WithTax(line_sum)} * 10'000;
+    memo.emplace_back(layer2, bound);
+    return bound;
   }
 
   // The second bound of Hopeless, for one objective: each unit at the least
@@ -1618,7 +1643,7 @@ class Search {
   // fixed price or flash sale after a mix and match counts what the two
   // leave of a unit together, not the sum of both discounts.
   bool FloorsHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
-                      uint32_t weight_bits) const {
+                      Int128 weighed_off) const {
     std::vector<int64_t>& floor = floor_;
     if (floor_for_ != &s) {  // the floors of this state, once per Hopeless call
       floor_for_ = &s;
@@ -1626,7 +1651,7 @@ class Search {
       floor.clear();
       for (const Slot& x : s) floor.push_back(Floor(k, s, x.unit));
     }
-    return SlotsBound(s, floor, o, takes, weight_bits) > o.best + o.band;
+    return SlotsBound(s, floor, o.layer2, takes, floor_memo_) - weighed_off > o.best + o.band;
   }
 
   // The third bound of Hopeless, for one objective, when prices include
@@ -1644,22 +1669,22 @@ class Search {
   // Through the objective's one layer-2 promotion (rate r) they come to at
   // least (1 − r) × that sum less half a fen a unit (its rounding).
   bool LastTogetherHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
-                            uint32_t weight_bits) const {
+                            Int128 weighed_off) const {
     if (!tax_inclusive_ || (o.layer2 & (o.layer2 - 1)) != 0) return false;  // not std::popcount: a library call without -mpopcnt
     if (last_for_ != &s) {  // the groups of this state, once per Hopeless call
       last_for_ = &s;
       LastTogether(k, s);
+      // The units outside the groups as the second bound counts them; the
+      // groups' units at 0 there (what thresholds could take of them is
+      // still counted, at today's prices, by Weighed).
+      std::vector<int64_t>& prices = last_prices_;
+      prices = floor_;
+      for (const LastGroup& g : last_groups_) {
+        for (size_t j : g.slots) prices[j] = 0;
+      }
     }
     if (last_groups_.empty()) return false;
-    // The units outside the groups as the second bound counts them; the
-    // groups' units at 0 there (what thresholds could take of them is
-    // still counted, at today's prices, by SlotsBound).
-    std::vector<int64_t>& prices = last_prices_;
-    prices = floor_;
-    for (const LastGroup& g : last_groups_) {
-      for (size_t j : g.slots) prices[j] = 0;
-    }
-    Int128 bound = SlotsBound(s, prices, o, takes, weight_bits);
+    Int128 bound = SlotsBound(s, last_prices_, o.layer2, takes, last_memo_) - weighed_off;
     for (const LastGroup& g : last_groups_) {
       int64_t rate = 0;
       for (size_t j : g.slots) {
@@ -2029,6 +2054,9 @@ class Search {
   mutable const State* last_for_ = nullptr;  // LastTogetherHopeless: the state last_groups_ are for
   mutable std::vector<LastGroup> last_groups_;
   mutable std::vector<int64_t> last_prices_;
+  mutable std::vector<Int128> spend_;  // per layer-2/3 promotion: the spend of the units it could take (Weighed)
+  // SlotsBound per choice of layer-2 promotions, for least_, floor_ and last_prices_, within one Hopeless call.
+  mutable std::vector<std::pair<uint32_t, Int128>> least_memo_, floor_memo_, last_memo_;
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
