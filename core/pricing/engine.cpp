@@ -674,14 +674,17 @@ class Search {
     if (frames_.size() < layer1_.size()) frames_.resize(layer1_.size());  // before the walk: never while Decide holds one
     // Per line of the cart, sized once; only the part's lines are read (MostOff), so only they are reset.
     if (bounded && singles_by_line_.size() != lines_.size()) singles_by_line_.resize(lines_.size());
+    if (bounded && layer1_by_line_.size() != lines_.size()) layer1_by_line_.resize(lines_.size());
     for (int32_t l : line_ids) {
       if (bounded) singles_by_line_[static_cast<size_t>(l)].clear();
+      if (bounded) layer1_by_line_[static_cast<size_t>(l)].clear();
     }
     for (size_t i = 0; i < layer1_.size() && bounded; ++i) {
       const ActivePromo& ap = promos_[layer1_[i]];
-      if (ap.p->ApplicationSize() != 1) continue;
       for (int32_t l : line_ids) {
-        if (ap.in_scope[static_cast<size_t>(l)]) singles_by_line_[static_cast<size_t>(l)].push_back(i);
+        if (!ap.in_scope[static_cast<size_t>(l)]) continue;
+        layer1_by_line_[static_cast<size_t>(l)].push_back(i);
+        if (ap.p->ApplicationSize() == 1) singles_by_line_[static_cast<size_t>(l)].push_back(i);
       }
     }
     for (size_t i = 0; i < layer1_.size() && bounded; ++i) {  // keeps_: for Hopeless
@@ -1679,13 +1682,14 @@ class Search {
       // still counted, at today's prices, by Weighed).
       std::vector<int64_t>& prices = last_prices_;
       prices = floor_;
-      for (const LastGroup& g : last_groups_) {
-        for (size_t j : g.slots) prices[j] = 0;
+      for (size_t n = 0; n < last_n_; ++n) {
+        for (size_t j : last_groups_[n].slots) prices[j] = 0;
       }
     }
-    if (last_groups_.empty()) return false;
+    if (last_n_ == 0) return false;
     Int128 bound = SlotsBound(s, last_prices_, o.layer2, takes, last_memo_) - weighed_off;
-    for (const LastGroup& g : last_groups_) {
+    for (size_t n = 0; n < last_n_; ++n) {
+      const LastGroup& g = last_groups_[n];
       int64_t rate = 0;
       for (size_t j : g.slots) {
         if (o.layer2 & takes[j]) rate = layer23_bp_[static_cast<size_t>(std::countr_zero(o.layer2))];
@@ -1706,32 +1710,44 @@ class Search {
   // multi-unit promotion (not a bundle) from k on whose usable units no
   // later layer-1 promotion may touch, with its units and their least sum.
   void LastTogether(size_t k, const State& s) const {
-    last_groups_.clear();
+    last_n_ = 0;
     for (size_t i = k; i < layer1_.size(); ++i) {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
       if (p.type != PromoType::kBuyXGetY && p.type != PromoType::kMixMatch) continue;
-      LastGroup g;
+      // Is it the last promotion each unit it may use can take? Asked
+      // first: the floors are found only for a group that counts.
       bool last = true;
-      std::vector<PriceRun>& runs = unit_runs_;  // the floors before it
-      runs.clear();
+      bool any = false;
       for (size_t j = 0; j < s.size() && last; ++j) {
         const Unit& u = s[j].unit;
         if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
-        for (size_t later = i + 1; later < layer1_.size() && last; ++later) {
-          last = !(promos_[layer1_[later]].in_scope[static_cast<size_t>(u.line)] && Compatible(u, layer1_[later]));
+        any = true;
+        const std::vector<size_t>& in_scope = layer1_by_line_[static_cast<size_t>(u.line)];
+        for (auto later = std::upper_bound(in_scope.begin(), in_scope.end(), i); later != in_scope.end() && last; ++later) {
+          last = !Compatible(u, layer1_[*later]);
         }
+      }
+      if (!last || !any) continue;
+      if (last_groups_.size() == last_n_) last_groups_.emplace_back();
+      LastGroup& g = last_groups_[last_n_++];  // kept between calls, with its slots' storage
+      g.slots.clear();
+      g.least = 0;
+      g.units = 0;
+      std::vector<PriceRun>& runs = unit_runs_;  // the floors before it
+      runs.clear();
+      for (size_t j = 0; j < s.size(); ++j) {
+        const Unit& u = s[j].unit;
+        if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
         const int64_t floor = Floor(k, s, u, i);
         g.slots.push_back(j);
         g.units += s[j].count;
         g.least += floor * s[j].count;
         runs.push_back({floor, s[j].count});
       }
-      if (!last || g.slots.empty()) continue;
       std::sort(runs.begin(), runs.end(), [](const PriceRun& a, const PriceRun& b) { return a.first > b.first; });
       g.least -= MostOffAt(p, runs, g.units);
-      last_groups_.push_back(std::move(g));
     }
   }
 
@@ -1820,10 +1836,12 @@ class Search {
     // applied to today's price, and of the others applied in order.
     int64_t y = u.price;
     int64_t alone = INT64_MAX;
-    for (size_t i = k; i < std::min(until, layer1_.size()); ++i) {
+    const std::vector<size_t>& in_scope = layer1_by_line_[static_cast<size_t>(u.line)];  // only those can touch it
+    for (auto it = std::lower_bound(in_scope.begin(), in_scope.end(), k); it != in_scope.end() && *it < until; ++it) {
+      const size_t i = *it;
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
-      if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+      if (!Compatible(u, q) || Barred(u, q)) continue;
       if (ap.exclusive) {
         alone = std::min(alone, lower(i, u.price));
       } else if (y > 0) {
@@ -2052,11 +2070,13 @@ class Search {
   mutable const State* floor_for_ = nullptr;
   mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
   mutable const State* last_for_ = nullptr;  // LastTogetherHopeless: the state last_groups_ are for
-  mutable std::vector<LastGroup> last_groups_;
+  mutable std::vector<LastGroup> last_groups_;  // the first last_n_ are this state's
+  mutable size_t last_n_ = 0;
   mutable std::vector<int64_t> last_prices_;
   mutable std::vector<Int128> spend_;  // per layer-2/3 promotion: the spend of the units it could take (Weighed)
   // SlotsBound per choice of layer-2 promotions, for least_, floor_ and last_prices_, within one Hopeless call.
   mutable std::vector<std::pair<uint32_t, Int128>> least_memo_, floor_memo_, last_memo_;
+  std::vector<std::vector<size_t>> layer1_by_line_;  // per line: the layer-1 promotions in scope (indices in layer1_), ascending (Floor, LastTogether)
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
