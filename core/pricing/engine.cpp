@@ -1652,7 +1652,13 @@ class Search {
       floor_for_ = &s;
       usable_.assign(layer1_.size(), -1);
       floor.clear();
-      for (const Slot& x : s) floor.push_back(Floor(k, s, x.unit));
+      floor_at_.clear();
+      floor_from_.clear();
+      for (const Slot& x : s) {
+        floor_from_.push_back(floor_at_.size());
+        floor.push_back(Floor(k, s, x.unit, SIZE_MAX, &floor_at_));
+      }
+      floor_from_.push_back(floor_at_.size());
     }
     return SlotsBound(s, floor, o.layer2, takes, floor_memo_) - weighed_off > o.best + o.band;
   }
@@ -1740,7 +1746,7 @@ class Search {
       for (size_t j = 0; j < s.size(); ++j) {
         const Unit& u = s[j].unit;
         if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
-        const int64_t floor = Floor(k, s, u, i);
+        const int64_t floor = FloorBefore(k, s, j, i);
         g.slots.push_back(j);
         g.units += s[j].count;
         g.least += floor * s[j].count;
@@ -1808,7 +1814,10 @@ class Search {
   // more), where S, the sum of the application, is at most y plus size − 1
   // times the dearest unit the promotion may use today (prices only fall).
   // Prices never fall below 0 (no application takes more than a unit costs).
-  int64_t Floor(size_t k, const State& s, const Unit& u, size_t until = SIZE_MAX) const {
+  // With `at`, the floor just before each buy X get Y or mix and match in
+  // scope is added to it, (its index, Floor up to it), for LastTogether.
+  int64_t Floor(size_t k, const State& s, const Unit& u, size_t until = SIZE_MAX,
+                std::vector<std::pair<size_t, int64_t>>* at = nullptr) const {
     // Promotion layer1_[i] applied to a lower bound y of the unit's price.
     const auto lower = [&](size_t i, int64_t y) {
       const Promotion& p = *promos_[layer1_[i]].p;
@@ -1841,6 +1850,9 @@ class Search {
       const size_t i = *it;
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
+      if (at != nullptr && (ap.p->type == PromoType::kBuyXGetY || ap.p->type == PromoType::kMixMatch)) {
+        at->emplace_back(i, std::min(y, alone));
+      }
       if (!Compatible(u, q) || Barred(u, q)) continue;
       if (ap.exclusive) {
         alone = std::min(alone, lower(i, u.price));
@@ -1849,6 +1861,17 @@ class Search {
       }
     }
     return std::min(y, alone);
+  }
+
+  // Floor(k, s, s[j].unit, i), as FloorsHopeless found it on the way to
+  // the slot's floor (LastTogether runs after it, on the same state).
+  int64_t FloorBefore(size_t k, const State& s, size_t j, size_t i) const {
+    if (floor_for_ == &s) {
+      for (size_t n = floor_from_[j]; n < floor_from_[j + 1]; ++n) {
+        if (floor_at_[n].first == i) return floor_at_[n].second;
+      }
+    }
+    return Floor(k, s, s[j].unit, i);
   }
 
   // The dearest unit of state s that layer-1 promotion layer1_[i] may use
@@ -2068,6 +2091,8 @@ class Search {
   mutable std::vector<uint32_t> takes_;
   mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
   mutable const State* floor_for_ = nullptr;
+  mutable std::vector<std::pair<size_t, int64_t>> floor_at_;  // Floor's `at` for the slots of *floor_for_
+  mutable std::vector<size_t> floor_from_;                    // per slot, where its entries in floor_at_ start
   mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
   mutable const State* last_for_ = nullptr;  // LastTogetherHopeless: the state last_groups_ are for
   mutable std::vector<LastGroup> last_groups_;  // the first last_n_ are this state's
