@@ -408,6 +408,9 @@ void AllocateOverSlots(int64_t amount, const std::vector<int64_t>& weights, cons
   }
 }
 
+// `count` units at one price (price, count): what the bounds read of slots.
+using PriceRun = std::pair<int64_t, int64_t>;
+
 // Per line, the sum of its units, added in state order (slots are sorted by line).
 struct LineSums {
   std::vector<std::pair<int32_t, int64_t>> sums;
@@ -671,14 +674,17 @@ class Search {
     if (frames_.size() < layer1_.size()) frames_.resize(layer1_.size());  // before the walk: never while Decide holds one
     // Per line of the cart, sized once; only the part's lines are read (MostOff), so only they are reset.
     if (bounded && singles_by_line_.size() != lines_.size()) singles_by_line_.resize(lines_.size());
+    if (bounded && layer1_by_line_.size() != lines_.size()) layer1_by_line_.resize(lines_.size());
     for (int32_t l : line_ids) {
       if (bounded) singles_by_line_[static_cast<size_t>(l)].clear();
+      if (bounded) layer1_by_line_[static_cast<size_t>(l)].clear();
     }
     for (size_t i = 0; i < layer1_.size() && bounded; ++i) {
       const ActivePromo& ap = promos_[layer1_[i]];
-      if (ap.p->ApplicationSize() != 1) continue;
       for (int32_t l : line_ids) {
-        if (ap.in_scope[static_cast<size_t>(l)]) singles_by_line_[static_cast<size_t>(l)].push_back(i);
+        if (!ap.in_scope[static_cast<size_t>(l)]) continue;
+        layer1_by_line_[static_cast<size_t>(l)].push_back(i);
+        if (ap.p->ApplicationSize() == 1) singles_by_line_[static_cast<size_t>(l)].push_back(i);
       }
     }
     for (size_t i = 0; i < layer1_.size() && bounded; ++i) {  // keeps_: for Hopeless
@@ -1417,57 +1423,58 @@ class Search {
     const ActivePromo& ap = promos_[q];
     const Promotion& p = *ap.p;
     const int64_t size = p.ApplicationSize();
-    const auto may_use = [&](const Slot& x, const std::vector<bool>& scope) {
-      return scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q);
-    };
-    // Prices of the units a scope admits, dearest first (in a buffer kept between calls).
-    const auto prices = [&](const std::vector<bool>& scope, std::vector<int64_t>& out) -> const std::vector<int64_t>& {
+    // The units a scope admits as runs (price, units), dearest first, in a
+    // buffer kept between calls: a slot is one run, so the sort is over
+    // slots, not units (a line of 500 units is not 500 prices to sort).
+    const auto prices = [&](const std::vector<bool>& scope, std::vector<PriceRun>& out) {
       out.clear();
-      for (auto it = s.rbegin(); it != s.rend(); ++it) {
-        if (may_use(*it, scope)) out.insert(out.end(), static_cast<size_t>(it->count), it->unit.price);
+      int64_t units = 0;
+      for (const Slot& x : s) {
+        if (scope[static_cast<size_t>(x.unit.line)] && Compatible(x.unit, q) && !Barred(x.unit, q)) {
+          out.push_back({x.unit.price, x.count});
+          units += x.count;
+        }
       }
-      std::sort(out.begin(), out.end(), std::greater<>());
-      return out;
+      std::sort(out.begin(), out.end(), [](const PriceRun& a, const PriceRun& b) { return a.first > b.first; });
+      return units;
     };
     int64_t max_apps = p.max_applications.value_or(INT64_MAX);
     if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
-    int64_t off = 0;
     if (p.type == PromoType::kBundle) {
-      std::vector<std::vector<int64_t>>& groups = group_prices_;
-      if (groups.size() < ap.group_scope.size()) groups.resize(ap.group_scope.size());
-      for (size_t g = 0; g < ap.group_scope.size(); ++g) prices(ap.group_scope[g], groups[g]);
+      const size_t n = ap.group_scope.size();
+      std::vector<std::vector<PriceRun>>& groups = group_runs_;
+      if (groups.size() < n) groups.resize(n);
+      std::vector<std::pair<size_t, int64_t>>& at = group_at_;  // per group: (run, units of it used)
+      at.assign(n, {0, 0});
       int64_t apps = max_apps;  // every application it could make, each unit of it
-      for (size_t g = 0; g < ap.group_scope.size(); ++g) apps = std::min(apps, static_cast<int64_t>(groups[g].size()));
+      for (size_t g = 0; g < n; ++g) apps = std::min(apps, prices(ap.group_scope[g], groups[g]));
       units_off += apps * size;
-      for (int64_t a = 0; a < max_apps; ++a) {
+      // The a-th dearest unit of each group: while every group stays in one
+      // run, the applications cost the same, so they are counted together.
+      int64_t off = 0;
+      for (int64_t a = 0; a < apps;) {
+        int64_t same = apps - a;
         int64_t sum = 0;
-        for (size_t g = 0; g < ap.group_scope.size(); ++g) {
-          if (static_cast<size_t>(a) >= groups[g].size()) return off;
-          sum += groups[g][static_cast<size_t>(a)];
+        for (size_t g = 0; g < n; ++g) {
+          auto& [r, used] = at[g];
+          while (used == groups[g][r].second) ++r, used = 0;
+          same = std::min(same, groups[g][r].second - used);
+          sum += groups[g][r].first;
         }
         if (sum <= p.price) break;
-        off += sum - p.price;
+        off += same * (sum - p.price);
+        for (size_t g = 0; g < n; ++g) at[g].second += same;
+        a += same;
       }
       return off;
     }
-    const std::vector<int64_t>& units = prices(ap.in_scope, unit_prices_);
-    for (int64_t a = 0; a < max_apps && static_cast<size_t>((a + 1) * size) <= units.size(); ++a) {
-      const auto first = units.begin() + a * size;
-      if (p.type == PromoType::kBuyXGetY) {
-        for (int64_t g = size - p.get; g < size; ++g) {
-          off += OfBp(first[g], p.get_percent_bp, RoundingMode::kUp);
-        }
-      } else {  // mix and match
-        const int64_t sum = std::accumulate(first, first + size, int64_t{0});
-        if (sum <= p.price) break;
-        off += sum - p.price;
-      }
-    }
+    std::vector<PriceRun>& runs = unit_runs_;
+    const int64_t units = prices(ap.in_scope, runs);
     // Every application it could make (not only the dearest), each unit of
     // a buy X get Y's `get` or of a mix and match.
-    const int64_t apps = std::min(max_apps, static_cast<int64_t>(units.size()) / size);
+    const int64_t apps = std::min(max_apps, units / size);
     units_off += p.type == PromoType::kBuyXGetY ? apps * p.get : apps * size;
-    return off;
+    return MostOffAt(p, runs, units);
   }
 
   // True when no outcome reachable from state s (before promotion k) can
@@ -1520,11 +1527,22 @@ class Search {
       const int bit = std::countr_zero(bits);
       for (size_t j = 0; j < s.size(); ++j) takes[j] |= Takes(s[j].unit, layer23_[static_cast<size_t>(bit)]) ? 1u << bit : 0;
     }
+    // What each weighted threshold could take of the units at today's
+    // prices is the same in every bound: per promotion, the spend it could
+    // take from, found once; an objective weighs them (Weighed).
+    std::vector<Int128>& spend = spend_;
+    spend.assign(layer23_.size(), 0);
+    for (size_t j = 0; j < s.size(); ++j) {
+      for (uint32_t bits = takes[j] & weighed; bits != 0; bits &= bits - 1) {
+        spend[static_cast<size_t>(std::countr_zero(bits))] += Int128{s[j].unit.price} * s[j].count;
+      }
+    }
+    for (auto* memo : {&least_memo_, &floor_memo_, &last_memo_}) memo->clear();
     for (size_t oi = 0; oi < objectives_.size(); ++oi) {
       const Objective& o = objectives_[oi];
       if (o.best == std::numeric_limits<Int128>::max()) return false;
       Int128 bound = -together;
-      if (tax_inclusive_ && std::has_single_bit(o.layer2)) {
+      if (tax_inclusive_ && o.layer2 != 0 && (o.layer2 & (o.layer2 - 1)) == 0) {  // one bit (see LastTogetherHopeless)
         const int64_t rate = layer23_bp_[static_cast<size_t>(std::countr_zero(o.layer2))];
         bound = 0;
         for (const auto& [i, off, units] : multi) {
@@ -1535,37 +1553,51 @@ class Search {
           }
         }
       }
-      const uint32_t weight_bits = weight_bits_[oi];
-      bound += SlotsBound(s, least, o, takes, weight_bits);
-      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weight_bits) &&
-          !LastTogetherHopeless(k, s, o, takes, weight_bits)) {
+      const Int128 weighed_off = Weighed(o, weight_bits_[oi]);
+      bound += SlotsBound(s, least, o.layer2, takes, least_memo_) - weighed_off;
+      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weighed_off) &&
+          !LastTogetherHopeless(k, s, o, takes, weighed_off)) {
         return false;
       }
     }
     return true;
   }
 
-  // What the units of s come to for objective o when slot j's units cost at
-  // least prices[j] after layer 1: those prices through the objective's
-  // layer-2 promotions (bits ascending), summed per line with tax, less
-  // what each weighted threshold could take of the units at today's prices.
-  Int128 SlotsBound(const State& s, const std::vector<int64_t>& prices, const Objective& o,
-                    const std::vector<uint32_t>& takes, uint32_t weight_bits) const {
-    Int128 bound = 0;
+  // What each weighted threshold of objective o (bits `weight_bits`) could
+  // take of the units at today's prices, from spend_ (Hopeless).
+  Int128 Weighed(const Objective& o, uint32_t weight_bits) const {
+    Int128 off = 0;
+    for (uint32_t bits = weight_bits; bits != 0; bits &= bits - 1) {
+      const size_t bit = static_cast<size_t>(std::countr_zero(bits));
+      off += o.weight[bit] * spend_[bit];
+    }
+    return off;
+  }
+
+  // What the units of s come to (× 10000) when slot j's units cost at least
+  // prices[j] after layer 1: those prices through the layer-2 promotions
+  // `layer2` (bits ascending) where they may take them, summed per line
+  // with tax. Objectives that share a choice of layer-2 promotions share
+  // it: found once per prices and choice within one Hopeless call, in
+  // `memo` (the threshold part, per objective, is Weighed).
+  Int128 SlotsBound(const State& s, const std::vector<int64_t>& prices, uint32_t layer2,
+                    const std::vector<uint32_t>& takes, std::vector<std::pair<uint32_t, Int128>>& memo) const {
+    for (const auto& [bits, bound] : memo) {
+      if (bits == layer2) return bound;
+    }
     LineSums& line_sum = line_sum_;  // the least each line can come to
     line_sum.sums.clear();
     for (size_t j = 0; j < s.size(); ++j) {
       const Slot& x = s[j];
       int64_t price = prices[j];
-      for (uint32_t bits = o.layer2 & takes[j]; bits != 0; bits &= bits - 1) {
+      for (uint32_t bits = layer2 & takes[j]; bits != 0; bits &= bits - 1) {
         price -= OfBp(price, layer23_bp_[static_cast<size_t>(std::countr_zero(bits))], RoundingMode::kHalfUp);
-      }
-      for (uint32_t bits = weight_bits & takes[j]; bits != 0; bits &= bits - 1) {
-        bound -= Int128{o.weight[static_cast<size_t>(std::countr_zero(bits))]} * x.unit.price * x.count;
       }
       line_sum.Add(x.unit.line, price * x.count);
     }
-    return bound + Int128{WithTax(line_sum)} * 10'000;
+    const Int128 bound = Int128{WithTax(line_sum)} * 10'000;
+    memo.emplace_back(layer2, bound);
+    return bound;
   }
 
   // The second bound of Hopeless, for one objective: each unit at the least
@@ -1576,15 +1608,21 @@ class Search {
   // fixed price or flash sale after a mix and match counts what the two
   // leave of a unit together, not the sum of both discounts.
   bool FloorsHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
-                      uint32_t weight_bits) const {
+                      Int128 weighed_off) const {
     std::vector<int64_t>& floor = floor_;
     if (floor_for_ != &s) {  // the floors of this state, once per Hopeless call
       floor_for_ = &s;
       usable_.assign(layer1_.size(), -1);
       floor.clear();
-      for (const Slot& x : s) floor.push_back(Floor(k, s, x.unit));
+      floor_at_.clear();
+      floor_from_.clear();
+      for (const Slot& x : s) {
+        floor_from_.push_back(floor_at_.size());
+        floor.push_back(Floor(k, s, x.unit, SIZE_MAX, &floor_at_));
+      }
+      floor_from_.push_back(floor_at_.size());
     }
-    return SlotsBound(s, floor, o, takes, weight_bits) > o.best + o.band;
+    return SlotsBound(s, floor, o.layer2, takes, floor_memo_) - weighed_off > o.best + o.band;
   }
 
   // The third bound of Hopeless, for one objective, when prices include
@@ -1602,23 +1640,24 @@ class Search {
   // Through the objective's one layer-2 promotion (rate r) they come to at
   // least (1 − r) × that sum less half a fen a unit (its rounding).
   bool LastTogetherHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
-                            uint32_t weight_bits) const {
-    if (!tax_inclusive_ || std::popcount(o.layer2) > 1) return false;
+                            Int128 weighed_off) const {
+    if (!tax_inclusive_ || (o.layer2 & (o.layer2 - 1)) != 0) return false;  // not std::popcount: a library call without -mpopcnt
     if (last_for_ != &s) {  // the groups of this state, once per Hopeless call
       last_for_ = &s;
       LastTogether(k, s);
+      // The units outside the groups as the second bound counts them; the
+      // groups' units at 0 there (what thresholds could take of them is
+      // still counted, at today's prices, by Weighed).
+      std::vector<int64_t>& prices = last_prices_;
+      prices = floor_;
+      for (size_t n = 0; n < last_n_; ++n) {
+        for (size_t j : last_groups_[n].slots) prices[j] = 0;
+      }
     }
-    if (last_groups_.empty()) return false;
-    // The units outside the groups as the second bound counts them; the
-    // groups' units at 0 there (what thresholds could take of them is
-    // still counted, at today's prices, by SlotsBound).
-    std::vector<int64_t>& prices = last_prices_;
-    prices = floor_;
-    for (const LastGroup& g : last_groups_) {
-      for (size_t j : g.slots) prices[j] = 0;
-    }
-    Int128 bound = SlotsBound(s, prices, o, takes, weight_bits);
-    for (const LastGroup& g : last_groups_) {
+    if (last_n_ == 0) return false;
+    Int128 bound = SlotsBound(s, last_prices_, o.layer2, takes, last_memo_) - weighed_off;
+    for (size_t n = 0; n < last_n_; ++n) {
+      const LastGroup& g = last_groups_[n];
       int64_t rate = 0;
       for (size_t j : g.slots) {
         if (o.layer2 & takes[j]) rate = layer23_bp_[static_cast<size_t>(std::countr_zero(o.layer2))];
@@ -1639,52 +1678,87 @@ class Search {
   // multi-unit promotion (not a bundle) from k on whose usable units no
   // later layer-1 promotion may touch, with its units and their least sum.
   void LastTogether(size_t k, const State& s) const {
-    last_groups_.clear();
+    last_n_ = 0;
     for (size_t i = k; i < layer1_.size(); ++i) {
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
       const Promotion& p = *ap.p;
       if (p.type != PromoType::kBuyXGetY && p.type != PromoType::kMixMatch) continue;
-      LastGroup g;
+      // Is it the last promotion each unit it may use can take? Asked
+      // first: the floors are found only for a group that counts.
       bool last = true;
-      std::vector<int64_t>& units = unit_prices_;  // the floors before it, dearest first
-      units.clear();
+      bool any = false;
       for (size_t j = 0; j < s.size() && last; ++j) {
         const Unit& u = s[j].unit;
         if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
-        for (size_t later = i + 1; later < layer1_.size() && last; ++later) {
-          last = !(promos_[layer1_[later]].in_scope[static_cast<size_t>(u.line)] && Compatible(u, layer1_[later]));
+        any = true;
+        const std::vector<size_t>& in_scope = layer1_by_line_[static_cast<size_t>(u.line)];
+        for (auto later = std::upper_bound(in_scope.begin(), in_scope.end(), i); later != in_scope.end() && last; ++later) {
+          last = !Compatible(u, layer1_[*later]);
         }
-        const int64_t floor = Floor(k, s, u, i);
+      }
+      if (!last || !any) continue;
+      if (last_groups_.size() == last_n_) last_groups_.emplace_back();
+      LastGroup& g = last_groups_[last_n_++];  // kept between calls, with its slots' storage
+      g.slots.clear();
+      g.least = 0;
+      g.units = 0;
+      std::vector<PriceRun>& runs = unit_runs_;  // the floors before it
+      runs.clear();
+      for (size_t j = 0; j < s.size(); ++j) {
+        const Unit& u = s[j].unit;
+        if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+        const int64_t floor = FloorBefore(k, s, j, i);
         g.slots.push_back(j);
         g.units += s[j].count;
         g.least += floor * s[j].count;
-        units.insert(units.end(), static_cast<size_t>(s[j].count), floor);
+        runs.push_back({floor, s[j].count});
       }
-      if (!last || g.slots.empty()) continue;
-      std::sort(units.begin(), units.end(), std::greater<>());
-      g.least -= MostOffAt(p, units);
-      last_groups_.push_back(std::move(g));
+      std::sort(runs.begin(), runs.end(), [](const PriceRun& a, const PriceRun& b) { return a.first > b.first; });
+      g.least -= MostOffAt(p, runs, g.units);
     }
   }
 
   // The most multi-unit promotion p (buy X get Y or mix and match) could
-  // take off units priced `units` (dearest first), as MostOffTogether
-  // counts it.
-  static int64_t MostOffAt(const Promotion& p, const std::vector<int64_t>& units) {
+  // take off `units` units priced as `runs` (price, units; dearest first),
+  // its applications on the dearest units: the cheapest `get` of each
+  // discounted, or what each costs above its price. The applications that
+  // fall within one run cost the same, so they are counted together.
+  static int64_t MostOffAt(const Promotion& p, const std::vector<PriceRun>& runs, int64_t units) {
     const int64_t size = p.ApplicationSize();
     int64_t max_apps = p.max_applications.value_or(INT64_MAX);
     if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
+    const int64_t apps = std::min(max_apps, units / size);
+    const bool bxgy = p.type == PromoType::kBuyXGetY;
     int64_t off = 0;
-    for (int64_t a = 0; a < max_apps && static_cast<size_t>((a + 1) * size) <= units.size(); ++a) {
-      const auto first = units.begin() + a * size;
-      if (p.type == PromoType::kBuyXGetY) {
-        for (int64_t g = size - p.get; g < size; ++g) off += OfBp(first[g], p.get_percent_bp, RoundingMode::kUp);
-      } else {
-        const int64_t sum = std::accumulate(first, first + size, int64_t{0});
+    size_t r = 0;
+    int64_t used = 0;  // units of runs[r] in the applications before
+    for (int64_t a = 0; a < apps;) {
+      while (used == runs[r].second) ++r, used = 0;
+      const int64_t price = runs[r].first;
+      const int64_t same = std::min((runs[r].second - used) / size, apps - a);
+      if (same > 0) {  // applications all of this run
+        if (bxgy) {
+          off += same * p.get * OfBp(price, p.get_percent_bp, RoundingMode::kUp);
+        } else {
+          if (size * price <= p.price) break;
+          off += same * (size * price - p.price);
+        }
+        used += same * size;
+        a += same;
+        continue;
+      }
+      int64_t sum = 0;  // one application across runs
+      for (int64_t g = 0; g < size; ++g, ++used) {
+        while (used == runs[r].second) ++r, used = 0;
+        if (bxgy && g >= size - p.get) off += OfBp(runs[r].first, p.get_percent_bp, RoundingMode::kUp);
+        sum += runs[r].first;
+      }
+      if (!bxgy) {
         if (sum <= p.price) break;
         off += sum - p.price;
       }
+      ++a;
     }
     return off;
   }
@@ -1702,7 +1776,10 @@ class Search {
   // more), where S, the sum of the application, is at most y plus size − 1
   // times the dearest unit the promotion may use today (prices only fall).
   // Prices never fall below 0 (no application takes more than a unit costs).
-  int64_t Floor(size_t k, const State& s, const Unit& u, size_t until = SIZE_MAX) const {
+  // With `at`, the floor just before each buy X get Y or mix and match in
+  // scope is added to it, (its index, Floor up to it), for LastTogether.
+  int64_t Floor(size_t k, const State& s, const Unit& u, size_t until = SIZE_MAX,
+                std::vector<std::pair<size_t, int64_t>>* at = nullptr) const {
     // Promotion layer1_[i] applied to a lower bound y of the unit's price.
     const auto lower = [&](size_t i, int64_t y) {
       const Promotion& p = *promos_[layer1_[i]].p;
@@ -1730,10 +1807,15 @@ class Search {
     // applied to today's price, and of the others applied in order.
     int64_t y = u.price;
     int64_t alone = INT64_MAX;
-    for (size_t i = k; i < std::min(until, layer1_.size()); ++i) {
+    const std::vector<size_t>& in_scope = layer1_by_line_[static_cast<size_t>(u.line)];  // only those can touch it
+    for (auto it = std::lower_bound(in_scope.begin(), in_scope.end(), k); it != in_scope.end() && *it < until; ++it) {
+      const size_t i = *it;
       const int q = layer1_[i];
       const ActivePromo& ap = promos_[q];
-      if (!ap.in_scope[static_cast<size_t>(u.line)] || !Compatible(u, q) || Barred(u, q)) continue;
+      if (at != nullptr && (ap.p->type == PromoType::kBuyXGetY || ap.p->type == PromoType::kMixMatch)) {
+        at->emplace_back(i, std::min(y, alone));
+      }
+      if (!Compatible(u, q) || Barred(u, q)) continue;
       if (ap.exclusive) {
         alone = std::min(alone, lower(i, u.price));
       } else if (y > 0) {
@@ -1741,6 +1823,17 @@ class Search {
       }
     }
     return std::min(y, alone);
+  }
+
+  // Floor(k, s, s[j].unit, i), as FloorsHopeless found it on the way to
+  // the slot's floor (LastTogether runs after it, on the same state).
+  int64_t FloorBefore(size_t k, const State& s, size_t j, size_t i) const {
+    if (floor_for_ == &s) {
+      for (size_t n = floor_from_[j]; n < floor_from_[j + 1]; ++n) {
+        if (floor_at_[n].first == i) return floor_at_[n].second;
+      }
+    }
+    return Floor(k, s, s[j].unit, i);
   }
 
   // The dearest unit of state s that layer-1 promotion layer1_[i] may use
@@ -1960,10 +2053,17 @@ class Search {
   mutable std::vector<uint32_t> takes_;
   mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
   mutable const State* floor_for_ = nullptr;
+  mutable std::vector<std::pair<size_t, int64_t>> floor_at_;  // Floor's `at` for the slots of *floor_for_
+  mutable std::vector<size_t> floor_from_;                    // per slot, where its entries in floor_at_ start
   mutable std::vector<int64_t> usable_;   // per layer-1 promotion: Usable(), -1 until asked
   mutable const State* last_for_ = nullptr;  // LastTogetherHopeless: the state last_groups_ are for
-  mutable std::vector<LastGroup> last_groups_;
+  mutable std::vector<LastGroup> last_groups_;  // the first last_n_ are this state's
+  mutable size_t last_n_ = 0;
   mutable std::vector<int64_t> last_prices_;
+  mutable std::vector<Int128> spend_;  // per layer-2/3 promotion: the spend of the units it could take (Weighed)
+  // SlotsBound per choice of layer-2 promotions, for least_, floor_ and last_prices_, within one Hopeless call.
+  mutable std::vector<std::pair<uint32_t, Int128>> least_memo_, floor_memo_, last_memo_;
+  std::vector<std::vector<size_t>> layer1_by_line_;  // per line: the layer-1 promotions in scope (indices in layer1_), ascending (Floor, LastTogether)
   std::vector<std::vector<size_t>> singles_by_line_;  // per line: the single-unit layer-1 promotions in scope (indices in layer1_), ascending
   std::vector<int64_t> layer23_bp_;  // per layer-2/3 promotion: a member tier's rate for the customer (MemberBp), else 0
   mutable std::vector<int> apply_classes_;  // Apply and Spread
@@ -1995,8 +2095,9 @@ class Search {
   std::vector<size_t> multi_unit_;     // the layer-1 promotions of more than one unit (indices in layer1_), ascending
   mutable std::vector<std::pair<int, int64_t>> grouped_;
   mutable LineSums line_sum_;
-  mutable std::vector<int64_t> unit_prices_;
-  mutable std::vector<std::vector<int64_t>> group_prices_;
+  mutable std::vector<PriceRun> unit_runs_;  // MostOffTogether, LastTogether
+  mutable std::vector<std::vector<PriceRun>> group_runs_;
+  mutable std::vector<std::pair<size_t, int64_t>> group_at_;
   std::shared_ptr<const State> empty_ = std::make_shared<const State>();  // collect mode's outcomes
   size_t summary_size_ = 0;
   mutable FlatMap<Unit, UnitInfo, UnitHash> unit_info_;
