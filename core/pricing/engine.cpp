@@ -66,7 +66,7 @@ class FlatMap {
   }
   void Grow() {
     std::vector<Cell> old = std::move(cells_);
-    const size_t n = old.empty() ? 64 : old.size() * 2;
+    const size_t n = old.empty() ? 16 : old.size() * 2;
     cells_.assign(n, Cell{});
     shift_ = 64 - std::countr_zero(n);
     for (const Cell& c : old) {
@@ -130,7 +130,7 @@ class Histories {
       const Span to{static_cast<uint32_t>(entries_.size()), from.size + 1};
       // Grown first (geometrically), so that the copy below reads a buffer that stays put.
       if (entries_.capacity() < entries_.size() + to.size) {
-        entries_.reserve(std::max<size_t>(2 * entries_.capacity(), entries_.size() + to.size + 64));
+        entries_.reserve(std::max<size_t>(2 * entries_.capacity(), entries_.size() + to.size + 16));
       }
       for (uint32_t i = 0; i < from.size; ++i) entries_.push_back(entries_[from.offset + i]);
       entries_.emplace_back(q, discount);
