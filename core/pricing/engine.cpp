@@ -672,7 +672,7 @@ class Search {
     }
     keeps_.assign(layer1_.size(), 0);
     if (frames_.size() < layer1_.size()) frames_.resize(layer1_.size());  // before the walk: never while Decide holds one
-    // Per line of the cart, sized once; only the part's lines are read (MostOff), so only they are reset.
+    // Per line of the cart, sized once; only the part's lines are read (MostOff, Floor, LastTogether), so only they are reset.
     if (bounded && singles_by_line_.size() != lines_.size()) singles_by_line_.resize(lines_.size());
     if (bounded && layer1_by_line_.size() != lines_.size()) layer1_by_line_.resize(lines_.size());
     for (int32_t l : line_ids) {
@@ -1417,7 +1417,7 @@ class Search {
   // at today's prices: its applications on the dearest units it may still
   // use (a buy X get Y discounts the cheapest of each application, a mix
   // and match or bundle takes what its units cost above its price), and in
-  // `units` how many units those applications discount at most.
+  // `units_off` adds how many units those applications discount at most.
   int64_t MostOffTogether(size_t i, const State& s, int64_t& units_off) const {
     const int q = layer1_[i];
     const ActivePromo& ap = promos_[q];
@@ -1485,7 +1485,7 @@ class Search {
   // it, and a fen of tax rounding per line, when prices exclude tax), and
   // each threshold taking the units it still could at their current prices.
   // A multi-unit promotion whose units all keep the objective's one layer-2
-  // promotion (Keeps) saves at most (1 - its rate) of what it takes off,
+  // promotion (keeps_) saves at most (1 - its rate) of what it takes off,
   // and a fen per unit for that promotion's rounding: with a price p - d
   // instead of p, the member discount round_half_up(p × rate) shrinks by at
   // least d × rate - 1.
@@ -1630,8 +1630,8 @@ class Search {
   // (buy X get Y, mix and match) that is the last layer-1 promotion any of
   // the units it may use can take. Those units are counted together: at
   // least their floors just before it (Floor up to it) summed, less the
-  // most it could take off units at those floors (as MostOffTogether counts
-  // it). That is a lower bound of what they come to after it, because their
+  // most it could take off units at those floors (MostOffAt, counted as
+  // MostOffTogether counts it at today's prices). That is a lower bound of what they come to after it, because their
   // sum less the most it could take off them never falls when a price
   // rises (a unit dearer by d lets it take at most d more), and their
   // prices before it are at least those floors. The second bound instead
@@ -1768,7 +1768,8 @@ class Search {
   // order, to a lower bound y of its price then: each maps a price to one no
   // higher, and does so monotonically, so applying all of them to the least
   // price leaves no more than any subset of them applied to any higher price
-  // (stacking limits ignored: they only forbid some subsets). A percent off
+  // (stacking limits ignored: they only forbid some subsets; exclusive
+  // promotions are the exception, counted alone, see below). A percent off
   // or a buy X get Y's discount is rounded up; an amount off taken in full; a
   // fixed price or flash sale caps the price; a mix and match or a bundle of
   // `size` units for P leaves a unit of price y at least P × y / S − 1 of it
@@ -1826,7 +1827,10 @@ class Search {
   }
 
   // Floor(k, s, s[j].unit, i), as FloorsHopeless found it on the way to
-  // the slot's floor (LastTogether runs after it, on the same state).
+  // the slot's floor (LastTogether runs after it, on the same state, and
+  // Floor records the floor before every buy X get Y or mix and match in
+  // the line's scope). The fallback is for a caller that did not run
+  // FloorsHopeless first; Hopeless always does.
   int64_t FloorBefore(size_t k, const State& s, size_t j, size_t i) const {
     if (floor_for_ == &s) {
       for (size_t n = floor_from_[j]; n < floor_from_[j + 1]; ++n) {
