@@ -11,7 +11,7 @@
 #include <numeric>
 #include <limits>
 #include <unordered_map>
-#include <unordered_set>
+#include <map>
 
 namespace aisle::core::pricing {
 namespace {
@@ -545,6 +545,14 @@ __attribute__((always_inline)) inline int64_t OfBp(int64_t v, int64_t bp, Roundi
     if (mode == RoundingMode::kUp) return q + 1;
   }
   return OfBpByMulDiv(v, bp, mode);
+}
+
+// The most applications promotion p may make in one cart: its own cap, and
+// for a capped flash sale or the like as many as its units left allow.
+int64_t MaxApplications(const Promotion& p) {
+  int64_t most = p.max_applications.value_or(INT64_MAX);
+  if (p.remaining_units) most = std::min(most, *p.remaining_units / p.ApplicationSize());
+  return most;
 }
 
 bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
@@ -1159,9 +1167,7 @@ class Search {
       tuples.flat = std::move(sorted);
     }
 
-    const int64_t max_apps = std::min<int64_t>(p.max_applications.value_or(INT64_MAX),
-                                               p.remaining_units ? *p.remaining_units / static_cast<int64_t>(size)
-                                                                 : INT64_MAX);
+    const int64_t max_apps = MaxApplications(p);
     std::vector<size_t>& chosen = frame.chosen;  // tuple indices, in the order added
     chosen.clear();
     std::vector<int64_t>& taken = frame.taken;
@@ -1438,8 +1444,7 @@ class Search {
       std::sort(out.begin(), out.end(), [](const PriceRun& a, const PriceRun& b) { return a.first > b.first; });
       return units;
     };
-    int64_t max_apps = p.max_applications.value_or(INT64_MAX);
-    if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
+    const int64_t max_apps = MaxApplications(p);
     if (p.type == PromoType::kBundle) {
       const size_t n = ap.group_scope.size();
       std::vector<std::vector<PriceRun>>& groups = group_runs_;
@@ -1726,9 +1731,7 @@ class Search {
   // fall within one run cost the same, so they are counted together.
   static int64_t MostOffAt(const Promotion& p, const std::vector<PriceRun>& runs, int64_t units) {
     const int64_t size = p.ApplicationSize();
-    int64_t max_apps = p.max_applications.value_or(INT64_MAX);
-    if (p.remaining_units) max_apps = std::min(max_apps, *p.remaining_units / size);
-    const int64_t apps = std::min(max_apps, units / size);
+    const int64_t apps = std::min(MaxApplications(p), units / size);
     const bool bxgy = p.type == PromoType::kBuyXGetY;
     int64_t off = 0;
     size_t r = 0;
@@ -3000,7 +3003,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     }
     const Promotion& p = *priced;
     if (!Active(p, ctx)) continue;
-    ActivePromo ap{&p, 0, p.layer(), std::vector<bool>(lines.size(), false), {}};
+    ActivePromo ap{.p = &p, .layer = p.layer(), .in_scope = std::vector<bool>(lines.size(), false)};
     ap.named = &own;
     if (p.type == PromoType::kBundle) ap.group_scope.assign(p.groups.size(), std::vector<bool>(lines.size(), false));
     bool any = false;
@@ -3045,7 +3048,7 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
     } else if (it->member_only && ctx.member_tier.empty()) {
       out.reason = "member_only";
     } else {
-      ActivePromo ap{&*it, 0, it->layer(), std::vector<bool>(lines.size(), false), {}};
+      ActivePromo ap{.p = &*it, .layer = it->layer(), .in_scope = std::vector<bool>(lines.size(), false)};
       ap.coupon = static_cast<int>(i);
       bool any = false;
       for (size_t l = 0; l < lines.size(); ++l) {

@@ -8,7 +8,6 @@
 #define AISLE_CORE_PRICING_ENGINE_H_
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
