@@ -3,11 +3,13 @@
 // per case the total steps, the carts not proven optimal and a hash of every
 // answer (line gross and tax, each promotion's discount per line, each
 // adjustment), and with --carts one row per cart (with --time, also the least
-// of 5 pricings' wall time in microseconds, or of --reps N).
+// of 5 pricings' wall time in microseconds, or of --reps N). --show prints
+// the cart's lines, the promotions that may touch them and the answer's
+// adjustments.
 // --stacking E G prices the same carts against a chain whose item promotions
 // are E % exclusive and G % in a group (the benchmarks' chain: 15 25).
 // Usage: pricing_steps [--carts] [--time [--reps N]] [--case LINES PROMOTIONS] [--cart I] [--budget N]
-//                      [--stacking E G]
+//                      [--stacking E G] [--show]
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -130,6 +132,16 @@ int main(int argc, char** argv) {
       }
       auto r = PriceWithRules(carts[static_cast<size_t>(i)], chain.rules(), ctx);
       if (!r) { std::printf("cart %d: error\n", i); continue; }
+      for (size_t j = 0; show && j < r->adjustments.size(); ++j) {
+        const Adjustment& a = r->adjustments[j];
+        std::printf("  = %s applications %lld discount %lld:", a.promotion->id.c_str(),
+                    static_cast<long long>(a.applications), static_cast<long long>(a.discount));
+        for (const AdjustmentLine& l : a.lines) {
+          std::printf(" line %zu units %lld off %lld", l.line, static_cast<long long>(l.units),
+                      static_cast<long long>(l.discount));
+        }
+        std::printf("\n");
+      }
       const uint64_t h = HashResult(*r);
       all.Add(static_cast<int64_t>(h));
       steps += r->steps;

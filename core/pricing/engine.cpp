@@ -547,6 +547,15 @@ __attribute__((always_inline)) inline int64_t OfBp(int64_t v, int64_t bp, Roundi
   return OfBpByMulDiv(v, bp, mode);
 }
 
+// Past the budget, the part (or the choice among a component's parts) being
+// worked on stops at its best so far, but each one started later still gets
+// this many steps of its own (docs/pricing.md, "The search", step 7): one
+// pathological part does not leave the rest of the cart at the greedy answer.
+constexpr int64_t kGraceSteps = 1'000;
+
+// The step count a walk starting now may reach: the budget, or past it, now + grace.
+int64_t StepLimit(int64_t steps, int64_t budget) { return steps < budget ? budget : steps + kGraceSteps; }
+
 // The most applications promotion p may make in one cart: its own cap, and
 // for a capped flash sale or the like as many as its units left allow.
 int64_t MaxApplications(const Promotion& p) {
@@ -725,6 +734,7 @@ class Search {
   // not depend on the part (CartUnits, CartListInScope) is kept.
   void Reset() {
     exhausted_ = false;
+    limit_ = StepLimit(steps_, budget_);
     layer1_.clear();
     layer23_.clear();
     layer2_.clear();
@@ -747,7 +757,7 @@ class Search {
 
  private:
   bool Step() {
-    if (++steps_ > budget_) exhausted_ = true;
+    if (++steps_ > limit_) exhausted_ = true;
     return !exhausted_;
   }
 
@@ -2042,6 +2052,7 @@ class Search {
   bool tax_inclusive_;
   const std::string& member_tier_;
   int64_t budget_;
+  int64_t limit_ = budget_;  // the budget, or for a part started past it, its grace (Reset)
   bool greedy_;
   int64_t& steps_;
   Histories& histories_;
@@ -2269,12 +2280,16 @@ class PartsSearch {
       exhausted_ = exhausted_ || part.exhausted();
     }
 
+    // The choice among the parts is a walk of its own: past the budget it
+    // still gets its grace, then keeps its first complete answer.
+    limit_ = StepLimit(steps_, ctx_.step_budget);
+    stopped_ = false;
     const std::vector<int>& layer23 = full_.layer23();
     const size_t m = std::min<size_t>(layer23.size(), 16);
-    if (layer23.size() > m) exhausted_ = true;  // more than 2^16 choices: not exhaustive
+    if (layer23.size() > m) exhausted_ = stopped_ = true;  // more than 2^16 choices: not exhaustive
     for (uint32_t mask = (1u << m) - 1;; --mask) {
       if (MayWin(mask)) SolveMask(mask);
-      if (mask == 0 || (exhausted_ && best_.leaf)) break;
+      if (mask == 0 || (stopped_ && best_.leaf)) break;
     }
   }
 
@@ -2684,9 +2699,9 @@ class PartsSearch {
     scored.resize(outcomes_.size());
     for (size_t i = 0; i < outcomes_.size(); ++i) {
       for (const State& o : outcomes_[i]) {
-        // Each outcome scored counts a step; out of budget, one per part will do.
-        if (++steps_ > ctx_.step_budget) exhausted_ = true;
-        if (exhausted_ && !scored[i].empty()) break;
+        // Each outcome scored counts a step; past the limit, one per part will do.
+        Tick();
+        if (stopped_ && !scored[i].empty()) break;
         Scored x;
         x.state = &o;
         x.inside.assign(layer23.size(), 0);
@@ -2798,10 +2813,16 @@ class PartsSearch {
     return false;
   }
 
+  // Counts a step of the choice among parts: past limit_ it stops (and the
+  // answer is not proven).
+  void Tick() {
+    if (++steps_ > limit_) exhausted_ = stopped_ = true;
+  }
+
   void Descend(size_t i, int64_t apps, const std::vector<Int128>& score, const std::vector<int64_t>& inside,
                uint32_t mask) {
-    if (++steps_ > ctx_.step_budget) exhausted_ = true;
-    if (exhausted_ && best_.leaf) return;
+    Tick();
+    if (stopped_ && best_.leaf) return;
     if (best_.leaf) {
       if (!MayBeat(i, apps, score, inside)) return;
     }
@@ -2827,7 +2848,7 @@ class PartsSearch {
       chosen_.push_back(po.s->state);
       Descend(i + 1, apps + po.s->applications, next_score, next_inside, mask);
       chosen_.pop_back();
-      if (exhausted_ && best_.leaf) return;
+      if (stopped_ && best_.leaf) return;
     }
   }
 
@@ -2836,6 +2857,8 @@ class PartsSearch {
   bool tax_inclusive_;
   const Context& ctx_;
   int64_t& steps_;
+  int64_t limit_ = 0;     // the choice among parts': the budget, or past it, its grace (Solve)
+  bool stopped_ = false;  // the choice among parts reached limit_
   Histories& histories_;
   Search full_;  // the whole component: layers 2-3 and scoring
   Search part_;  // each part's walk in turn (Reset between parts)
