@@ -551,10 +551,14 @@ __attribute__((always_inline)) inline int64_t OfBp(int64_t v, int64_t bp, Roundi
 // worked on stops at its best so far, but each one started later still gets
 // this many steps of its own (docs/pricing.md, "The search", step 7): one
 // pathological part does not leave the rest of the cart at the greedy answer.
+// All the graces together end a quarter of the budget (or one grace) past it.
 constexpr int64_t kGraceSteps = 1'000;
 
-// The step count a walk starting now may reach: the budget, or past it, now + grace.
-int64_t StepLimit(int64_t steps, int64_t budget) { return steps < budget ? budget : steps + kGraceSteps; }
+// The step count a walk starting now may reach: the budget, or past it, its grace.
+int64_t StepLimit(int64_t steps, int64_t budget) {
+  if (steps < budget) return budget;
+  return std::min(steps + kGraceSteps, budget + std::max(budget / 4, kGraceSteps));
+}
 
 // The most applications promotion p may make in one cart: its own cap, and
 // for a capped flash sale or the like as many as its units left allow.
