@@ -132,15 +132,16 @@ int main(int argc, char** argv) {
       }
       auto r = PriceWithRules(carts[static_cast<size_t>(i)], chain.rules(), ctx);
       if (!r) { std::printf("cart %d: error\n", i); continue; }
-      for (size_t j = 0; show && j < r->adjustments.size(); ++j) {
-        const Adjustment& a = r->adjustments[j];
-        std::printf("  = %s applications %lld discount %lld:", a.promotion->id.c_str(),
-                    static_cast<long long>(a.applications), static_cast<long long>(a.discount));
-        for (const AdjustmentLine& l : a.lines) {
-          std::printf(" line %zu units %lld off %lld", l.line, static_cast<long long>(l.units),
-                      static_cast<long long>(l.discount));
+      if (show) {
+        for (const Adjustment& a : r->adjustments) {
+          std::printf("  = %s applications %lld discount %lld:", a.promotion->id.c_str(),
+                      static_cast<long long>(a.applications), static_cast<long long>(a.discount));
+          for (const AdjustmentLine& l : a.lines) {
+            std::printf(" line %zu units %lld off %lld", l.line, static_cast<long long>(l.units),
+                        static_cast<long long>(l.discount));
+          }
+          std::printf("\n");
         }
-        std::printf("\n");
       }
       const uint64_t h = HashResult(*r);
       all.Add(static_cast<int64_t>(h));
