@@ -266,9 +266,23 @@ class KeyTable {
     size_t offset;  // in bytes_
     size_t size;
   };
+  // Four independent lanes of 8 bytes each, mixed together at the end: a
+  // key is often a few hundred bytes, and one lane's chain of multiplies
+  // would wait on each other.
   static uint64_t Hash(std::string_view key) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ key.size();
+    uint64_t lane[4] = {0x9E3779B97F4A7C15ull ^ key.size(), 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull,
+                        0x27D4EB2F165667C5ull};
     size_t i = 0;
+    for (; i + 32 <= key.size(); i += 32) {
+      for (int l = 0; l < 4; ++l) {
+        uint64_t w;
+        std::memcpy(&w, key.data() + i + 8 * l, sizeof w);
+        lane[l] = (lane[l] ^ w) * 0xFF51AFD7ED558CCDull;
+        lane[l] ^= lane[l] >> 32;
+      }
+    }
+    uint64_t h = lane[0];
+    for (int l = 1; l < 4; ++l) h = (h ^ lane[l]) * 0xFF51AFD7ED558CCDull;
     for (; i + 8 <= key.size(); i += 8) {
       uint64_t w;
       std::memcpy(&w, key.data() + i, sizeof w);
@@ -687,6 +701,13 @@ class Search {
       weight_bits_.push_back(bits);
       weighed_ |= o.layer2 | bits;
     }
+    weighed_in_scope_.assign(lines_.size(), 0);
+    for (uint32_t bits = weighed_; bits != 0; bits &= bits - 1) {
+      const int bit = std::countr_zero(bits);
+      const std::vector<bool>& scope = promos_[layer23_[static_cast<size_t>(bit)]].in_scope;
+      for (int32_t l : line_ids) weighed_in_scope_[static_cast<size_t>(l)] |= scope[static_cast<size_t>(l)] ? 1u << bit : 0;
+    }
+    weighed_compatible_.clear();
     multi_unit_.clear();
     for (size_t i = 0; i < layer1_.size(); ++i) {
       if (promos_[layer1_[i]].p->ApplicationSize() != 1) multi_unit_.push_back(i);
@@ -1541,11 +1562,8 @@ class Search {
     // history only grows), so the bounds leave it out there.
     const uint32_t weighed = weighed_;
     std::vector<uint32_t>& takes = takes_;
-    takes.assign(s.size(), 0);
-    for (uint32_t bits = weighed; bits != 0; bits &= bits - 1) {
-      const int bit = std::countr_zero(bits);
-      for (size_t j = 0; j < s.size(); ++j) takes[j] |= Takes(s[j].unit, layer23_[static_cast<size_t>(bit)]) ? 1u << bit : 0;
-    }
+    takes.resize(s.size());
+    for (size_t j = 0; j < s.size(); ++j) takes[j] = WeighedTakes(s[j].unit);
     // What each weighted threshold could take of the units at today's
     // prices is the same in every bound: per promotion, the spend it could
     // take from, found once; an objective weighs them (Weighed).
@@ -1580,6 +1598,25 @@ class Search {
       }
     }
     return true;
+  }
+
+  // The bits of weighed_ whose promotion could take unit u (Takes), from
+  // what its line allows (found in Prepare) and what its history allows
+  // (found once per history and part).
+  uint32_t WeighedTakes(const Unit& u) const {
+    const uint32_t in_scope = weighed_in_scope_[static_cast<size_t>(u.line)];
+    if (in_scope == 0) return 0;
+    const size_t h = static_cast<size_t>(u.history);
+    if (weighed_compatible_.size() <= h) weighed_compatible_.resize(h + 1, kUnknown);
+    uint32_t& compatible = weighed_compatible_[h];
+    if (compatible == kUnknown) {
+      compatible = 0;
+      for (uint32_t bits = weighed_; bits != 0; bits &= bits - 1) {
+        const int bit = std::countr_zero(bits);
+        if (Compatible(u, layer23_[static_cast<size_t>(bit)])) compatible |= 1u << bit;
+      }
+    }
+    return in_scope & compatible;
   }
 
   // What each weighted threshold of objective o (bits `weight_bits`) could
@@ -2073,6 +2110,11 @@ class Search {
   // Buffers of Hopeless and MostOffTogether, kept between calls.
   mutable std::vector<int64_t> least_;
   mutable std::vector<uint32_t> takes_;
+  // WeighedTakes: per line of the cart, the bits of weighed_ in scope there;
+  // per history, those it is compatible with (kUnknown until asked).
+  static constexpr uint32_t kUnknown = ~0u;
+  std::vector<uint32_t> weighed_in_scope_;
+  mutable std::vector<uint32_t> weighed_compatible_;
   mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
   mutable const State* floor_for_ = nullptr;
   mutable std::vector<std::pair<size_t, int64_t>> floor_at_;  // Floor's `at` for the slots of *floor_for_
