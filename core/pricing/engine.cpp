@@ -598,6 +598,8 @@ struct Objective {
   Int128 band = 0;
   Int128 best = std::numeric_limits<Int128>::max();
   Int128 extra = 0;  // added to the band (the targeted second pass)
+  // Search::ties_ only: the fewest layer-1 applications of an outcome that scores `best`.
+  int64_t best_applications = std::numeric_limits<int64_t>::max();
 };
 
 // ---------------------------------------------------------------------------
@@ -690,6 +692,12 @@ class Search {
       o.band = Int128{10'000} * reached + o.extra;
     }
     summarize_ = Summarizes();
+    // With no layer-2/3 promotion, a part's outcome is worth its cost alone
+    // and adds nothing but its own applications to the tie-break: of two
+    // that cost the same, the one with more applications loses in every
+    // complete choice, so a state that can at best tie the best outcome
+    // found, with more applications already, is cut (Hopeless).
+    ties_ = bounded && layer23_.empty();
     // What Hopeless asks of the objectives and promotions at every state,
     // found once: per objective the bits of its weighted promotions, all
     // the bits any objective reads, and the multi-unit layer-1 promotions.
@@ -765,6 +773,7 @@ class Search {
     layer2_.clear();
     thresholds_.clear();
     summarize_ = false;
+    ties_ = false;
     barred_.clear();
     barred_promo_ = -1;
     floor_for_ = nullptr;
@@ -1575,6 +1584,7 @@ class Search {
       }
     }
     for (auto* memo : {&least_memo_, &floor_memo_, &last_memo_}) memo->clear();
+    int64_t applications = -1;  // of s, counted when first needed (ties_)
     for (size_t oi = 0; oi < objectives_.size(); ++oi) {
       const Objective& o = objectives_[oi];
       if (o.best == std::numeric_limits<Int128>::max()) return false;
@@ -1592,8 +1602,19 @@ class Search {
       }
       const Int128 weighed_off = Weighed(o, weight_bits_[oi]);
       bound += SlotsBound(s, least, o.layer2, takes, least_memo_) - weighed_off;
-      if (bound <= o.best + o.band && !FloorsHopeless(k, s, o, takes, weighed_off) &&
-          !LastTogetherHopeless(k, s, o, takes, weighed_off)) {
+      // Past `limit` no outcome of s can win. With ties_, an outcome that
+      // only ties the best found, with more applications than it, cannot
+      // either: s has that many already.
+      Int128 limit = o.best + o.band;
+      if (ties_ && o.band == 0 && o.best_applications != std::numeric_limits<int64_t>::max()) {
+        if (applications < 0) {
+          tally_.Count(s, promos_, histories_);
+          applications = tally_.applications();
+        }
+        if (applications > o.best_applications) limit -= 1;
+      }
+      if (bound <= limit && !FloorsHopeless(k, s, o, takes, weighed_off, limit) &&
+          !LastTogetherHopeless(k, s, o, takes, weighed_off, limit)) {
         return false;
       }
     }
@@ -1664,7 +1685,7 @@ class Search {
   // fixed price or flash sale after a mix and match counts what the two
   // leave of a unit together, not the sum of both discounts.
   bool FloorsHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
-                      Int128 weighed_off) const {
+                      Int128 weighed_off, Int128 limit) const {
     std::vector<int64_t>& floor = floor_;
     if (floor_for_ != &s) {  // the floors of this state, once per Hopeless call
       floor_for_ = &s;
@@ -1678,7 +1699,7 @@ class Search {
       }
       floor_from_.push_back(floor_at_.size());
     }
-    return SlotsBound(s, floor, o.layer2, takes, floor_memo_) - weighed_off > o.best + o.band;
+    return SlotsBound(s, floor, o.layer2, takes, floor_memo_) - weighed_off > limit;
   }
 
   // The third bound of Hopeless, for one objective, when prices include
@@ -1696,7 +1717,7 @@ class Search {
   // Through the objective's one layer-2 promotion (rate r) they come to at
   // least (1 − r) × that sum less half a fen a unit (its rounding).
   bool LastTogetherHopeless(size_t k, const State& s, const Objective& o, const std::vector<uint32_t>& takes,
-                            Int128 weighed_off) const {
+                            Int128 weighed_off, Int128 limit) const {
     if (!tax_inclusive_ || (o.layer2 & (o.layer2 - 1)) != 0) return false;  // not std::popcount: a library call without -mpopcnt
     if (last_for_ != &s) {  // the groups of this state, once per Hopeless call
       last_for_ = &s;
@@ -1720,7 +1741,7 @@ class Search {
       }
       bound += Int128{10'000 - rate} * g.least - (rate > 0 ? Int128{5'000} * g.units : 0);
     }
-    return bound > o.best + o.band;
+    return bound > limit;
   }
 
   // The units counted together by LastTogetherHopeless.
@@ -1950,6 +1971,11 @@ class Search {
           }
           score += Int128{WithTax(line_sum)} * 10'000;
           scores_.push_back(score);
+          if (ties_ && score <= o.best) {
+            tally_.Count(s, promos_, histories_);
+            const int64_t applications = tally_.applications();
+            o.best_applications = score < o.best ? applications : std::min(o.best_applications, applications);
+          }
           o.best = std::min(o.best, score);
         }
       }
@@ -2103,6 +2129,7 @@ class Search {
   std::vector<int> layer2_;      // the layer-2 promotions of layer23_, in order
   std::vector<int> thresholds_;  // and its thresholds
   bool summarize_ = false;       // Key summarizes settled units
+  bool ties_ = false;            // Hopeless also cuts states that can only tie, with more applications
   // Decide: the units promotion barred_promo_ may no longer take in the
   // branch being bounded (Barred).
   std::vector<Unit> barred_;
@@ -2482,7 +2509,15 @@ class PartsSearch {
       if (p.layer() == 4 && !tax_inclusive_) return {};
       if (p.layer() != 3) continue;
       if (!tax_inclusive_) return {};
-      if (p.stacking == Stacking::kExclusive) return {};
+      // An exclusive threshold keeps the units it takes from the other
+      // thresholds, which the objectives (each counting every unit it could
+      // take after layer 2) do not see: it is allowed only alone. (A coupon
+      // it keeps units from is counted as taking them too: with a coupon the
+      // objectives only need to be lower bounds, see Run.)
+      if (p.stacking == Stacking::kExclusive &&
+          std::count_if(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].layer == 3; }) > 1) {
+        return {};
+      }
       for (size_t other = 0; other < bit; ++other) {
         const Promotion& o = *promos_[layer23[other]].p;
         if (o.layer() == 3 && p.stacking == Stacking::kGroup && o.stacking == Stacking::kGroup && p.group == o.group) {
