@@ -715,7 +715,7 @@ class Search {
       const std::vector<bool>& scope = promos_[layer23_[static_cast<size_t>(bit)]].in_scope;
       for (int32_t l : line_ids) weighed_in_scope_[static_cast<size_t>(l)] |= scope[static_cast<size_t>(l)] ? 1u << bit : 0;
     }
-    weighed_compatible_.clear();
+    ++part_;
     multi_unit_.clear();
     for (size_t i = 0; i < layer1_.size(); ++i) {
       if (promos_[layer1_[i]].p->ApplicationSize() != 1) multi_unit_.push_back(i);
@@ -1628,9 +1628,10 @@ class Search {
     const uint32_t in_scope = weighed_in_scope_[static_cast<size_t>(u.line)];
     if (in_scope == 0) return 0;
     const size_t h = static_cast<size_t>(u.history);
-    if (weighed_compatible_.size() <= h) weighed_compatible_.resize(h + 1, kUnknown);
-    uint32_t& compatible = weighed_compatible_[h];
-    if (compatible == kUnknown) {
+    if (weighed_compatible_.size() <= h) weighed_compatible_.resize(std::max(h + 1, 2 * weighed_compatible_.size()));
+    auto& [part, compatible] = weighed_compatible_[h];
+    if (part != part_) {
+      part = part_;
       compatible = 0;
       for (uint32_t bits = weighed_; bits != 0; bits &= bits - 1) {
         const int bit = std::countr_zero(bits);
@@ -2138,10 +2139,11 @@ class Search {
   mutable std::vector<int64_t> least_;
   mutable std::vector<uint32_t> takes_;
   // WeighedTakes: per line of the cart, the bits of weighed_ in scope there;
-  // per history, those it is compatible with (kUnknown until asked).
-  static constexpr uint32_t kUnknown = ~0u;
+  // per history, those it is compatible with, found for the part part_ (a
+  // count of Prepare calls, so that a new part need not clear them).
   std::vector<uint32_t> weighed_in_scope_;
-  mutable std::vector<uint32_t> weighed_compatible_;
+  mutable std::vector<std::pair<uint32_t, uint32_t>> weighed_compatible_;
+  uint32_t part_ = 0;
   mutable std::vector<int64_t> floor_;    // FloorsHopeless: per slot of *floor_for_, Floor()
   mutable const State* floor_for_ = nullptr;
   mutable std::vector<std::pair<size_t, int64_t>> floor_at_;  // Floor's `at` for the slots of *floor_for_
