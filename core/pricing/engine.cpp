@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <numeric>
+#include <optional>
 #include <limits>
 #include <unordered_map>
 #include <map>
@@ -2228,6 +2229,73 @@ bool TakesPercent(const Promotion& p) {
   return p.type == PromoType::kThresholdPercent || p.type == PromoType::kCouponPercent;
 }
 
+// Removes from a component's promotions (`promo_ids`) every presented coupon
+// that no best answer can apply, given `upper`, the total of one complete
+// choice of the component (its greedy answer). The units a coupon counts are
+// in the component, so its total is at least the coupon's spend (after layers
+// 1-3, in its scope) less what the coupons take off: for the coupon at least
+// the least, over its tiers, of the spend reached less what that tier takes
+// at it (spend − round(spend × rate) never falls as the spend rises), and for
+// each other coupon at most its largest `off`, or its rate of the list prices
+// in its scope. When that exceeds `upper` for a coupon, every choice that
+// applies it costs more than the greedy one: it is dropped before the search
+// (whose bounds a coupon weakens), and the answer and its tie-break are those
+// of the search with it. Its reason is then worked out as for any coupon left out.
+template <typename Upper>
+void DropHopelessCoupons(const std::vector<ActivePromo>& promos, const std::vector<LineInfo>& lines,
+                         const std::vector<int32_t>& line_ids, const Upper& upper, std::vector<int>& promo_ids) {
+  // The most coupon q could take off the component; -1: no bound (repeating).
+  const auto most_off = [&](int q) -> int64_t {
+    const Promotion& p = *promos[q].p;
+    if (p.repeat) return -1;
+    if (p.type == PromoType::kCouponAmount) return p.amount;
+    if (p.type == PromoType::kCouponPercent) {
+      int64_t list = 0;
+      for (int32_t l : promos[q].lines) list += lines[static_cast<size_t>(l)].unit_base * lines[static_cast<size_t>(l)].units;
+      return OfBp(list, p.percent_bp, RoundingMode::kHalfUp);
+    }
+    int64_t most = 0;
+    for (const Tier& t : p.tiers) most = std::max(most, t.off);
+    return most;
+  };
+  int64_t others = 0;  // what all the coupons could take together
+  for (int q : promo_ids) {
+    if (promos[q].coupon < 0) continue;
+    const int64_t most = most_off(q);
+    if (most < 0) return;
+    others += most;
+  }
+  // Per coupon, the least the component costs where it applies.
+  std::vector<std::pair<int, int64_t>> least;
+  int64_t most_least = 0;
+  for (int q : promo_ids) {
+    if (promos[q].coupon < 0) continue;
+    const Promotion& p = *promos[q].p;
+    int64_t at = INT64_MAX;  // the least spend less its own discount, where it applies
+    if (p.type == PromoType::kCouponThreshold) {
+      for (const Tier& t : p.tiers) at = std::min(at, t.min - t.off);
+    } else if (p.type == PromoType::kCouponAmount) {
+      at = p.min_spend - p.amount;
+    } else {
+      at = p.min_spend - OfBp(p.min_spend, p.percent_bp, RoundingMode::kHalfUp);
+    }
+    least.emplace_back(q, at - (others - most_off(q)));
+    most_least = std::max(most_least, least.back().second);
+  }
+  // The greedy answer costs a third of a small cart's pricing: it is priced
+  // only when the promotions would have to take at most three quarters of the
+  // component's list prices off for a coupon to be out of reach.
+  int64_t list = 0;
+  for (int32_t l : line_ids) list += lines[static_cast<size_t>(l)].unit_base * lines[static_cast<size_t>(l)].units;
+  if (most_least <= list / 4) return;
+  const int64_t bound = upper();
+  std::vector<int> hopeless;
+  for (const auto& [q, at] : least) {
+    if (at > bound) hopeless.push_back(q);
+  }
+  std::erase_if(promo_ids, [&](int q) { return std::find(hopeless.begin(), hopeless.end(), q) != hopeless.end(); });
+}
+
 // One layer-1 outcome of a part after a choice of layer-2 promotions: what
 // every choice of thresholds needs to know of it.
 struct Scored {
@@ -3229,24 +3297,34 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
   State units;
   size_t group = 0;
   for (const auto& [root, line_ids] : groups) {
-    const std::vector<int>& promo_ids = group_promos[group++];
+    std::vector<int> promo_ids = std::move(group_promos[group++]);
     Outcome best;
     if (ctx.greedy) {  // for comparisons: the first path of the joint search
       Search search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
       best = search.Run(line_ids, promo_ids);
       result.optimal = false;
     } else {
+      // The greedy answer of the component (its steps are not counted: one path).
+      std::optional<Outcome> greedy_answer;
+      const auto greedy = [&, &line_ids = line_ids]() -> const Outcome& {
+        if (!greedy_answer) {
+          Context first = ctx;
+          first.greedy = true;
+          int64_t greedy_steps = 0;
+          Search walk(lines, promos, rules.tax_inclusive, first, greedy_steps, histories);
+          greedy_answer = walk.Run(line_ids, promo_ids);
+        }
+        return *greedy_answer;
+      };
+      if (std::any_of(promo_ids.begin(), promo_ids.end(), [&](int q) { return promos[q].coupon >= 0; })) {
+        DropHopelessCoupons(promos, lines, line_ids, [&] { return greedy().total; }, promo_ids);
+      }
       PartsSearch search(lines, promos, rules.tax_inclusive, ctx, result.steps, histories);
       best = search.Run(line_ids, promo_ids);
       if (search.exhausted()) {
         // Out of budget: the answer is never worse than the greedy one.
         result.optimal = false;
-        Context first = ctx;
-        first.greedy = true;
-        int64_t greedy_steps = 0;
-        Search greedy(lines, promos, rules.tax_inclusive, first, greedy_steps, histories);
-        Outcome g = greedy.Run(line_ids, promo_ids);
-        if (g.BetterThan(best)) best = std::move(g);
+        if (greedy().BetterThan(best)) best = greedy();
       }
     }
     units.insert(units.end(), best.leaf->begin(), best.leaf->end());
