@@ -8,8 +8,12 @@
 // adjustments.
 // --stacking E G prices the same carts against a chain whose item promotions
 // are E % exclusive and G % in a group (the benchmarks' chain: 15 25).
+// --tax-exclusive prices the same carts against the same chain with a price
+// list that excludes tax.
+// --greedy prices with the greedy path only (each promotion in priority order
+// takes all it can): the cost of pricing without a search.
 // Usage: pricing_steps [--carts] [--time [--reps N]] [--case LINES PROMOTIONS] [--cart I] [--budget N]
-//                      [--stacking E G] [--show]
+//                      [--stacking E G] [--tax-exclusive] [--greedy] [--show]
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -70,6 +74,8 @@ int main(int argc, char** argv) {
   int64_t budget = 0;
   bool show = false;
   bool timed = false;
+  bool greedy = false;
+  bool tax_inclusive = true;
   int reps = 5;
   aisle::bench::StackingMix mix;
   for (int i = 1; i < argc; ++i) {
@@ -80,17 +86,20 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--show")) show = true;
     else if (!std::strcmp(argv[i], "--stacking") && i + 2 < argc) { mix.exclusive = std::atoi(argv[++i]); mix.group = std::atoi(argv[++i]); }
     else if (!std::strcmp(argv[i], "--time")) timed = true;
+    else if (!std::strcmp(argv[i], "--greedy")) greedy = true;
+    else if (!std::strcmp(argv[i], "--tax-exclusive")) tax_inclusive = false;
     else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
   }
   const int cases[][2] = {{100, 1000}, {50, 1000}, {10, 10000}};
   for (const auto& c : cases) {
     if (only_lines && (c[0] != only_lines || c[1] != only_promos)) continue;
-    const aisle::bench::SyntheticChain chain(c[1], 42, mix);
+    const aisle::bench::SyntheticChain chain(c[1], 42, mix, tax_inclusive);
     std::vector<Cart> carts;
     std::mt19937_64 rng(7);
     for (int i = 0; i < 200; ++i) carts.push_back(chain.RandomCart(c[0], rng));
     Context ctx = chain.context();
     if (budget > 0) ctx.step_budget = budget;
+    ctx.greedy = greedy;
     int64_t steps = 0, not_optimal = 0;
     Hash all;
     for (int i = 0; i < 200; ++i) {

@@ -40,10 +40,11 @@ Scope RandomScope(std::mt19937_64& rng, bool multi_unit) {
 
 }  // namespace
 
-SyntheticChain::SyntheticChain(int promotions, uint64_t seed, StackingMix mix) {
+SyntheticChain::SyntheticChain(int promotions, uint64_t seed, StackingMix mix, bool tax_inclusive) {
   std::mt19937_64 rng(seed);
   Rules rules;
   rules.version = "bench";
+  rules.tax_inclusive = tax_inclusive;
   for (int i = 0; i < promotions - 3; ++i) {
     Promotion p;
     p.id = "P" + std::to_string(100000 + i);

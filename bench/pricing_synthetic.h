@@ -24,7 +24,8 @@ struct StackingMix {
 
 class SyntheticChain {
  public:
-  SyntheticChain(int promotions, uint64_t seed, StackingMix mix = {});
+  // tax_inclusive false: the price list excludes tax (the same prices).
+  SyntheticChain(int promotions, uint64_t seed, StackingMix mix = {}, bool tax_inclusive = true);
   const core::pricing::CompiledRules& rules() const { return *rules_; }
   core::pricing::Context context() const;
   // A cart of `lines` different SKUs, 1-3 units each (a few weighed lines).

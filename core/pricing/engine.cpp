@@ -2345,18 +2345,23 @@ class PartsSearch {
   Outcome Run(const std::vector<int32_t>& line_ids, const std::vector<int>& promo_ids) {
     full_.Prepare(line_ids, promo_ids);
     required_ = Required(line_ids, promo_ids);
+    rate_max_ = 0;
+    for (int32_t l : line_ids) rate_max_ = std::max<int64_t>(rate_max_, lines_[static_cast<size_t>(l)].line->tax_rate_bp);
+    lines_in_component_ = static_cast<int64_t>(line_ids.size());
     // First each part's outcomes only near the best for some choice of
     // layer-2/3 promotions and tiers; if that cannot be shown to be enough
     // (a threshold's spend must be reached by parts not at their best), all.
     std::vector<Objective> objectives = Objectives();
     if (!objectives.empty()) {
       Solve(line_ids, promo_ids, objectives);
-      // With a coupon, the total is no sum of the parts' and Enough cannot
-      // tell: the second pass (bounded by Slack) always follows.
+      // With a coupon, or a threshold when prices exclude tax, the total is
+      // no sum of the parts' (the objectives are lower bounds, see Weight)
+      // and Enough cannot tell: the second pass (bounded by Slack) always follows.
       const std::vector<int>& layer23 = full_.layer23();
-      const bool coupons =
-          std::any_of(layer23.begin(), layer23.end(), [&](int q) { return promos_[q].layer == 4; });
-      if (exhausted_ || (!coupons && Enough(line_ids))) return best_;
+      const bool lower_bounds = std::any_of(layer23.begin(), layer23.end(), [&](int q) {
+        return promos_[q].layer == 4 || (promos_[q].layer == 3 && !tax_inclusive_);
+      });
+      if (exhausted_ || (!lower_bounds && Enough(line_ids))) return best_;
       // The second pass keeps, of each part, the outcomes that could still
       // be in a choice as good as the answer (Slack), knowing each part's
       // best for each objective from the first pass.
@@ -2463,7 +2468,7 @@ class PartsSearch {
     bool known = true;
     ForEachChoice([&](uint32_t mask, const TierCombination& c) {
       std::vector<int64_t> weight(layer23.size(), 0);
-      for (size_t t = 0; t < thresholds_.size(); ++t) weight[threshold_bits_[t]] = c.percent_bp[t];
+      for (size_t t = 0; t < thresholds_.size(); ++t) weight[threshold_bits_[t]] = Weight(c.percent_bp[t]);
       const uint32_t layer2 = LayerTwo(mask);
       size_t o = 0;
       while (o < objectives.size() && !(objectives[o].layer2 == layer2 && objectives[o].weight == weight)) ++o;
@@ -2476,7 +2481,13 @@ class PartsSearch {
         const Promotion& p = *promos_[thresholds_[t]].p;
         off += p.repeat && c.min[t] > 0 ? c.off[t] * (ListInScope(line_ids, thresholds_[t]) / c.min[t]) : c.off[t];
       }
-      cap[o] = std::max(cap[o], Int128{10'000} * (Int128{best_.total} + off) + Int128{5'000} * c.percent_thresholds);
+      // With prices excluding tax (Weight): the tax a threshold's discount
+      // takes with it, and a fen a line for the tax's rounding.
+      const Int128 cap_o = tax_inclusive_ ? Int128{10'000} * (Int128{best_.total} + off) + Int128{5'000} * c.percent_thresholds
+                                          : Int128{10'000} * (Int128{best_.total} + RoundingSlack()) +
+                                                Int128{10'000 + rate_max_} * off +
+                                                (Int128{10'000 + rate_max_} * c.percent_thresholds + 1) / 2;
+      cap[o] = std::max(cap[o], cap_o);
     });
     if (!known) return false;
     part_objectives_.assign(part_bests_.size(), objectives);
@@ -2576,9 +2587,7 @@ class PartsSearch {
     size_t thresholds = 0;
     for (size_t bit = 0; bit < layer23.size(); ++bit) {
       const Promotion& p = *promos_[layer23[bit]].p;
-      if (p.layer() == 4 && !tax_inclusive_) return {};
       if (p.layer() != 3) continue;
-      if (!tax_inclusive_) return {};
       // An exclusive threshold keeps the units it takes from the other
       // thresholds, which the objectives (each counting every unit it could
       // take after layer 2) do not see: it is allowed only alone. (A coupon
@@ -2607,7 +2616,7 @@ class PartsSearch {
       for (size_t bit = 0; bit < layer23.size(); ++bit) {
         if ((mask & (1u << bit)) && promos_[layer23[bit]].layer == 2) o.layer2 |= 1u << bit;
       }
-      for (size_t t = 0; t < thresholds_.size(); ++t) o.weight[threshold_bits_[t]] = c.percent_bp[t];
+      for (size_t t = 0; t < thresholds_.size(); ++t) o.weight[threshold_bits_[t]] = Weight(c.percent_bp[t]);
       o.band = Int128{10'000} * c.percent_thresholds;
       const bool known = std::any_of(out.begin(), out.end(), [&](const Objective& x) {
         return x.layer2 == o.layer2 && x.weight == o.weight && x.band == o.band;
@@ -2615,6 +2624,22 @@ class PartsSearch {
       if (!known) out.push_back(std::move(o));
     });
     return out;
+  }
+
+  // The weight of a percent threshold (or coupon) at rate `bp` in the
+  // objectives. With prices including tax, its rate: a part's score is
+  // 10000 × its cost less rate × what the threshold could take of it, and
+  // the scores add up to the total (Enough, Slack). With prices excluding
+  // tax they are lower bounds only: a part's cost is its lines' sums with
+  // tax rounded per line, while the total rounds each line's tax after the
+  // thresholds' discounts are spread over the lines (each line's tax is
+  // within half a fen of its sum × its rate), and the discount takes its
+  // tax with it — at most (1 + the component's highest rate) × the
+  // discount. So the rate is raised by that much, rounded up (a higher
+  // weight only lowers the score), and Slack allows a fen a line and the
+  // amount discounts' and roundings' tax.
+  int64_t Weight(int64_t bp) const {
+    return tax_inclusive_ || bp == 0 ? bp : (bp * (10'000 + rate_max_) + 9'999) / 10'000;
   }
 
   // After the first pass: true when no choice could beat the answer with
@@ -2655,7 +2680,7 @@ class PartsSearch {
         off += p.repeat && c.min[t] > 0 ? c.off[t] * (ListInScope(line_ids, thresholds_[t]) / c.min[t]) : c.off[t];
       }
       if (reaches) return;
-      if (LeastTotal(score, c) - off <= best_.total) enough = false;
+      if (LeastTotal(score, c, off) <= best_.total) enough = false;
     });
     return enough;
   }
@@ -2686,15 +2711,27 @@ class PartsSearch {
   // tier combination c take of it.
   Int128 ScoreOf(const Scored& x, const TierCombination& c) const {
     Int128 score = Int128{x.cost} * 10'000;
-    for (size_t t = 0; t < thresholds_.size(); ++t) score -= Int128{c.percent_bp[t]} * x.inside[threshold_bits_[t]];
+    for (size_t t = 0; t < thresholds_.size(); ++t) score -= Int128{Weight(c.percent_bp[t])} * x.inside[threshold_bits_[t]];
     return score;
   }
 
-  // The least total (before amount thresholds) a sum of scores under c can
-  // mean: each reached percent threshold rounds half up, at most half a fen
-  // more than its rate, so it is at least ceil(score / 10000 - n / 2).
-  static int64_t LeastTotal(Int128 score, const TierCombination& c) {
-    const Int128 sum = score - 5'000 * c.percent_thresholds;
+  // The least total a sum of scores under c can mean, when the amount
+  // thresholds take `off`: each reached percent threshold rounds half up,
+  // at most half a fen more than its rate, so it is at least
+  // ceil(score / 10000 - n / 2) - off. With prices excluding tax (Weight),
+  // also less a fen a line, and the tax of the half fens and of `off`.
+  int64_t LeastTotal(Int128 score, const TierCombination& c, int64_t off) const {
+    if (!tax_inclusive_) {
+      return LeastTotal(score - Int128{10'000} * RoundingSlack() -
+                            (Int128{10'000 + rate_max_} * c.percent_thresholds + 1) / 2 -
+                            Int128{rate_max_} * off,
+                        0) -
+             off;
+    }
+    return LeastTotal(score, c.percent_thresholds) - off;
+  }
+  static int64_t LeastTotal(Int128 score, int64_t percent_thresholds) {
+    const Int128 sum = score - 5'000 * percent_thresholds;
     if (sum >= 0 && sum <= INT64_MAX - 9'999) return (static_cast<int64_t>(sum) + 9'999) / 10'000;  // 64-bit division
     return static_cast<int64_t>(sum >= 0 ? (sum + 9'999) / 10'000 : -(-sum / 10'000));
   }
@@ -2858,9 +2895,22 @@ class PartsSearch {
         x.inside.assign(layer23.size(), 0);
         State& after = scored_after_;
         full_.Layers23(o, layer2, after);
+        // With prices excluding tax, the cost is its lines' sums with tax
+        // (rounded per line: `after` is sorted by line), as the walk's scores.
+        int32_t line = -1;
+        int64_t line_sum = 0;
+        const auto add_tax = [&] {
+          if (!tax_inclusive_ && line >= 0) x.cost += OfBp(line_sum, lines_[static_cast<size_t>(line)].line->tax_rate_bp, RoundingMode::kHalfUp);
+        };
         for (const Slot& slot : after) {
           const int64_t sum = slot.unit.price * slot.count;
           x.cost += sum;
+          if (slot.unit.line != line) {
+            add_tax();
+            line = slot.unit.line;
+            line_sum = 0;
+          }
+          line_sum += sum;
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
             const int q = layer23[bit];
             const History h = histories_[slot.unit.history];
@@ -2872,6 +2922,7 @@ class PartsSearch {
             if (promos_[q].layer >= 3) x.inside[bit] += sum;
           }
         }
+        add_tax();
         tally_.Count(o, promos_, histories_);
         x.applications = tally_.applications();
         x.ranks = tally_.ranks();
@@ -2891,15 +2942,24 @@ class PartsSearch {
   int64_t LowerBound(const std::vector<std::vector<Scored>>& scored) const {
     int64_t bound = 0;
     for (const auto& part : scored) bound += part.empty() ? 0 : part.front().cost;
+    int64_t take = 0;
     for (size_t t = 0; t < thresholds_.size(); ++t) {
       const int64_t most = MostInside(scored, t);
       const Promotion& p = *promos_[thresholds_[t]].p;
       const Tier top = BoundTiers(p).back();
-      bound -= TakesPercent(p) ? OfBp(most, top.percent_bp, RoundingMode::kUp)
-                               : (p.repeat ? top.off * (most / top.min) : top.off);
+      take += TakesPercent(p) ? OfBp(most, top.percent_bp, RoundingMode::kUp)
+                              : (p.repeat ? top.off * (most / top.min) : top.off);
     }
-    return bound;
+    if (tax_inclusive_) return bound - take;
+    // The costs include tax (ScoredFor): what the thresholds take, takes its tax with it (Weight).
+    return bound - RoundingSlack() - OfBp(take, 10'000 + rate_max_, RoundingMode::kUp);
   }
+
+  // With prices excluding tax, the fen a line by which the total's tax
+  // (rounded per line after the thresholds' discounts are spread) may fall
+  // short of the parts' costs' tax: none when the choice has no threshold
+  // or coupon, as each line's tax is then the one its part's cost counts.
+  int64_t RoundingSlack() const { return thresholds_.empty() ? 0 : lines_in_component_; }
 
   // True when, for the choice being solved, the total of a complete choice
   // follows from the parts' sums alone (cost, what each threshold can take):
@@ -2956,7 +3016,7 @@ class PartsSearch {
         reached += combination.min[t] > 0 ? 1 : 0;
       }
       if (!reachable) continue;
-      const int64_t bound = LeastTotal(score[c] + rest_score_[i * combinations_.size() + c], combination) - off;
+      const int64_t bound = LeastTotal(score[c] + rest_score_[i * combinations_.size() + c], combination, off);
       if (bound < best_.total || (bound == best_.total && apps + rest_apps_[i] + reached <= best_.applications)) {
         return true;
       }
@@ -3006,6 +3066,8 @@ class PartsSearch {
   const std::vector<LineInfo>& lines_;
   const std::vector<ActivePromo>& promos_;
   bool tax_inclusive_;
+  int64_t rate_max_ = 0;            // the component's highest tax rate (Weight)
+  int64_t lines_in_component_ = 0;  // its lines (RoundingSlack)
   const Context& ctx_;
   int64_t& steps_;
   int64_t limit_ = 0;     // the choice among parts': the budget, or past it, its grace (Solve)
