@@ -665,6 +665,16 @@ class Search {
   // 1, scored: `best` becomes that outcome if it is better (BetterThan).
   void Improve(const State& s, uint32_t mask, Outcome& best) const { Finish(s, mask, best); }
   const std::vector<int>& layer23() const { return layer23_; }
+  // The lines' sums, with tax when prices exclude it (it only grows with a sum).
+  int64_t WithTax(const LineSums& line_sum) const {
+    int64_t total = 0;
+    for (const auto& [l, sum] : line_sum.sums) {
+      total += sum;
+      if (!tax_inclusive_) total += OfBp(sum, lines_[static_cast<size_t>(l)].line->tax_rate_bp, RoundingMode::kHalfUp);
+    }
+    return total;
+  }
+
   // Could threshold q count and discount unit u (in its scope, stacking allows it)?
   bool Takes(const Unit& u, int q) const {
     return promos_[q].in_scope[static_cast<size_t>(u.line)] && Compatible(u, q);
@@ -1934,16 +1944,6 @@ class Search {
     return most;
   }
 
-  // The lines' sums, with tax when prices exclude it (it only grows with a sum).
-  int64_t WithTax(const LineSums& line_sum) const {
-    int64_t total = 0;
-    for (const auto& [l, sum] : line_sum.sums) {
-      total += sum;
-      if (!tax_inclusive_) total += OfBp(sum, lines_[static_cast<size_t>(l)].line->tax_rate_bp, RoundingMode::kHalfUp);
-    }
-    return total;
-  }
-
   // Layers 2 and 3: every subset of their promotions, more before fewer.
   Outcome Leaf(const State& s) {
     if (collect_) {
@@ -2229,6 +2229,18 @@ bool TakesPercent(const Promotion& p) {
   return p.type == PromoType::kThresholdPercent || p.type == PromoType::kCouponPercent;
 }
 
+// The list prices of the units of lines `line_ids` (those in `scope`, if
+// given): what a spend over them can be at most.
+int64_t ListAmount(const std::vector<LineInfo>& lines, const std::vector<int32_t>& line_ids,
+                   const std::vector<bool>* scope = nullptr) {
+  int64_t list = 0;
+  for (int32_t l : line_ids) {
+    const size_t i = static_cast<size_t>(l);
+    if (scope == nullptr || (*scope)[i]) list += lines[i].unit_base * lines[i].units;
+  }
+  return list;
+}
+
 // Removes from a component's promotions (`promo_ids`) every presented coupon
 // that no best answer can apply, given `upper`, the total of one complete
 // choice of the component (its greedy answer). The units a coupon counts are
@@ -2244,56 +2256,49 @@ bool TakesPercent(const Promotion& p) {
 template <typename Upper>
 void DropHopelessCoupons(const std::vector<ActivePromo>& promos, const std::vector<LineInfo>& lines,
                          const std::vector<int32_t>& line_ids, const Upper& upper, std::vector<int>& promo_ids) {
-  // The most coupon q could take off the component; -1: no bound (repeating).
-  const auto most_off = [&](int q) -> int64_t {
-    const Promotion& p = *promos[q].p;
-    if (p.repeat) return -1;
-    if (p.type == PromoType::kCouponAmount) return p.amount;
-    if (p.type == PromoType::kCouponPercent) {
-      int64_t list = 0;
-      for (int32_t l : promos[q].lines) list += lines[static_cast<size_t>(l)].unit_base * lines[static_cast<size_t>(l)].units;
-      return OfBp(list, p.percent_bp, RoundingMode::kHalfUp);
-    }
-    int64_t most = 0;
-    for (const Tier& t : p.tiers) most = std::max(most, t.off);
-    return most;
+  // Per coupon: the most it could take off the component, and the least
+  // spend less its own discount where it applies.
+  struct Candidate {
+    int q;
+    int64_t most;
+    int64_t least;
   };
+  std::vector<Candidate> coupons;
   int64_t others = 0;  // what all the coupons could take together
   for (int q : promo_ids) {
     if (promos[q].coupon < 0) continue;
-    const int64_t most = most_off(q);
-    if (most < 0) return;
-    others += most;
-  }
-  // Per coupon, the least the component costs where it applies.
-  std::vector<std::pair<int, int64_t>> least;
-  int64_t most_least = 0;
-  for (int q : promo_ids) {
-    if (promos[q].coupon < 0) continue;
     const Promotion& p = *promos[q].p;
-    int64_t at = INT64_MAX;  // the least spend less its own discount, where it applies
+    if (p.repeat) return;  // no bound on what it takes
+    Candidate c{q, 0, INT64_MAX};
     if (p.type == PromoType::kCouponThreshold) {
-      for (const Tier& t : p.tiers) at = std::min(at, t.min - t.off);
+      for (const Tier& t : p.tiers) {
+        c.most = std::max(c.most, t.off);
+        c.least = std::min(c.least, t.min - t.off);
+      }
     } else if (p.type == PromoType::kCouponAmount) {
-      at = p.min_spend - p.amount;
+      c.most = p.amount;
+      c.least = p.min_spend - p.amount;
     } else {
-      at = p.min_spend - OfBp(p.min_spend, p.percent_bp, RoundingMode::kHalfUp);
+      c.most = OfBp(ListAmount(lines, promos[q].lines), p.percent_bp, RoundingMode::kHalfUp);
+      c.least = p.min_spend - OfBp(p.min_spend, p.percent_bp, RoundingMode::kHalfUp);
     }
-    least.emplace_back(q, at - (others - most_off(q)));
-    most_least = std::max(most_least, least.back().second);
+    others += c.most;
+    coupons.push_back(c);
+  }
+  // The least the component costs where each applies: less what the others take.
+  int64_t most_least = 0;
+  for (Candidate& c : coupons) {
+    c.least -= others - c.most;
+    most_least = std::max(most_least, c.least);
   }
   // The greedy answer costs a third of a small cart's pricing: it is priced
   // only when the promotions would have to take at most three quarters of the
   // component's list prices off for a coupon to be out of reach.
-  int64_t list = 0;
-  for (int32_t l : line_ids) list += lines[static_cast<size_t>(l)].unit_base * lines[static_cast<size_t>(l)].units;
-  if (most_least <= list / 4) return;
+  if (most_least <= ListAmount(lines, line_ids) / 4) return;
   const int64_t bound = upper();
-  std::vector<int> hopeless;
-  for (const auto& [q, at] : least) {
-    if (at > bound) hopeless.push_back(q);
-  }
-  std::erase_if(promo_ids, [&](int q) { return std::find(hopeless.begin(), hopeless.end(), q) != hopeless.end(); });
+  std::erase_if(promo_ids, [&](int q) {
+    return std::any_of(coupons.begin(), coupons.end(), [&](const Candidate& c) { return c.q == q && c.least > bound; });
+  });
 }
 
 // One layer-1 outcome of a part after a choice of layer-2 promotions: what
@@ -2549,10 +2554,7 @@ class PartsSearch {
     for (int q : layer23) {
       if (promos_[q].layer < 3) continue;
       const Promotion& p = *promos_[q].p;
-      int64_t list = 0;
-      for (int32_t l : line_ids) {
-        if (promos_[q].in_scope[static_cast<size_t>(l)]) list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
-      }
+      const int64_t list = ListInScope(line_ids, q);
       const Tier top = BoundTiers(p).back();
       most += std::min(list, TakesPercent(p)
                                  ? OfBp(list, top.percent_bp, RoundingMode::kUp)
@@ -2688,13 +2690,7 @@ class PartsSearch {
   // The list prices of the lines' units in the scope of promotion q: what
   // its spend can be at most.
   int64_t ListInScope(const std::vector<int32_t>& line_ids, int q) const {
-    int64_t list = 0;
-    for (int32_t l : line_ids) {
-      if (promos_[q].in_scope[static_cast<size_t>(l)]) {
-        list += lines_[static_cast<size_t>(l)].unit_base * lines_[static_cast<size_t>(l)].units;
-      }
-    }
-    return list;
+    return ListAmount(lines_, line_ids, &promos_[q].in_scope);
   }
 
   int64_t MostInside(const std::vector<std::vector<Scored>>& scored, size_t t) const {
@@ -2895,22 +2891,12 @@ class PartsSearch {
         x.inside.assign(layer23.size(), 0);
         State& after = scored_after_;
         full_.Layers23(o, layer2, after);
-        // With prices excluding tax, the cost is its lines' sums with tax
-        // (rounded per line: `after` is sorted by line), as the walk's scores.
-        int32_t line = -1;
-        int64_t line_sum = 0;
-        const auto add_tax = [&] {
-          if (!tax_inclusive_ && line >= 0) x.cost += OfBp(line_sum, lines_[static_cast<size_t>(line)].line->tax_rate_bp, RoundingMode::kHalfUp);
-        };
+        // The cost: its lines' sums, with tax when prices exclude it (as the walk's scores).
+        LineSums& line_sums = scored_sums_;
+        line_sums.sums.clear();
         for (const Slot& slot : after) {
           const int64_t sum = slot.unit.price * slot.count;
-          x.cost += sum;
-          if (slot.unit.line != line) {
-            add_tax();
-            line = slot.unit.line;
-            line_sum = 0;
-          }
-          line_sum += sum;
+          line_sums.Add(slot.unit.line, sum);
           for (size_t bit = 0; bit < layer23.size() && bit < 32; ++bit) {
             const int q = layer23[bit];
             const History h = histories_[slot.unit.history];
@@ -2922,7 +2908,7 @@ class PartsSearch {
             if (promos_[q].layer >= 3) x.inside[bit] += sum;
           }
         }
-        add_tax();
+        x.cost = full_.WithTax(line_sums);
         tally_.Count(o, promos_, histories_);
         x.applications = tally_.applications();
         x.ranks = tally_.ranks();
@@ -3100,6 +3086,7 @@ class PartsSearch {
   std::vector<int64_t> rest_apps_;
   std::vector<const State*> chosen_;
   State scored_after_;  // ScoredFor: an outcome after layer 2 (kept between outcomes)
+  LineSums scored_sums_;  // ScoredFor: its lines' sums
   Tally tally_;         // ScoredFor
   std::vector<std::vector<Int128>> descend_score_;  // Descend: per depth, see SolveMask
   std::vector<std::vector<int64_t>> descend_inside_;
@@ -3366,7 +3353,9 @@ Result<PricingResult> PriceWithRules(const Cart& cart, const CompiledRules& comp
       best = search.Run(line_ids, promo_ids);
       result.optimal = false;
     } else {
-      // The greedy answer of the component (its steps are not counted: one path).
+      // The greedy answer of the component (its steps are not counted: one
+      // path), priced at most once: before any coupon is left out, or with
+      // promo_ids as they stay.
       std::optional<Outcome> greedy_answer;
       const auto greedy = [&, &line_ids = line_ids]() -> const Outcome& {
         if (!greedy_answer) {
