@@ -1,5 +1,10 @@
 #include "core/cart_json.h"
 
+#include <algorithm>
+#include <mutex>
+#include <utility>
+#include <vector>
+
 #include "core/barcode.h"
 #include "core/pan.h"
 #include "core/pricing/engine.h"
@@ -192,6 +197,39 @@ Json PricingResultToJson(const Cart& cart, const pricing::PricingResult& r, cons
   return out;
 }
 
+namespace {
+
+// The rules documents LoadRulesJson compiled, most recently used first.
+class LoadedRules {
+ public:
+  static LoadedRules& Instance() {
+    static LoadedRules loaded;
+    return loaded;
+  }
+  std::string Add(std::shared_ptr<const pricing::CompiledRules> rules) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string id = "rules-" + std::to_string(++last_id_);
+    entries_.insert(entries_.begin(), {id, std::move(rules)});
+    if (entries_.size() > kLoadedRules) entries_.pop_back();
+    return id;
+  }
+  // The rules loaded under `id` (now the most recently used), or nullptr.
+  std::shared_ptr<const pricing::CompiledRules> Find(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == id; });
+    if (it == entries_.end()) return nullptr;
+    std::rotate(entries_.begin(), it, it + 1);
+    return entries_.front().second;
+  }
+
+ private:
+  std::mutex mutex_;
+  int64_t last_id_ = 0;
+  std::vector<std::pair<std::string, std::shared_ptr<const pricing::CompiledRules>>> entries_;
+};
+
+}  // namespace
+
 Result<SalePricing> PriceRequest(const Json& request) {
   auto cart = CartFromJson(request);
   if (!cart) return cart.error();
@@ -200,10 +238,22 @@ Result<SalePricing> PriceRequest(const Json& request) {
   pricing::Rules rules;
   pricing::Context context;
   out.has_rules = request.contains("rules") && !request["rules"].is_null();
+  auto rules_id = ReadOptionalString(request, "rules_id", "");
+  if (!rules_id) return rules_id.error();
+  if (*rules_id) {
+    if (out.has_rules) return Error::Make("request_invalid", "give rules or rules_id, not both", "rules_id");
+    out.rules = LoadedRules::Instance().Find(**rules_id);
+    if (!out.rules) {
+      return Error::Make("rules_not_loaded", "no rules loaded under this rules_id (load them again)", "rules_id");
+    }
+    out.has_rules = true;
+  }
   if (out.has_rules) {
-    auto r = pricing::RulesFromJson(request["rules"], "rules");
-    if (!r) return r.error();
-    rules = std::move(*r);
+    if (!out.rules) {
+      auto r = pricing::RulesFromJson(request["rules"], "rules");
+      if (!r) return r.error();
+      rules = std::move(*r);
+    }
     auto ctx = ReadObject(request, "context", "");
     if (!ctx) return Error::Make("context_invalid", "pricing with rules needs a context", "context");
     auto c = pricing::ContextFromJson(**ctx, "context");
@@ -231,8 +281,8 @@ Result<SalePricing> PriceRequest(const Json& request) {
     }
     points = pricing::PointsRequest{*balance, *redeem};
   }
-  out.version = rules.version;
-  out.rules = std::make_shared<const pricing::CompiledRules>(std::move(rules));
+  if (!out.rules) out.rules = std::make_shared<const pricing::CompiledRules>(std::move(rules));
+  out.version = out.rules->rules().version;
   auto priced = pricing::PriceWithRules(out.cart, *out.rules, context);
   if (!priced) return priced.error();
   out.result = std::move(*priced);
@@ -282,6 +332,17 @@ std::string PriceCartJson(std::string_view input) {
   auto priced = PriceRequest(*parsed);
   if (!priced) return ToCanonicalJson(ErrorToJson(priced.error()));
   return ToCanonicalJson(SalePricingToJson(*priced));
+}
+
+std::string LoadRulesJson(std::string_view rules_document) {
+  auto parsed = ParseJson(rules_document);
+  if (!parsed) return ToCanonicalJson(ErrorToJson(parsed.error()));
+  auto rules = pricing::RulesFromJson(*parsed, "rules");
+  if (!rules) return ToCanonicalJson(ErrorToJson(rules.error()));
+  const std::string version = rules->version;
+  const size_t promotions = rules->promotions.size();
+  std::string id = LoadedRules::Instance().Add(std::make_shared<const pricing::CompiledRules>(std::move(*rules)));
+  return ToCanonicalJson(Json{{"rules_id", std::move(id)}, {"version", version}, {"promotions", promotions}});
 }
 
 std::string NormalizeBarcodeJson(std::string_view code) {

@@ -46,7 +46,18 @@ Json SalePricingToJson(const SalePricing& priced);
 
 // priceCart(json) -> json: the cart, and with "rules" + "context" the whole
 // pricing engine (docs/pricing.md); the result explains every adjustment.
+// Instead of "rules", a request may name rules loaded before with
+// LoadRulesJson by their "rules_id".
 std::string PriceCartJson(std::string_view input);
+// loadRules(rules document) -> {"rules_id","version","promotions"}: the
+// document read, checked and compiled once, kept for the priceCart requests
+// that name it (the terminal prices every scan with the same rules; reading
+// a large document for each would cost more than the pricing). The last
+// kLoadedRules documents loaded or used are kept; a request naming one
+// forgotten since gets the error rules_not_loaded. Errors are priceCart's
+// for the same document (fields under "rules").
+inline constexpr size_t kLoadedRules = 4;
+std::string LoadRulesJson(std::string_view rules_document);
 // normalizeBarcode(code) -> {"barcode","symbology"} or error.
 std::string NormalizeBarcodeJson(std::string_view code);
 // cashChange({"total","tendered"}) -> {"change"} or error tender_insufficient.

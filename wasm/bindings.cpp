@@ -16,6 +16,7 @@
 namespace {
 
 std::string PriceCart(const std::string& input) { return aisle::core::PriceCartJson(input); }
+std::string LoadRules(const std::string& document) { return aisle::core::LoadRulesJson(document); }
 std::string NormalizeBarcode(const std::string& code) { return aisle::core::NormalizeBarcodeJson(code); }
 std::string CashChange(const std::string& input) { return aisle::core::CashChangeJson(input); }
 std::string DrawerReport(const std::string& input) { return aisle::core::DrawerReportJson(input); }
@@ -48,6 +49,7 @@ std::string BenchPricingEngine(const std::string& requests, int passes) {
 
 EMSCRIPTEN_BINDINGS(aisle_core) {
   emscripten::function("priceCart", &PriceCart);
+  emscripten::function("loadRules", &LoadRules);
   emscripten::function("normalizeBarcode", &NormalizeBarcode);
   emscripten::function("cashChange", &CashChange);
   emscripten::function("drawerReport", &DrawerReport);

@@ -34,4 +34,25 @@ for (const [folder, fn] of Object.entries(functions)) {
   }
 }
 
-test('fixtures were found', () => assert.ok(count >= 10, `only ${count} fixtures`));
+// The pricing fixtures as the terminal sends them: the rules document loaded
+// once (loadRules), the request naming it by rules_id — the same bytes out.
+const pricingDir = path.join(fixturesDir, 'pricing');
+let loaded = 0;
+for (const name of fs.readdirSync(pricingDir).filter((n) => n.endsWith('.in.json')).sort()) {
+  const request = JSON.parse(read(path.join(pricingDir, name)));
+  if (!request.rules) continue;
+  test(`pricing/${name} with its rules loaded`, () => {
+    const load = JSON.parse(core.loadRules(JSON.stringify(request.rules)));
+    const expected = read(path.join(pricingDir, name.replace(/\.in\.json$/, '.out.json')));
+    if (load.error) {
+      assert.equal(load.error.code, JSON.parse(expected).error?.code);
+      return;
+    }
+    const { rules, ...rest } = request;
+    assert.equal(load.version, rules.version);
+    assert.equal(core.priceCart(JSON.stringify({ ...rest, rules_id: load.rules_id })), expected);
+  });
+  loaded++;
+}
+
+test('fixtures were found', () => assert.ok(count >= 10 && loaded >= 40, `only ${count} fixtures, ${loaded} with rules`));

@@ -9,6 +9,7 @@ import type { ApiErrorBody, CartLine, PricedCart, SoldBy } from './types';
 
 interface AisleCoreModule {
   priceCart(json: string): string;
+  loadRules(json: string): string;
   normalizeBarcode(code: string): string;
   cashChange(json: string): string;
   drawerReport(json: string): string;
@@ -140,14 +141,37 @@ export function cartRequest(
   };
 }
 
+// The rules documents loaded into the core (loadRules: read, checked and
+// compiled once), by the document object: the terminal prices every scan with
+// the same rules, and reading a large document each time would cost more than
+// the pricing (docs/benchmarks.md). A rules document is never changed in
+// place: new rules, or an edited draft, are a new object.
+const loadedRules = new WeakMap<object, string>();
+
+function rulesId(rules: RulesDocument, again: boolean): Result<string> {
+  const known = again ? undefined : loadedRules.get(rules);
+  if (known) return { ok: true, value: known };
+  const r = call<{ rules_id: string }>((m) => m.loadRules(JSON.stringify(rules)));
+  if (!r.ok) return r;
+  loadedRules.set(rules, r.value.rules_id);
+  return { ok: true, value: r.value.rules_id };
+}
+
 export function priceCart(
   currency: string,
   lines: readonly CartLine[],
   rules: RulesDocument | null,
   context: PricingContext,
 ): Result<PricedCart> {
-  const input = cartRequest(currency, lines, rules, context);
-  return call<PricedCart>((m) => m.priceCart(JSON.stringify(input)));
+  const { rules: _document, ...input } = cartRequest(currency, lines, rules, context);
+  if (!rules) return call<PricedCart>((m) => m.priceCart(JSON.stringify(input)));
+  // The core keeps the last few documents loaded: one it forgot is loaded again.
+  for (let again = false; ; again = true) {
+    const id = rulesId(rules, again);
+    if (!id.ok) return id;
+    const r = call<PricedCart>((m) => m.priceCart(JSON.stringify({ ...input, rules_id: id.value })));
+    if (r.ok || r.error.code !== 'rules_not_loaded' || again) return r;
+  }
 }
 
 /** Units of a sale coming back: line index (0-based) and quantity. */
