@@ -1318,13 +1318,24 @@ class Search {
   }
 
   // See Decide: may an application of layer-1 promotion q that discounts
-  // nothing be left out?
+  // nothing be left out? It changes no price; what it changes is which
+  // promotions may still take its units. Later layer-1 ones it can only
+  // keep from them (the walk also tries not applying those). A layer-2-4
+  // promotion it can keep from them — an exclusive one, one of q's group, a
+  // threshold when q is no_threshold, any when q is exclusive — could make
+  // it worth making (an exclusive member tier kept off one unit can leave
+  // a threshold after it reached), unless that promotion is the last of
+  // layers 2-4 to apply and prices include tax: then keeping units from it
+  // only lowers what it takes, and nothing after it reads their prices.
   bool SkipsIdle(int q) const {
     const ActivePromo& ap = promos_[q];
-    if (ap.exclusive || ap.p->no_threshold) return false;
-    return std::none_of(layer23_.begin(), layer23_.end(), [&](int b) {
-      return promos_[b].exclusive || (ap.group >= 0 && promos_[b].group == ap.group);
-    });
+    for (size_t i = 0; i < layer23_.size(); ++i) {
+      const ActivePromo& b = promos_[layer23_[i]];
+      const bool kept_from = ap.exclusive || b.exclusive || (ap.group >= 0 && b.group == ap.group) ||
+                             (ap.p->no_threshold && b.layer == 3);
+      if (kept_from && (i + 1 < layer23_.size() || !tax_inclusive_)) return false;
+    }
+    return true;
   }
 
   // True when one application of p on the classes `tuple` discounts no unit
