@@ -593,6 +593,56 @@ bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
 // percent threshold reached, percent_bp × what it could take (weight per bit).
 // Outcomes within `band` of the least are kept: the percent thresholds round
 // the combined sum, so a part's second best may still win by a fen.
+// Whether a layer-3 threshold after the first of `thresholds` (application
+// order) may take less than its tier's `off` (or `percent_bp` of its spend)
+// because the thresholds before it leave its units less: then what the
+// objectives of the first pass count for it, and summaries of settled units,
+// are no longer exact. `list(t)` is the most the units in t's scope sum to,
+// `units` how many units there are.
+template <typename List>
+bool LaterThresholdMayFallShort(const std::vector<ActivePromo>& promos, const std::vector<int>& thresholds, List list,
+                                int64_t units) {
+  int64_t before = 0;  // the most the thresholds so far can take off the units
+  // The same, split: the most the amount thresholds so far can take, and
+  // the percent ones' rates summed, with a fen and a fen per unit each.
+  int64_t amounts = 0;
+  int64_t rates = 0;
+  int64_t fen = 0;
+  for (int t : thresholds) {
+    const Promotion& p = *promos[static_cast<size_t>(t)].p;
+    if (before > 0) {
+      for (const Tier& tier : p.tiers) {
+        if (tier.off <= tier.min - before) continue;
+        // An amount threshold is cut short only if, with a spend S of at
+        // least tier.min, the thresholds before it leave its units less
+        // than it takes. A percent one at rate r takes of them at most
+        // r × S plus half a fen (its rounding) and a fen a unit (allocate()
+        // rounds each share down, and gives at most a fen more), an amount
+        // one at most what it takes in all. Above tier.min, what is left
+        // grows at least as fast as the discount (a repeating threshold's
+        // off × S / min included), so checking at tier.min is enough.
+        if (p.type != PromoType::kThresholdAmount || rates >= 10'000 ||
+            Int128{tier.min} * (10'000 - rates) < Int128{10'000} * (Int128{tier.off} + amounts + fen)) {
+          return true;
+        }
+      }
+    }
+    const int64_t in_scope = list(t);
+    const Tier& top = p.tiers.back();
+    const int64_t most = std::min(in_scope, p.type == PromoType::kThresholdPercent
+                                                ? OfBp(in_scope, top.percent_bp, RoundingMode::kUp)
+                                                : (p.repeat ? top.off * (in_scope / top.min) : top.off));
+    before += most;
+    if (p.type == PromoType::kThresholdPercent) {
+      rates += top.percent_bp;
+      fen += 1 + units;
+    } else {
+      amounts += most;
+    }
+  }
+  return false;
+}
+
 struct Objective {
   uint32_t layer2 = 0;
   std::vector<int64_t> weight;
@@ -1042,46 +1092,7 @@ class Search {
     if (std::any_of(thresholds_.begin(), thresholds_.end(), [&](int q) { return promos_[q].layer == 4; })) {
       return false;
     }
-    int64_t before = 0;  // the most the thresholds so far can take off the whole cart
-    // The same, split: the most the amount thresholds so far can take, and
-    // the percent ones' rates summed, with a fen and a fen per unit each.
-    int64_t amounts = 0;
-    int64_t rates = 0;
-    int64_t fen = 0;
-    const int64_t units = CartUnits();  // every unit of the cart
-    for (int t : thresholds_) {
-      const Promotion& p = *promos_[t].p;
-      const int64_t list = CartListInScope(t);
-      if (before > 0) {
-        for (const Tier& tier : p.tiers) {
-          if (tier.off <= tier.min - before) continue;
-          // An amount threshold is cut short only if, with a spend S of at
-          // least tier.min, the thresholds before it leave its units less
-          // than it takes. A percent one at rate r takes of them at most
-          // r × S plus half a fen (its rounding) and a fen a unit (allocate()
-          // rounds each share down, and gives at most a fen more), an amount
-          // one at most what it takes in all. Above tier.min, what is left
-          // grows at least as fast as the discount (a repeating threshold's
-          // off × S / min included), so checking at tier.min is enough.
-          if (p.type != PromoType::kThresholdAmount || rates >= 10'000 ||
-              Int128{tier.min} * (10'000 - rates) < Int128{10'000} * (Int128{tier.off} + amounts + fen)) {
-            return false;
-          }
-        }
-      }
-      const Tier& top = p.tiers.back();
-      const int64_t most = std::min(list, p.type == PromoType::kThresholdPercent
-                                              ? OfBp(list, top.percent_bp, RoundingMode::kUp)
-                                              : (p.repeat ? top.off * (list / top.min) : top.off));
-      before += most;
-      if (p.type == PromoType::kThresholdPercent) {
-        rates += top.percent_bp;
-        fen += 1 + units;
-      } else {
-        amounts += most;
-      }
-    }
-    return true;
+    return !LaterThresholdMayFallShort(promos_, thresholds_, [&](int t) { return CartListInScope(t); }, CartUnits());
   }
 
   // What Summarizes asks of the whole cart, the same for every part: its
@@ -2370,13 +2381,21 @@ class PartsSearch {
     std::vector<Objective> objectives = Objectives();
     if (!objectives.empty()) {
       Solve(line_ids, promo_ids, objectives);
-      // With a coupon, or a threshold when prices exclude tax, the total is
-      // no sum of the parts' (the objectives are lower bounds, see Weight)
-      // and Enough cannot tell: the second pass (bounded by Slack) always follows.
+      // With a coupon, a threshold when prices exclude tax, or an amount
+      // threshold the ones before it may leave less than its `off` (which
+      // the objectives count in full), the total is no sum of the parts'
+      // (the objectives are lower bounds, see Weight) and Enough cannot
+      // tell: the second pass (bounded by Slack) always follows.
       const std::vector<int>& layer23 = full_.layer23();
-      const bool lower_bounds = std::any_of(layer23.begin(), layer23.end(), [&](int q) {
-        return promos_[q].layer == 4 || (promos_[q].layer == 3 && !tax_inclusive_);
-      });
+      std::vector<int> thresholds;
+      for (int q : layer23) {
+        if (promos_[q].layer == 3) thresholds.push_back(q);
+      }
+      const bool lower_bounds =
+          std::any_of(layer23.begin(), layer23.end(),
+                      [&](int q) { return promos_[q].layer == 4 || (promos_[q].layer == 3 && !tax_inclusive_); }) ||
+          LaterThresholdMayFallShort(promos_, thresholds, [&](int t) { return ListInScope(line_ids, t); },
+                                     ListUnits(line_ids));
       if (exhausted_ || (!lower_bounds && Enough(line_ids))) return best_;
       // The second pass keeps, of each part, the outcomes that could still
       // be in a choice as good as the answer (Slack), knowing each part's
@@ -2702,6 +2721,11 @@ class PartsSearch {
   // its spend can be at most.
   int64_t ListInScope(const std::vector<int32_t>& line_ids, int q) const {
     return ListAmount(lines_, line_ids, &promos_[q].in_scope);
+  }
+  int64_t ListUnits(const std::vector<int32_t>& line_ids) const {
+    int64_t units = 0;
+    for (int32_t l : line_ids) units += lines_[static_cast<size_t>(l)].units;
+    return units;
   }
 
   int64_t MostInside(const std::vector<std::vector<Scored>>& scored, size_t t) const {
