@@ -587,12 +587,6 @@ bool LineMatches(const Scope& scope, const Promotion& p, const CartLine& l) {
   return scope.Matches(l.sku, l.category, l.brand) && !p.exclude.Matches(l.sku, l.category, l.brand);
 }
 
-// What a part's outcome is worth for one choice of layer-2/3 promotions and
-// tiers, when the total follows from sums (PartsSearch::Prunable): 10000 ×
-// its cost after the layer-2 promotions `layer2` (bits of layer23) minus, per
-// percent threshold reached, percent_bp × what it could take (weight per bit).
-// Outcomes within `band` of the least are kept: the percent thresholds round
-// the combined sum, so a part's second best may still win by a fen.
 // Whether a layer-3 threshold after the first of `thresholds` (application
 // order) may take less than its tier's `off` (or `percent_bp` of its spend)
 // because the thresholds before it leave its units less: then what the
@@ -643,6 +637,12 @@ bool LaterThresholdMayFallShort(const std::vector<ActivePromo>& promos, const st
   return false;
 }
 
+// What a part's outcome is worth for one choice of layer-2/3 promotions and
+// tiers, when the total follows from sums (PartsSearch::TotalsFollowSums): 10000 ×
+// its cost after the layer-2 promotions `layer2` (bits of layer23) minus, per
+// percent threshold reached, percent_bp × what it could take (weight per bit).
+// Outcomes within `band` of the least are kept: the percent thresholds round
+// the combined sum, so a part's second best may still win by a fen.
 struct Objective {
   uint32_t layer2 = 0;
   std::vector<int64_t> weight;
