@@ -228,6 +228,24 @@ class LoadedRules {
   std::vector<std::pair<std::string, std::shared_ptr<const pricing::CompiledRules>>> entries_;
 };
 
+// The rules a request prices with: its "rules" document, or the loaded
+// rules its "rules_id" names; nullptr when it has neither.
+Result<std::shared_ptr<const pricing::CompiledRules>> RequestRules(const Json& request) {
+  const bool document = request.contains("rules") && !request["rules"].is_null();
+  auto rules_id = ReadOptionalString(request, "rules_id", "");
+  if (!rules_id) return rules_id.error();
+  if (*rules_id) {
+    if (document) return Error::Make("request_invalid", "give rules or rules_id, not both", "rules_id");
+    auto loaded = LoadedRules::Instance().Find(**rules_id);
+    if (!loaded) return Error::Make("rules_not_loaded", "no rules loaded under this rules_id (load them again)", "rules_id");
+    return loaded;
+  }
+  if (!document) return std::shared_ptr<const pricing::CompiledRules>();
+  auto r = pricing::RulesFromJson(request["rules"], "rules");
+  if (!r) return r.error();
+  return std::make_shared<const pricing::CompiledRules>(std::move(*r));
+}
+
 }  // namespace
 
 Result<SalePricing> PriceRequest(const Json& request) {
@@ -235,25 +253,12 @@ Result<SalePricing> PriceRequest(const Json& request) {
   if (!cart) return cart.error();
   SalePricing out;
   out.cart = std::move(*cart);
-  pricing::Rules rules;
+  auto rules = RequestRules(request);
+  if (!rules) return rules.error();
+  out.has_rules = *rules != nullptr;
+  out.rules = out.has_rules ? std::move(*rules) : std::make_shared<const pricing::CompiledRules>(pricing::Rules{});
   pricing::Context context;
-  out.has_rules = request.contains("rules") && !request["rules"].is_null();
-  auto rules_id = ReadOptionalString(request, "rules_id", "");
-  if (!rules_id) return rules_id.error();
-  if (*rules_id) {
-    if (out.has_rules) return Error::Make("request_invalid", "give rules or rules_id, not both", "rules_id");
-    out.rules = LoadedRules::Instance().Find(**rules_id);
-    if (!out.rules) {
-      return Error::Make("rules_not_loaded", "no rules loaded under this rules_id (load them again)", "rules_id");
-    }
-    out.has_rules = true;
-  }
   if (out.has_rules) {
-    if (!out.rules) {
-      auto r = pricing::RulesFromJson(request["rules"], "rules");
-      if (!r) return r.error();
-      rules = std::move(*r);
-    }
     auto ctx = ReadObject(request, "context", "");
     if (!ctx) return Error::Make("context_invalid", "pricing with rules needs a context", "context");
     auto c = pricing::ContextFromJson(**ctx, "context");
@@ -281,7 +286,6 @@ Result<SalePricing> PriceRequest(const Json& request) {
     }
     points = pricing::PointsRequest{*balance, *redeem};
   }
-  if (!out.rules) out.rules = std::make_shared<const pricing::CompiledRules>(std::move(rules));
   out.version = out.rules->rules().version;
   auto priced = pricing::PriceWithRules(out.cart, *out.rules, context);
   if (!priced) return priced.error();
